@@ -1,0 +1,12 @@
+# Writes a C++ file holding every migrations/*.sql as a string, sorted by file name.
+file(GLOB files ${DIR}/*.sql)
+list(SORT files)
+set(body "#include \"store/migrate.hpp\"\nnamespace mashang::store {\nconst std::vector<MigrationFile>& embedded_migrations() {\n  static const std::vector<MigrationFile> files = {\n")
+foreach(f ${files})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} sql)
+  string(APPEND body "    {\"${name}\", R\"MASHANG_SQL(${sql})MASHANG_SQL\"},\n")
+endforeach()
+string(APPEND body "  };\n  return files;\n}\n}  // namespace mashang::store\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,278 @@
+#include "app/commands.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "app/wiring.hpp"
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "http/server.hpp"
+#include "store/migrate.hpp"
+
+#ifndef MASHANG_VERSION
+#define MASHANG_VERSION "dev"
+#endif
+
+namespace mashang::app {
+namespace {
+
+struct Common {
+  std::string config_file, db, data_dir, listen, web_root;
+};
+
+Result<Config> config_from(const Common& c) {
+  auto cfg = load_config(c.config_file);
+  if (!cfg.ok()) return cfg;
+  if (!c.db.empty()) cfg->database.url = c.db;
+  if (!c.data_dir.empty()) cfg->paths.data_dir = c.data_dir;
+  if (!c.listen.empty()) cfg->server.listen = c.listen;
+  if (!c.web_root.empty()) cfg->server.web_root = c.web_root;
+  return cfg;
+}
+
+int fail(const Error& e) {
+  std::cerr << "mashang: " << e.message << "\n";
+  return e.code == Errc::invalid_input ? 2 : 1;
+}
+
+// Runs a command body, turning faults (e.g. database unreachable) into a clean message.
+template <class F>
+int guarded(F f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    std::cerr << "mashang: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int cmd_serve(const Common& common) {
+  auto cfg = config_from(common);
+  if (!cfg.ok()) return fail(cfg.error());
+  auto listen = http::parse_listen(cfg->server.listen);
+  if (!listen.ok()) return fail(listen.error());
+  auto sys = open_system(*cfg);
+  if (!sys.ok()) return fail(sys.error());
+  auto web = build_web(**sys);
+  const auto& l = cfg->limits;
+  http::ServerOptions o;
+  o.host = listen->first;
+  o.port = listen->second;
+  o.io_threads = cfg->server.threads;
+  o.worker_threads = static_cast<int>(l.worker_threads > 0 ? l.worker_threads : cfg->database.pool_size + 2);
+  o.header_bytes_max = l.header_bytes_max;
+  o.body_bytes_max = l.body_bytes_max;
+  o.connections_max = l.connections_max;
+  o.idle_timeout_ms = l.idle_timeout_ms;
+  o.request_timeout_ms = l.request_timeout_ms;
+  o.shutdown_grace_ms = l.shutdown_grace_ms;
+  o.heartbeat_ms = cfg->events.heartbeat_ms;
+  auto& events = *(*sys)->events;
+  http::Server server(o, *web->pipeline, web->hub,
+                      [&events](int64_t after, const Principal& who) { return events.replay(after, who); });
+  web->metrics.gauge("mashang_http_connections", "Open client connections.",
+                     [&server] { return static_cast<double>(server.connections()); });
+  web->metrics.counter("mashang_http_connections_rejected_total", "Connections refused above connections_max.",
+                       [&server] { return static_cast<double>(server.rejected_connections()); });
+  int rc = server.run([&](uint16_t port) {
+    spdlog::info("mashang {} serving http://{}:{} on {} ({})", MASHANG_VERSION, o.host, port,
+                 (*sys)->db->dialect_name(), cfg->server.web_root);
+  });
+  spdlog::info("stopped");
+  return rc;
+}
+
+int cmd_migrate(const Common& common) {
+  auto cfg = config_from(common);
+  if (!cfg.ok()) return fail(cfg.error());
+  crypto::init();
+  auto db = store::open(cfg->database.url, 1, [] { return SystemClock().now_ms(); });
+  auto n = store::migrate(*db);
+  if (!n.ok()) return fail(n.error());
+  std::cout << "schema at version " << store::current_version(*db) << " (" << *n << " applied)\n";
+  return 0;
+}
+
+struct DemoAccount {
+  const char* username;
+  const char* phone;
+  const char* display_name;
+  const char* password;
+  const char* role;
+};
+
+// The demo district's people. Passwords are public (README): a demo is not for real data.
+constexpr DemoAccount kDemo[] = {
+    {"admin", "13900000001", "区管理员", "mashang-admin", "district_admin"},
+    {"resident", "13800138000", "居民王芳", "mashang-resident", "resident"},
+};
+
+int cmd_demo(const Common& common, bool as_json) {
+  auto cfg = config_from(common);
+  if (!cfg.ok()) return fail(cfg.error());
+  auto sys = open_system(*cfg);
+  if (!sys.ok()) return fail(sys.error());
+  auto& accounts = *(*sys)->accounts;
+  std::string json = "{\"accounts\":[";
+  for (const auto& d : kDemo) {
+    auto existing = accounts.find_by_login(d.username);
+    if (existing) {
+      if (auto st = accounts.set_password(existing->id, d.password); !st.ok()) return fail(st.error());
+    } else {
+      accounts::NewAccount in{d.username, d.phone, d.display_name, d.password, {{d.role, "/"}}};
+      if (auto a = accounts.create_account(in, nullptr); !a.ok()) return fail(a.error());
+    }
+    if (json.back() != '[') json += ",";
+    json += "{\"login\":";
+    text::append_json_string(json, d.username);
+    json += ",\"password\":";
+    text::append_json_string(json, d.password);
+    json += ",\"role\":";
+    text::append_json_string(json, d.role);
+    json += ",\"display_name\":";
+    text::append_json_string(json, d.display_name);
+    json += "}";
+  }
+  json += "]}";
+  if (as_json) {
+    std::cout << json << "\n";
+  } else {
+    std::cout << "Demo district ready in " << cfg->database.url << "\n";
+    for (const auto& d : kDemo)
+      std::cout << "  " << d.role << ": login " << d.username << " / password " << d.password << "\n";
+  }
+  return 0;
+}
+
+struct UserAdd {
+  std::string username, phone, name, password;
+  std::vector<std::string> roles;
+  bool password_stdin = false;
+};
+
+int cmd_user_add(const Common& common, UserAdd u) {
+  auto cfg = config_from(common);
+  if (!cfg.ok()) return fail(cfg.error());
+  if (u.password_stdin) std::getline(std::cin, u.password);
+  if (u.password.empty()) return fail(make_error(Errc::invalid_input, "give --password or --password-stdin"));
+  auto sys = open_system(*cfg);
+  if (!sys.ok()) return fail(sys.error());
+  accounts::NewAccount in;
+  if (!u.username.empty()) in.username = u.username;
+  if (!u.phone.empty()) in.phone = u.phone;
+  in.display_name = u.name.empty() ? (u.username.empty() ? u.phone : u.username) : u.name;
+  in.password = u.password;
+  for (const auto& r : u.roles) {
+    auto at = r.find('@');
+    in.grants.push_back({r.substr(0, at), at == std::string::npos ? "/" : r.substr(at + 1)});
+  }
+  auto a = (*sys)->accounts->create_account(in, nullptr);
+  if (!a.ok()) return fail(a.error());
+  std::cout << "account " << a->id << " created\n";
+  return 0;
+}
+
+int cmd_backup(const Common& common, const std::string& out) {
+  auto cfg = config_from(common);
+  if (!cfg.ok()) return fail(cfg.error());
+  if (std::filesystem::exists(out)) return fail(make_error(Errc::conflict, out + " exists; choose a new file"));
+  auto db = store::open(cfg->database.url, 1, [] { return SystemClock().now_ms(); });
+  if (auto st = db->backup(out); !st.ok()) return fail(st.error());
+  std::cout << "backup written to " << out << "\n";
+  return 0;
+}
+
+int cmd_routes(const Common& common, bool as_json) {
+  auto cfg = config_from(common);
+  if (!cfg.ok()) return fail(cfg.error());
+  // The routes do not depend on the data: wire a throwaway database to list them.
+  auto w = [&] {
+    crypto::init();
+    auto dir = std::filesystem::temp_directory_path() / ("mashang-routes-" + crypto::random_token(6));
+    Config c = *cfg;
+    c.database.url = "sqlite:" + (dir / "r.db").string();
+    c.paths.data_dir = dir.string();
+    auto s = open_system(c);
+    auto webp = build_web(**s);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& r : webp->router.routes()) out.emplace_back(r->method, r->pattern);
+    webp.reset();
+    s->reset();
+    std::filesystem::remove_all(dir);
+    return out;
+  }();
+  if (as_json) {
+    std::string j = "[";
+    for (auto& [m, p] : w) {
+      if (j.size() > 1) j += ",";
+      j += "{\"method\":";
+      text::append_json_string(j, m);
+      j += ",\"path\":";
+      text::append_json_string(j, p);
+      j += "}";
+    }
+    std::cout << j << "]\n";
+  } else {
+    for (auto& [m, p] : w) std::cout << m << " " << p << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"mashang (码上): community governance for a district, one binary"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  Common common;
+  app.add_option("--config", common.config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  app.add_option("--db", common.db, "database: sqlite:PATH or postgresql://…");
+  app.add_option("--data-dir", common.data_dir, "directory for uploads and the key file");
+
+  auto* serve = app.add_subcommand("serve", "serve the API and the web app");
+  serve->add_option("--listen", common.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve->add_option("--web-root", common.web_root, "directory of the built web app (default web/dist)");
+  auto* migrate = app.add_subcommand("migrate", "apply database migrations and exit");
+  auto* demo = app.add_subcommand("demo", "create or refresh the demo district and print its accounts");
+  bool demo_json = false;
+  demo->add_flag("--json", demo_json, "print the accounts as JSON");
+  auto* user = app.add_subcommand("user", "manage accounts");
+  user->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "create an account");
+  UserAdd ua;
+  user_add->add_option("--username", ua.username, "login name (a-z, 0-9, _ . -)");
+  user_add->add_option("--phone", ua.phone, "mainland mobile number, also a login");
+  user_add->add_option("--name", ua.name, "display name");
+  user_add->add_option("--role", ua.roles, "role, optionally with a scope: district_admin or grid_worker@/1/2");
+  auto* pw = user_add->add_option("--password", ua.password, "password (prefer --password-stdin)");
+  user_add->add_flag("--password-stdin", ua.password_stdin, "read the password from standard input")->excludes(pw);
+  auto* backup = app.add_subcommand("backup", "copy the database while it is in use");
+  std::string backup_out;
+  backup->add_option("--out", backup_out, "file to write")->required();
+  auto* routes = app.add_subcommand("routes", "list the HTTP routes");
+  bool routes_json = false;
+  routes->add_flag("--json", routes_json, "print as JSON");
+  auto* version = app.add_subcommand("version", "print the version");
+
+  CLI11_PARSE(app, argc, argv);
+  log::init(/*quiet=*/!serve->parsed());
+
+  return guarded([&] {
+    if (serve->parsed()) return cmd_serve(common);
+    if (migrate->parsed()) return cmd_migrate(common);
+    if (demo->parsed()) return cmd_demo(common, demo_json);
+    if (user_add->parsed()) return cmd_user_add(common, ua);
+    if (backup->parsed()) return cmd_backup(common, backup_out);
+    if (routes->parsed()) return cmd_routes(common, routes_json);
+    if (version->parsed()) {
+      std::cout << "mashang " << MASHANG_VERSION << " (schema " << store::latest_version() << ")\n";
+      return 0;
+    }
+    return 1;
+  });
+}
+
+}  // namespace mashang::app

@@ -1,0 +1,109 @@
+#include "app/wiring.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "http/error_map.hpp"
+#include "http/json_body.hpp"
+#include "modules/accounts/routes.hpp"
+#include "modules/events/routes.hpp"
+#include "store/migrate.hpp"
+
+#ifndef MASHANG_VERSION
+#define MASHANG_VERSION "dev"
+#endif
+
+namespace mashang::app {
+namespace {
+
+using http::Request;
+using http::Response;
+
+void platform_routes(System& sys, Web& web) {
+  auto& r = web.router;
+  r.add("GET", "/healthz", [](Request&) { return http::json_response(200, {{"status", "ok"}}); },
+        {.blocking = false});
+  r.add("GET", "/readyz",
+        [&sys](Request&) {
+          if (!sys.db->ping()) return http::error_response(Errc::unavailable, "the database does not answer");
+          return http::json_response(200, {{"status", "ready"}, {"database", sys.db->dialect_name()}});
+        });
+  r.add("GET", "/metrics",
+        [&web](Request&) {
+          Response res;
+          res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+          res.body = web.metrics.render();
+          return res;
+        },
+        {.blocking = false});
+  r.add("GET", "/api/version",
+        [](Request&) {
+          return http::json_response(200, {{"version", MASHANG_VERSION}, {"schema_version", store::latest_version()}});
+        },
+        {.blocking = false});
+  std::string web_root = sys.cfg.server.web_root, openapi = sys.cfg.server.openapi_file;
+  r.add("GET", "/api/openapi.yaml",
+        [openapi](Request& q) { return http::StaticFiles::file(openapi, "application/yaml", q); },
+        {.blocking = false});
+  r.add("GET", "/api/docs",
+        [&web](Request& q) {
+          Request copy = q;
+          copy.path = "/api-docs/index.html";
+          return web.static_files->serve(copy);
+        },
+        {.blocking = false});
+  r.add("GET", "/api/docs/{file}",
+        [&web](Request& q) {
+          Request copy = q;
+          copy.path = "/api-docs/" + q.params["file"];
+          return web.static_files->serve(copy);
+        },
+        {.blocking = false});
+  r.set_fallback([&web](Request& q) { return web.static_files->serve(q); });
+
+  web.metrics.gauge("mashang_db_connections", "Database connections open.",
+                    [&sys] { return static_cast<double>(sys.db->stats().connections); });
+  web.metrics.gauge("mashang_db_connections_in_use", "Database connections lent out now.",
+                    [&sys] { return static_cast<double>(sys.db->stats().in_use); });
+  web.metrics.counter("mashang_db_pool_waits_total", "Times a request waited for a free database connection.",
+                      [&sys] { return static_cast<double>(sys.db->stats().waits_total); });
+  web.metrics.gauge("mashang_live_subscribers", "Open live-event streams.",
+                    [&web] { return static_cast<double>(web.hub.subscribers()); });
+  web.metrics.counter("mashang_rate_limited_total", "Requests refused by the per-client rate limit.",
+                      [&web] { return static_cast<double>(web.limiter->refused_total()); });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<System>> open_system(const Config& cfg) {
+  crypto::init();
+  auto sys = std::make_unique<System>();
+  sys->cfg = cfg;
+  auto keys = crypto::Keyring::load_or_create(cfg.key_file());
+  if (!keys.ok()) return keys.error();
+  sys->keys = std::move(*keys);
+  sys->db = store::open(cfg.database.url, cfg.database.pool_size, [c = &sys->clock] { return c->now_ms(); });
+  auto migrated = store::migrate(*sys->db);
+  if (!migrated.ok()) return migrated.error();
+  sys->accounts = std::make_unique<accounts::Service>(*sys->db, sys->keys, sys->clock, cfg.sessions);
+  sys->events = std::make_unique<events::Service>(*sys->db, cfg.events.replay_max);
+  return sys;
+}
+
+std::unique_ptr<Web> build_web(System& sys) {
+  auto web = std::make_unique<Web>();
+  const auto& l = sys.cfg.limits;
+  web->limiter = std::make_unique<http::RateLimiter>(static_cast<double>(l.rate_limit_per_s),
+                                                     static_cast<double>(l.rate_limit_burst));
+  web->static_files = std::make_unique<http::StaticFiles>(sys.cfg.server.web_root);
+  platform_routes(sys, *web);
+  accounts::register_routes(web->router, *sys.accounts, sys.cfg);
+  events::register_routes(web->router);
+  http::SessionResolver sessions{
+      [&sys](const std::string& t) { return sys.accounts->resolve_session(t); },
+      [&sys](const std::string& t) { return sys.accounts->cached_session(t); }};
+  web->pipeline = std::make_unique<http::Pipeline>(web->router, web->metrics, *web->limiter, sessions, sys.clock);
+  sys.db->on_commit([w = web.get()](const std::vector<store::EventRecord>& evs) { w->hub.publish(evs); });
+  return web;
+}
+
+}  // namespace mashang::app

@@ -1,0 +1,46 @@
+#pragma once
+//! Builds the running system from a Config: database, keys, modules, router, pipeline.
+//! The only place that knows every module.
+#include <memory>
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/crypto.hpp"
+#include "http/hub.hpp"
+#include "http/metrics.hpp"
+#include "http/pipeline.hpp"
+#include "http/rate_limit.hpp"
+#include "http/router.hpp"
+#include "http/static_files.hpp"
+#include "modules/accounts/accounts.hpp"
+#include "modules/events/events.hpp"
+#include "store/db.hpp"
+
+namespace mashang::app {
+
+struct System {
+  Config cfg;
+  SystemClock clock;
+  crypto::Keyring keys;
+  std::unique_ptr<store::Db> db;
+  std::unique_ptr<accounts::Service> accounts;
+  std::unique_ptr<events::Service> events;
+};
+
+//! Opens the database (migrating it) and the modules. Errors: bad key file, newer schema.
+Result<std::unique_ptr<System>> open_system(const Config& cfg);
+
+//! Everything the HTTP server needs, on top of a System.
+struct Web {
+  http::Hub hub;
+  http::Metrics metrics;
+  http::Router router;
+  std::unique_ptr<http::RateLimiter> limiter;
+  std::unique_ptr<http::StaticFiles> static_files;
+  std::unique_ptr<http::Pipeline> pipeline;
+};
+
+//! Registers every route (platform and modules) and connects the commit listener to the hub.
+std::unique_ptr<Web> build_web(System& sys);
+
+}  // namespace mashang::app

@@ -1,0 +1,31 @@
+#include "core/principal.hpp"
+
+namespace mashang {
+
+bool is_role(std::string_view role) {
+  for (const char* r : kRoles)
+    if (role == r) return true;
+  return false;
+}
+
+bool scope_covers(std::string_view scope, std::string_view path) {
+  if (scope == "/" ) return true;
+  if (!path.starts_with(scope)) return false;
+  // "/1/2" covers "/1/2" and "/1/2/5" but not "/1/23".
+  return path.size() == scope.size() || scope.ends_with('/') || path[scope.size()] == '/';
+}
+
+bool Principal::has_role(std::string_view role, std::string_view path) const {
+  for (const auto& g : grants)
+    if (g.role == role && scope_covers(g.scope, path)) return true;
+  return false;
+}
+
+bool Principal::can_see_event(std::string_view scope, std::optional<int64_t> addressee) const {
+  if (addressee) return *addressee == account_id || has_role("district_admin", "/");
+  for (const auto& g : grants)
+    if (scope_covers(g.scope, scope)) return true;
+  return false;
+}
+
+}  // namespace mashang

@@ -1,0 +1,46 @@
+#pragma once
+//! Who is calling: the account behind a session and its role grants. Built by the accounts
+//! module, read by every permission check. Roles and territory scopes slot in here.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mashang {
+
+//! The role names of the platform (snake_case English, part of the public API).
+inline constexpr const char* kRoles[] = {
+    "resident", "grid_worker", "steward",   "community_staff", "street_staff", "district_admin", "committee_member",
+    "mediator", "inspector",   "vendor",    "volunteer",       "doctor",       "teacher"};
+
+bool is_role(std::string_view role);
+
+//! A role held on a territory path; it covers the path's subtree. "/" is the whole district.
+struct Grant {
+  std::string role;
+  std::string scope = "/";
+};
+
+//! True when territory path `scope` covers `path` (equal, or `path` lies below it).
+bool scope_covers(std::string_view scope, std::string_view path);
+
+struct Principal {
+  int64_t account_id = 0;
+  std::string username;             //!< may be empty
+  std::string phone_masked;         //!< may be empty
+  std::string display_name;
+  std::string status;
+  int64_t created_at = 0;
+  std::vector<Grant> grants;
+  std::string session_hash;         //!< BLAKE2b of the session token
+  std::string csrf_token;
+  int64_t session_expires_at = 0;
+
+  //! True when the principal holds `role` on a scope covering `path`.
+  bool has_role(std::string_view role, std::string_view path = "/") const;
+  //! True when the principal may see an event with this scope and addressee.
+  bool can_see_event(std::string_view scope, std::optional<int64_t> account_id) const;
+};
+
+}  // namespace mashang

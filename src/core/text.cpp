@@ -1,0 +1,86 @@
+#include "core/text.hpp"
+
+#include <cctype>
+
+namespace mashang::text {
+
+bool valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) { ++i; continue; }
+    size_t len;
+    unsigned cp;
+    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
+    else return false;
+    if (i + len > n) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return false;
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
+}
+
+std::optional<std::string> normalize_phone(std::string_view s) {
+  std::string digits;
+  for (char c : s) {
+    if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
+    else if (c == ' ' || c == '-' || c == '+' || c == '(' || c == ')') continue;
+    else return std::nullopt;
+  }
+  if (digits.size() == 13 && digits.starts_with("86")) digits.erase(0, 2);
+  if (digits.size() != 11 || digits[0] != '1' || digits[1] < '3') return std::nullopt;
+  return digits;
+}
+
+std::string mask_phone(std::string_view phone) {
+  if (phone.size() < 7) return "****";
+  return std::string(phone.substr(0, 3)) + "****" + std::string(phone.substr(phone.size() - 4));
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+}  // namespace mashang::text
+
+#include "core/crypto.hpp"
+
+namespace mashang::text {
+bool equal_ct_header(std::string_view presented, std::string_view expected) {
+  return !expected.empty() && crypto::equal_ct(presented, expected);
+}
+}  // namespace mashang::text

@@ -1,0 +1,30 @@
+#pragma once
+//! Small text helpers shared by every layer: UTF-8 checks, masking, JSON string escaping.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mashang::text {
+
+//! True when `s` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
+bool valid_utf8(std::string_view s);
+
+//! Mainland mobile number normalised to 11 digits ("+86 138-0013-8000" → "13800138000"),
+//! or nullopt when it is not one.
+std::optional<std::string> normalize_phone(std::string_view s);
+
+//! "13812345678" → "138****5678". Anything shorter than 7 characters becomes "****".
+std::string mask_phone(std::string_view phone);
+
+//! Appends `s` to `out` as a JSON string literal (quotes included).
+void append_json_string(std::string& out, std::string_view s);
+
+//! Case-insensitive ASCII comparison.
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace mashang::text
+
+namespace mashang::text {
+//! Constant-time comparison of a presented secret with the expected one (false when empty).
+bool equal_ct_header(std::string_view presented, std::string_view expected);
+}  // namespace mashang::text

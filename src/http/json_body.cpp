@@ -1,0 +1,43 @@
+#include "http/json_body.hpp"
+
+namespace mashang::http {
+
+namespace json = boost::json;
+
+Result<json::object> parse_object(const Request& req) {
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 32;
+  json::value v = json::parse(req.body, ec, {}, opts);
+  if (ec) return make_error(Errc::bad_request, "request body is not valid JSON: " + ec.message());
+  if (!v.is_object()) return make_error(Errc::invalid_input, "request body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+Result<std::optional<std::string>> optional_string(const json::object& o, std::string_view field, size_t max_len) {
+  auto it = o.find(field);
+  if (it == o.end() || it->value().is_null()) return std::optional<std::string>{};
+  if (!it->value().is_string()) return make_error(Errc::invalid_input, std::string(field) + " must be a string", std::string(field));
+  const auto& s = it->value().as_string();
+  if (s.size() > max_len)
+    return make_error(Errc::invalid_input, std::string(field) + " is longer than " + std::to_string(max_len) + " bytes",
+                      std::string(field));
+  return std::optional<std::string>(std::string(s));
+}
+
+Result<std::string> require_string(const json::object& o, std::string_view field, size_t max_len) {
+  auto r = optional_string(o, field, max_len);
+  if (!r.ok()) return r.error();
+  if (!r.value() || r.value()->empty())
+    return make_error(Errc::invalid_input, std::string(field) + " is required", std::string(field));
+  return std::move(*r.value());
+}
+
+Response json_response(int status, const json::value& v) {
+  Response r;
+  r.status = status;
+  r.body = json::serialize(v);
+  return r;
+}
+
+}  // namespace mashang::http

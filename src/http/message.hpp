@@ -1,0 +1,44 @@
+#pragma once
+//! Request and response as the rest of the server sees them: plain structs, no Beast.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/principal.hpp"
+
+namespace mashang::http {
+
+struct Request {
+  std::string method;  //!< "GET", "POST", …
+  std::string target;  //!< as received, e.g. "/api/accounts?limit=5"
+  std::string path;    //!< percent-decoded path
+  std::string query;   //!< raw query string without '?'
+  std::vector<std::pair<std::string, std::string>> headers;  //!< names lower-case
+  std::string body;
+  std::string client_ip;
+  std::string request_id;
+  std::unordered_map<std::string, std::string> params;  //!< path parameters
+  std::optional<Principal> principal;                   //!< set when a session was found
+  bool via_cookie = false;                              //!< the session came from the cookie
+  std::string session_token;                            //!< raw token as presented (never logged)
+
+  //! Header value or "" (names are case-insensitive).
+  std::string_view header(std::string_view name) const;
+  //! Decoded query parameter, or nullopt. Invalid percent-encoding is nullopt too.
+  std::optional<std::string> query_param(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string error_code;  //!< for the access log
+  void set(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
+};
+
+}  // namespace mashang::http

@@ -1,0 +1,58 @@
+#pragma once
+//! What happens to every request between the socket and the handler, free of Beast so it
+//! can be read and tested on its own: rate limit, session lookup, CSRF, content type,
+//! the handler, fault mapping, security headers. The server only moves bytes.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "http/hub.hpp"
+#include "http/metrics.hpp"
+#include "http/rate_limit.hpp"
+#include "http/router.hpp"
+
+namespace mashang::http {
+
+//! Looks up sessions. `cached` answers from memory only (nullopt = not cached, ask `resolve`).
+struct SessionResolver {
+  std::function<std::optional<Principal>(const std::string& token)> resolve;
+  std::function<std::optional<std::optional<Principal>>(const std::string& token)> cached;
+};
+
+//! Reads events after an id that a principal may see (for SSE resumption). Touches the DB.
+using EventReplay = std::function<std::vector<store::EventRecord>(int64_t after_id, const Principal&)>;
+
+class Pipeline {
+ public:
+  Pipeline(Router& router, Metrics& metrics, RateLimiter& limiter, SessionResolver sessions, const Clock& clock)
+      : router_(router), metrics_(metrics), limiter_(limiter), sessions_(std::move(sessions)), clock_(clock) {}
+
+  //! Checks done on the I/O thread before any work: rate limit and request shape.
+  std::optional<Response> precheck(const Route& route, Request& req);
+  //! True when the request can finish on the I/O thread (no database work needed).
+  bool can_run_inline(const Route& route, Request& req);
+  //! Authentication, CSRF and the handler, with faults turned into error bodies.
+  //! May block on the database: call on a worker thread unless can_run_inline said yes.
+  Response run(const Route& route, Request& req);
+  //! Only authentication (for streams); the error response when it fails.
+  std::optional<Response> authenticate(const Route& route, Request& req);
+  //! Adds the headers every response carries.
+  static void finish(Response& res, const Request& req);
+
+  Router& router() { return router_; }
+  Metrics& metrics() { return metrics_; }
+  const Clock& clock() const { return clock_; }
+
+ private:
+  Router& router_;
+  Metrics& metrics_;
+  RateLimiter& limiter_;
+  SessionResolver sessions_;
+  const Clock& clock_;
+};
+
+//! The session token presented by the request (Bearer header first, then the cookie).
+std::string session_token_of(const Request& req, bool& via_cookie);
+
+}  // namespace mashang::http

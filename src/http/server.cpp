@@ -1,0 +1,497 @@
+// The only translation unit that includes Beast and Asio. Everything it decides about a
+// request is delegated to Pipeline; this file moves bytes, enforces limits and timeouts,
+// and runs the live-event streams.
+#include "http/server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <list>
+#include <random>
+#include <thread>
+
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "http/error_map.hpp"
+
+namespace mashang::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using std::chrono::milliseconds;
+constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return make_error(Errc::invalid_input, "listen address must be HOST:PORT, got '" + listen + "'", "listen");
+  std::string host = listen.substr(0, colon), port = listen.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  char* end = nullptr;
+  long p = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end || p < 0 || p > 65535)
+    return make_error(Errc::invalid_input, "listen port must be 0..65535, got '" + port + "'", "listen");
+  return std::make_pair(host, static_cast<uint16_t>(p));
+}
+
+namespace {
+
+struct Waker {
+  explicit Waker(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  asio::steady_timer timer;
+  bool pending = false;
+};
+
+struct ConnState {
+  beast::tcp_stream* stream = nullptr;
+  bool idle = true;
+  std::shared_ptr<Waker> waker;  // set while streaming events
+};
+
+struct IoThread {
+  // Declared first so it outlives the io_context, whose destructor destroys the
+  // connection coroutines that unregister themselves from it.
+  std::list<ConnState*> conns;  // touched only on this thread
+  uint64_t request_seq = 0;
+  uint32_t request_prefix = std::random_device{}();
+  asio::io_context ioc{1};
+  std::optional<tcp::acceptor> acceptor;
+};
+
+std::string make_request_id(IoThread& t, std::string_view presented) {
+  if (!presented.empty() && presented.size() <= 64) {
+    bool ok = true;
+    for (char c : presented) ok &= std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    if (ok) return std::string(presented);
+  }
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%08x%08llx", t.request_prefix, static_cast<unsigned long long>(++t.request_seq));
+  return buf;
+}
+
+std::string access_line(const Request& req, const std::string& route, const Response& res, double secs, size_t bytes) {
+  std::string j = "{\"ts\":" + std::to_string(std::chrono::duration_cast<milliseconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch())
+                                                  .count());
+  j += ",\"request_id\":";
+  text::append_json_string(j, req.request_id);
+  j += ",\"method\":";
+  text::append_json_string(j, req.method);
+  j += ",\"path\":";
+  text::append_json_string(j, text::valid_utf8(req.path) ? req.path : std::string("<invalid utf-8>"));
+  j += ",\"route\":";
+  text::append_json_string(j, route);
+  j += ",\"status\":" + std::to_string(res.status);
+  j += ",\"duration_ms\":" + std::to_string(secs * 1000.0);
+  j += ",\"bytes\":" + std::to_string(bytes);
+  j += ",\"ip\":";
+  text::append_json_string(j, req.client_ip);
+  if (req.principal) j += ",\"account_id\":" + std::to_string(req.principal->account_id);
+  if (!res.error_code.empty()) {
+    j += ",\"error\":";
+    text::append_json_string(j, res.error_code);
+  }
+  j += "}";
+  return j;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions o;
+  Pipeline& p;
+  Hub& hub;
+  EventReplay replay;
+  std::vector<std::unique_ptr<IoThread>> threads;
+  std::unique_ptr<asio::thread_pool> workers;
+  asio::io_context control;
+  std::atomic<int64_t> active{0}, rejected{0};
+  std::atomic<bool> stopping{false};
+  Route static_route, unmatched_route;
+
+  Impl(ServerOptions opts, Pipeline& pl, Hub& h, EventReplay r)
+      : o(std::move(opts)), p(pl), hub(h), replay(std::move(r)) {
+    std::vector<std::pair<std::string, std::string>> labels;
+    for (const auto& route : p.router().routes()) labels.emplace_back(route->method, route->pattern);
+    static_route.method = "GET";
+    static_route.pattern = "static";
+    static_route.handler = p.router().fallback();
+    static_route.options.blocking = false;
+    static_route.index = labels.size();
+    labels.emplace_back("GET", "static");
+    unmatched_route.pattern = "unmatched";
+    unmatched_route.index = labels.size();
+    p.metrics().set_routes(labels);  // appends "unmatched" at the end
+  }
+
+  template <class F>
+  awaitable<std::invoke_result_t<F&>> on_pool(F f) {
+    using T = std::invoke_result_t<F&>;
+    co_return co_await asio::co_spawn(
+        *workers, [fn = std::move(f)]() mutable -> awaitable<T> { co_return fn(); }, asio::use_awaitable);
+  }
+
+  void record(const Route& route, const Request& req, const Response& res,
+              std::chrono::steady_clock::time_point t0, size_t bytes) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    p.metrics().observe(route.index, res.status, secs);
+    log::access(access_line(req, route.pattern, res, secs, bytes));
+  }
+
+  awaitable<bool> write(beast::tcp_stream& stream, Response& res, const Request& req, bool keep_alive) {
+    bhttp::response<bhttp::string_body> r{static_cast<bhttp::status>(res.status), 11};
+    r.set(bhttp::field::server, "mashang");
+    if (!res.body.empty() || res.status >= 200) r.set(bhttp::field::content_type, res.content_type);
+    for (auto& [k, v] : res.headers) r.insert(k, v);
+    size_t len = res.body.size();
+    r.body() = std::move(res.body);
+    r.keep_alive(keep_alive);
+    r.prepare_payload();
+    if (req.method == "HEAD") {
+      r.body().clear();
+      r.content_length(len);
+    }
+    stream.expires_after(milliseconds(o.request_timeout_ms));
+    auto [ec, n] = co_await bhttp::async_write(stream, r, nothrow);
+    co_return !ec;
+  }
+
+  awaitable<void> write_early_error(beast::tcp_stream& stream, IoThread& t, Request& req, Errc code,
+                                    std::string msg, std::chrono::steady_clock::time_point t0) {
+    if (req.request_id.empty()) req.request_id = make_request_id(t, {});
+    if (req.method.empty()) req.method = "-";
+    Response res = error_response(code, std::move(msg));
+    Pipeline::finish(res, req);
+    size_t bytes = res.body.size();
+    co_await write(stream, res, req, false);
+    record(unmatched_route, req, res, t0, bytes);
+  }
+
+  awaitable<void> serve_events(beast::tcp_stream& stream, ConnState& st, const Route& route, Request& req,
+                               std::chrono::steady_clock::time_point t0) {
+    auto denied = co_await on_pool([&] { return p.authenticate(route, req); });
+    std::string last = std::string(req.header("last-event-id"));
+    if (last.empty()) last = req.query_param("last_event_id").value_or("");
+    int64_t last_id = 0;
+    if (!denied && !last.empty()) {
+      char* end = nullptr;
+      last_id = std::strtoll(last.c_str(), &end, 10);
+      if (*end || last_id < 0 || last.size() > 18)
+        denied = error_response(Errc::bad_request, "Last-Event-ID must be a non-negative integer");
+    }
+    if (denied) {
+      Pipeline::finish(*denied, req);
+      size_t bytes = denied->body.size();
+      co_await write(stream, *denied, req, false);
+      record(route, req, *denied, t0, bytes);
+      co_return;
+    }
+    Response head;
+    head.content_type = "text/event-stream";
+    Pipeline::finish(head, req);
+    record(route, req, head, t0, 0);
+    std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nConnection: close\r\n"
+                      "X-Accel-Buffering: no\r\n";
+    for (auto& [k, v] : head.headers) out += k + ": " + v + "\r\n";
+    out += "\r\nretry: 3000\n\n";
+
+    auto sub = hub.subscribe(*req.principal);
+    auto waker = std::make_shared<Waker>(stream.get_executor());
+    st.waker = waker;
+    std::weak_ptr<Waker> weak = waker;
+    auto ex = stream.get_executor();
+    sub->set_notify([weak, ex] {
+      asio::post(ex, [weak] {
+        if (auto w = weak.lock()) {
+          w->pending = true;
+          w->timer.cancel();
+        }
+      });
+    });
+    int64_t replayed_max = 0;
+    if (!last.empty()) {
+      Principal who = *req.principal;
+      auto events = co_await on_pool([&, who] { return replay(last_id, who); });
+      for (const auto& e : events) {
+        out += sse_frame(e);
+        replayed_max = std::max(replayed_max, e.id);
+      }
+    }
+    auto send = [&](const std::string& data) -> awaitable<bool> {
+      stream.expires_after(milliseconds(o.request_timeout_ms));
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(data), nothrow);
+      stream.expires_never();
+      co_return !ec;
+    };
+    bool alive = co_await send(out);
+    while (alive && !stopping) {
+      waker->pending = false;
+      bool lagged = false;
+      auto events = sub->drain(lagged);
+      if (lagged) break;  // the client reconnects and resumes from the table
+      out.clear();
+      for (const auto& e : events)
+        if (e.id > replayed_max) out += sse_frame(e);
+      if (!out.empty()) {
+        alive = co_await send(out);
+        continue;
+      }
+      if (waker->pending) continue;
+      waker->timer.expires_after(milliseconds(o.heartbeat_ms));
+      auto [ec] = co_await waker->timer.async_wait(nothrow);
+      if (!ec && !stopping) alive = co_await send(": ping\n\n");
+    }
+    sub->set_notify(nullptr);
+    hub.unsubscribe(sub);
+    st.waker.reset();
+  }
+
+  awaitable<void> session(IoThread& t, tcp::socket sock) {
+    beast::tcp_stream stream(std::move(sock));
+    ConnState st;
+    st.stream = &stream;
+    t.conns.push_back(&st);
+    auto self_it = std::prev(t.conns.end());
+    struct Leave {
+      Impl* impl;
+      IoThread& t;
+      std::list<ConnState*>::iterator it;
+      ~Leave() {
+        t.conns.erase(it);
+        --impl->active;
+      }
+    } leave{this, t, self_it};
+
+    std::string ip;
+    boost::system::error_code ep_ec;
+    auto ep = stream.socket().remote_endpoint(ep_ec);
+    if (!ep_ec) ip = ep.address().to_string();
+    beast::flat_buffer buf;
+
+    for (;;) {
+      st.idle = true;
+      if (stopping) co_return;
+      if (buf.size() == 0) {
+        stream.expires_after(milliseconds(o.idle_timeout_ms));
+        auto [ec, n] = co_await stream.async_read_some(buf.prepare(8192), nothrow);
+        if (ec) co_return;  // closed by the client, idle timeout, or shutdown
+        buf.commit(n);
+      }
+      st.idle = false;
+      auto t0 = std::chrono::steady_clock::now();
+      Request req;
+      req.client_ip = ip;
+      stream.expires_after(milliseconds(o.request_timeout_ms));
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<uint32_t>(o.header_bytes_max));
+      parser.body_limit(static_cast<uint64_t>(o.body_bytes_max));
+      auto [hec, hn] = co_await bhttp::async_read_header(stream, buf, parser, nothrow);
+      if (hec) {
+        if (hec == bhttp::error::header_limit)
+          co_await write_early_error(stream, t, req, Errc::too_large, "request headers are too large", t0);
+        else if (hec == beast::error::timeout)
+          spdlog::info("closing connection from {}: request not received within {} ms", ip, o.request_timeout_ms);
+        else if (hec != bhttp::error::end_of_stream && hec != asio::error::eof &&
+                 hec != asio::error::connection_reset && hec != asio::error::operation_aborted)
+          co_await write_early_error(stream, t, req, Errc::bad_request, "malformed HTTP request: " + hec.message(), t0);
+        co_return;
+      }
+      auto& h = parser.get();
+      req.method = std::string(h.method_string());
+      req.target = std::string(h.target());
+      req.headers.reserve(16);
+      for (auto const& f : h) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+      req.request_id = make_request_id(t, req.header("x-request-id"));
+
+      auto url = boost::urls::parse_origin_form(h.target());
+      if (!url) {
+        co_await write_early_error(stream, t, req, Errc::bad_request, "malformed request target", t0);
+        co_return;
+      }
+      req.path = std::string(url->path());
+      req.query = std::string(url->encoded_query());
+      if (!text::valid_utf8(req.path)) {
+        co_await write_early_error(stream, t, req, Errc::bad_request, "request path is not valid UTF-8", t0);
+        co_return;
+      }
+
+      const Route* route = nullptr;
+      std::optional<Response> early;
+      Match m = p.router().match(req.method, req.path, req.params);
+      if (m.route) {
+        route = m.route;
+      } else if (!m.allowed.empty()) {
+        route = &unmatched_route;
+        early = error_response(Errc::method_not_allowed, req.method + " is not allowed here");
+        std::string allow;
+        for (auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+        early->set("Allow", allow);
+      } else if ((req.method == "GET" || req.method == "HEAD") && static_route.handler &&
+                 !req.path.starts_with("/api/")) {
+        route = &static_route;
+      } else {
+        route = &unmatched_route;
+        early = error_response(Errc::not_found, "no route for " + req.method + " " + req.path);
+      }
+
+      bool body_pending = !parser.is_done();
+      if (!early && body_pending) {
+        if (route->options.body_bytes_max > 0) parser.body_limit(static_cast<uint64_t>(route->options.body_bytes_max));
+        auto [bec, bn] = co_await bhttp::async_read(stream, buf, parser, nothrow);
+        if (bec) {
+          if (bec == bhttp::error::body_limit)
+            co_await write_early_error(stream, t, req, Errc::too_large, "request body is too large", t0);
+          else if (bec != beast::error::timeout && bec != asio::error::eof && bec != bhttp::error::end_of_stream)
+            co_await write_early_error(stream, t, req, Errc::bad_request, "malformed request body: " + bec.message(),
+                                       t0);
+          co_return;
+        }
+        body_pending = false;
+      }
+      bool keep_alive = parser.get().keep_alive() && !body_pending && !stopping;
+      req.body = std::move(parser.get().body());
+
+      Response res;
+      if (early) {
+        res = std::move(*early);
+      } else if (auto pre = p.precheck(*route, req)) {
+        res = std::move(*pre);
+      } else if (route->options.stream) {
+        co_await serve_events(stream, st, *route, req, t0);
+        co_return;
+      } else if (p.can_run_inline(*route, req)) {
+        res = p.run(*route, req);
+      } else {
+        res = co_await on_pool([&] { return p.run(*route, req); });
+      }
+      Pipeline::finish(res, req);
+      size_t bytes = res.body.size();
+      Response logged;
+      logged.status = res.status;
+      logged.error_code = res.error_code;
+      bool ok = co_await write(stream, res, req, keep_alive);
+      record(*route, req, logged, t0, bytes);
+      if (!ok || !keep_alive) {
+        boost::system::error_code ec;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        co_return;
+      }
+    }
+  }
+
+  awaitable<void> accept_loop(IoThread& t) {
+    for (;;) {
+      auto [ec, sock] = co_await t.acceptor->async_accept(nothrow);
+      if (stopping) co_return;
+      if (ec) {
+        if (ec == asio::error::operation_aborted) co_return;
+        spdlog::warn("accept: {}", ec.message());
+        continue;
+      }
+      if (active.load() >= o.connections_max) {
+        ++rejected;
+        boost::system::error_code ignore;
+        sock.close(ignore);
+        continue;
+      }
+      ++active;
+      sock.set_option(tcp::no_delay(true), ec);
+      asio::co_spawn(t.ioc, session(t, std::move(sock)), asio::detached);
+    }
+  }
+
+  void begin_shutdown() {
+    if (stopping.exchange(true)) return;
+    spdlog::info("shutting down: no new connections; finishing in-flight requests (≤ {} ms)", o.shutdown_grace_ms);
+    for (auto& t : threads) {
+      asio::post(t->ioc, [tp = t.get()] {
+        boost::system::error_code ec;
+        if (tp->acceptor) tp->acceptor->close(ec);
+        for (ConnState* c : tp->conns) {
+          if (c->waker) c->waker->timer.cancel();
+          else if (c->idle) c->stream->cancel();
+        }
+      });
+    }
+    auto deadline = std::chrono::steady_clock::now() + milliseconds(o.shutdown_grace_ms);
+    auto timer = std::make_shared<asio::steady_timer>(control);
+    poll_ = [this, timer, deadline] {
+      if (active.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
+        if (active.load() > 0) spdlog::warn("{} connections still open after the grace period; closing", active.load());
+        for (auto& t : threads) t->ioc.stop();
+        control.stop();
+        return;
+      }
+      timer->expires_after(milliseconds(20));
+      timer->async_wait([this](auto) { poll_(); });
+    };
+    poll_();
+  }
+  std::function<void()> poll_;
+};
+
+Server::Server(ServerOptions opts, Pipeline& pipeline, Hub& hub, EventReplay replay)
+    : impl_(std::make_unique<Impl>(std::move(opts), pipeline, hub, std::move(replay))) {}
+Server::~Server() = default;
+
+int64_t Server::connections() const { return impl_->active.load(); }
+int64_t Server::rejected_connections() const { return impl_->rejected.load(); }
+
+void Server::stop() {
+  asio::post(impl_->control, [this] { impl_->begin_shutdown(); });
+}
+
+int Server::run(const std::function<void(uint16_t)>& on_listening) {
+  auto& im = *impl_;
+  int n = im.o.io_threads > 0 ? im.o.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  im.workers = std::make_unique<asio::thread_pool>(std::max(1, im.o.worker_threads));
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(im.o.host, ec);
+  if (ec) {
+    spdlog::error("listen: '{}' is not an IP address", im.o.host);
+    return 2;
+  }
+  uint16_t port = im.o.port;
+  for (int i = 0; i < n; ++i) {
+    auto t = std::make_unique<IoThread>();
+    t->acceptor.emplace(t->ioc);
+    tcp::endpoint ep(addr, port);
+    t->acceptor->open(ep.protocol(), ec);
+    t->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    t->acceptor->set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+    t->acceptor->bind(ep, ec);
+    if (ec) {
+      spdlog::error("cannot listen on {}:{}: {}", im.o.host, port, ec.message());
+      return 2;
+    }
+    t->acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    port = t->acceptor->local_endpoint().port();  // with port 0, later threads share the chosen one
+    im.threads.push_back(std::move(t));
+  }
+  for (auto& t : im.threads) asio::co_spawn(t->ioc, im.accept_loop(*t), asio::detached);
+  asio::signal_set signals(im.control, SIGINT, SIGTERM);
+  signals.async_wait([&](auto err, int sig) {
+    if (!err) {
+      spdlog::info("signal {} received", sig);
+      im.begin_shutdown();
+    }
+  });
+  auto guard = asio::make_work_guard(im.control);
+  std::vector<std::thread> io;
+  for (auto& t : im.threads) io.emplace_back([tp = t.get()] { tp->ioc.run(); });
+  if (on_listening) on_listening(port);
+  im.control.run();
+  for (auto& th : io) th.join();
+  im.workers->join();
+  return 0;
+}
+
+}  // namespace mashang::http

@@ -1,0 +1,103 @@
+#pragma once
+//! Accounts and sessions: who may sign in, how, and who is behind a request.
+//! Public API of the module; other modules use only this header.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "core/principal.hpp"
+#include "store/db.hpp"
+
+namespace mashang::accounts {
+
+struct Account {
+  int64_t id = 0;
+  std::optional<std::string> username;
+  std::optional<std::string> phone_masked;
+  std::string display_name;
+  std::string status;  //!< "active" or "disabled"
+  int64_t created_at = 0;
+  std::vector<Grant> grants;
+};
+
+//! Input of create_account. `phone` is the raw number; it is normalised, sealed and indexed.
+struct NewAccount {
+  std::optional<std::string> username;
+  std::optional<std::string> phone;
+  std::string display_name;
+  std::string password;
+  std::vector<Grant> grants;
+};
+
+struct LoginInput {
+  std::string login;  //!< username or phone number
+  std::string password;
+  std::string ip;
+  std::string user_agent;
+};
+
+struct Session {
+  std::string token;  //!< shown once; only its hash is stored
+  std::string csrf_token;
+  int64_t expires_at = 0;
+  Account account;
+};
+
+struct Page {
+  std::vector<Account> items;
+  std::optional<int64_t> next_after;
+};
+
+//! Limits of input fields, named with their unit.
+inline constexpr size_t kUsernameBytesMax = 32;
+inline constexpr size_t kDisplayNameBytesMax = 64;
+inline constexpr size_t kPasswordBytesMin = 8;
+inline constexpr size_t kPasswordBytesMax = 128;
+inline constexpr size_t kScopeBytesMax = 255;
+inline constexpr int64_t kPageSizeMax = 200;
+
+class Service {
+ public:
+  Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock, Config::Sessions cfg);
+  ~Service();
+
+  //! Creates an account with its grants. `actor` is null for the operator CLI.
+  Result<Account> create_account(const NewAccount& in, const Principal* actor);
+  //! Sets a new password (operator CLI and demo). Revokes the account's sessions.
+  Status set_password(int64_t account_id, const std::string& password);
+  //! Finds an account by username or phone.
+  std::optional<Account> find_by_login(const std::string& login);
+
+  //! Verifies credentials (throttled) and opens a session.
+  Result<Session> login(const LoginInput& in);
+  //! Revokes the caller's session.
+  Status logout(const Principal& who);
+  //! The principal behind a token, or nullopt when it is unknown, expired, revoked or the
+  //! account is disabled. Reads the database unless cached.
+  std::optional<Principal> resolve_session(const std::string& token);
+  //! Answer from memory only: nullopt = not cached.
+  std::optional<std::optional<Principal>> cached_session(const std::string& token);
+
+  Result<Account> get_account(int64_t id, const Principal& actor);
+  Result<Page> list_accounts(int64_t after, int64_t limit, const Principal& actor);
+
+ private:
+  struct SessionCache;
+  store::Db& db_;
+  const crypto::Keyring& keys_;
+  const Clock& clock_;
+  Config::Sessions cfg_;
+  std::unique_ptr<SessionCache> cache_;
+  std::string dummy_hash_;
+};
+
+//! The account of a principal (what GET /api/me shows).
+Account account_of(const Principal& p);
+
+}  // namespace mashang::accounts

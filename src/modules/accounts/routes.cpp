@@ -1,0 +1,145 @@
+// HTTP binding of accounts: parse → permission (in the service) → command → response.
+#include "modules/accounts/routes.hpp"
+
+#include "http/error_map.hpp"
+#include "http/json_body.hpp"
+#include "modules/accounts/dto.hpp"
+
+namespace mashang::accounts {
+namespace {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+std::string cookie(const std::string& value, int64_t max_age_s, bool secure) {
+  std::string c = "mashang_session=" + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age_s);
+  if (secure) c += "; Secure";
+  return c;
+}
+
+Result<int64_t> int_param(const Request& req, const std::string& name, int64_t fallback) {
+  auto v = req.query_param(name);
+  if (!v) return fallback;
+  char* end = nullptr;
+  errno = 0;
+  long long n = std::strtoll(v->c_str(), &end, 10);
+  if (v->empty() || *end || errno == ERANGE) return make_error(Errc::invalid_input, name + " must be an integer", name);
+  return static_cast<int64_t>(n);
+}
+
+Result<std::vector<Grant>> parse_roles(const json::object& o) {
+  std::vector<Grant> out;
+  auto it = o.find("roles");
+  if (it == o.end() || it->value().is_null()) return out;
+  if (!it->value().is_array()) return make_error(Errc::invalid_input, "roles must be an array", "roles");
+  for (const auto& v : it->value().as_array()) {
+    if (!v.is_object()) return make_error(Errc::invalid_input, "each role must be an object", "roles");
+    auto role = http::require_string(v.as_object(), "role", 32);
+    if (!role.ok()) return make_error(Errc::invalid_input, "each role needs a role name", "roles");
+    auto scope = http::optional_string(v.as_object(), "scope", kScopeBytesMax);
+    if (!scope.ok()) return make_error(Errc::invalid_input, "scope must be a string", "roles");
+    out.push_back({*role, scope->value_or("/")});
+  }
+  return out;
+}
+
+Response login(Service& svc, const Config::Sessions& cfg, Request& req) {
+  auto body = http::parse_object(req);
+  if (!body.ok()) return http::error_response(body.error());
+  auto login = http::require_string(*body, "login", 64);
+  if (!login.ok()) return http::error_response(login.error());
+  auto password = http::require_string(*body, "password", kPasswordBytesMax);
+  if (!password.ok()) return http::error_response(password.error());
+  auto s = svc.login({*login, *password, req.client_ip, std::string(req.header("user-agent"))});
+  if (!s.ok()) return http::error_response(s.error());
+  Response res = http::json_response(200, json::object{{"token", s->token},
+                                                       {"csrf_token", s->csrf_token},
+                                                       {"expires_at", s->expires_at},
+                                                       {"account", dto::account_json(s->account)}});
+  res.set("Set-Cookie", cookie(s->token, cfg.ttl_ms / 1000, cfg.cookie_secure));
+  return res;
+}
+
+Response logout(Service& svc, const Config::Sessions& cfg, Request& req) {
+  Status st = svc.logout(*req.principal);
+  if (!st.ok()) return http::error_response(st.error());
+  Response res;
+  res.status = 204;
+  res.set("Set-Cookie", cookie("", 0, cfg.cookie_secure));
+  return res;
+}
+
+Response me(Request& req) {
+  json::object o = dto::account_json(account_of(*req.principal));
+  o["csrf_token"] = req.principal->csrf_token;
+  return http::json_response(200, o);
+}
+
+Response list(Service& svc, Request& req) {
+  auto limit = int_param(req, "limit", 50);
+  if (!limit.ok()) return http::error_response(limit.error());
+  auto after = int_param(req, "after", 0);
+  if (!after.ok()) return http::error_response(after.error());
+  auto page = svc.list_accounts(*after, *limit, *req.principal);
+  if (!page.ok()) return http::error_response(page.error());
+  json::array items;
+  for (const auto& a : page->items) items.push_back(dto::account_json(a));
+  return http::json_response(200, json::object{{"items", items},
+                                               {"next_after", page->next_after ? json::value(*page->next_after)
+                                                                                : json::value(nullptr)}});
+}
+
+Response create(Service& svc, Request& req) {
+  auto body = http::parse_object(req);
+  if (!body.ok()) return http::error_response(body.error());
+  NewAccount in;
+  auto username = http::optional_string(*body, "username", kUsernameBytesMax);
+  if (!username.ok()) return http::error_response(username.error());
+  auto phone = http::optional_string(*body, "phone", 32);
+  if (!phone.ok()) return http::error_response(phone.error());
+  auto name = http::require_string(*body, "display_name", kDisplayNameBytesMax);
+  if (!name.ok()) return http::error_response(name.error());
+  auto password = http::require_string(*body, "password", kPasswordBytesMax);
+  if (!password.ok()) return http::error_response(password.error());
+  auto roles = parse_roles(*body);
+  if (!roles.ok()) return http::error_response(roles.error());
+  in.username = *username;
+  in.phone = *phone;
+  in.display_name = *name;
+  in.password = *password;
+  in.grants = *roles;
+  auto a = svc.create_account(in, &*req.principal);
+  if (!a.ok()) return http::error_response(a.error());
+  Response res = http::json_response(201, dto::account_json(*a));
+  res.set("Location", "/api/accounts/" + std::to_string(a->id));
+  return res;
+}
+
+Response get(Service& svc, Request& req) {
+  const std::string& raw = req.params["id"];
+  char* end = nullptr;
+  long long id = std::strtoll(raw.c_str(), &end, 10);
+  if (raw.empty() || *end || id <= 0 || raw.size() > 18) return http::error_response(Errc::not_found, "no such account");
+  auto a = svc.get_account(id, *req.principal);
+  if (!a.ok()) return http::error_response(a.error());
+  return http::json_response(200, dto::account_json(*a));
+}
+
+}  // namespace
+
+void register_routes(http::Router& r, Service& svc, const Config& cfg) {
+  using http::Auth;
+  auto sessions = cfg.sessions;
+  r.add("POST", "/api/auth/login", [&svc, sessions](Request& q) { return login(svc, sessions, q); },
+        {.auth = Auth::none, .body_bytes_max = 4096, .json_body = true});
+  r.add("POST", "/api/auth/logout", [&svc, sessions](Request& q) { return logout(svc, sessions, q); },
+        {.auth = Auth::session, .body_bytes_max = 4096});
+  r.add("GET", "/api/me", [](Request& q) { return me(q); }, {.auth = Auth::session, .blocking = false});
+  r.add("GET", "/api/accounts", [&svc](Request& q) { return list(svc, q); }, {.auth = Auth::session});
+  r.add("POST", "/api/accounts", [&svc](Request& q) { return create(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 16 * 1024, .json_body = true});
+  r.add("GET", "/api/accounts/{id}", [&svc](Request& q) { return get(svc, q); }, {.auth = Auth::session});
+}
+
+}  // namespace mashang::accounts

@@ -1,0 +1,285 @@
+// Business rules of accounts and sessions.
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/text.hpp"
+#include "modules/accounts/accounts.hpp"
+#include "modules/accounts/permissions.hpp"
+#include "modules/accounts/store.hpp"
+
+namespace mashang::accounts {
+namespace {
+
+// How long a resolved session is trusted from memory. Changes made through this instance
+// evict at once; other instances see a revocation within this time.
+constexpr int64_t kSessionCacheMs = 10'000;
+constexpr size_t kSessionCacheEntriesMax = 100'000;
+
+Result<Ok> validate_username(const std::string& u) {
+  if (u.size() < 3 || u.size() > kUsernameBytesMax)
+    return make_error(Errc::invalid_input, "username must be 3 to 32 characters", "username");
+  if (!std::islower(static_cast<unsigned char>(u[0])))
+    return make_error(Errc::invalid_input, "username must start with a lower-case letter", "username");
+  for (char c : u)
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_' ||
+          c == '.' || c == '-'))
+      return make_error(Errc::invalid_input, "username may contain a-z, 0-9, '_', '.', '-'", "username");
+  return Ok{};
+}
+
+Result<Ok> validate_grant(const Grant& g) {
+  if (!is_role(g.role)) return make_error(Errc::invalid_input, "unknown role '" + g.role + "'", "roles");
+  if (g.scope.empty() || g.scope[0] != '/' || g.scope.size() > kScopeBytesMax)
+    return make_error(Errc::invalid_input, "scope must be a territory path starting with '/'", "roles");
+  return Ok{};
+}
+
+std::string login_key(const crypto::Keyring& keys, const std::string& login) {
+  std::string norm = text::normalize_phone(login).value_or(login);
+  return "login:" + keys.blind_index("login", norm);
+}
+
+Principal principal_of(const Account& a, const std::string& session_hash, const sql::SessionRow& s) {
+  Principal p;
+  p.account_id = a.id;
+  p.username = a.username.value_or("");
+  p.phone_masked = a.phone_masked.value_or("");
+  p.display_name = a.display_name;
+  p.status = a.status;
+  p.created_at = a.created_at;
+  p.grants = a.grants;
+  p.session_hash = session_hash;
+  p.csrf_token = s.csrf_token;
+  p.session_expires_at = s.expires_at;
+  return p;
+}
+
+}  // namespace
+
+struct Service::SessionCache {
+  struct Entry {
+    Principal principal;
+    int64_t until_ms;
+  };
+  std::mutex mu;
+  std::unordered_map<std::string, Entry> entries;  // by token hash
+
+  std::optional<Principal> get(const std::string& hash, int64_t now) {
+    std::lock_guard l(mu);
+    auto it = entries.find(hash);
+    if (it == entries.end()) return std::nullopt;
+    if (it->second.until_ms <= now || it->second.principal.session_expires_at <= now) {
+      entries.erase(it);
+      return std::nullopt;
+    }
+    return it->second.principal;
+  }
+  void put(const std::string& hash, Principal p, int64_t now) {
+    std::lock_guard l(mu);
+    if (entries.size() >= kSessionCacheEntriesMax) entries.clear();
+    entries[hash] = {std::move(p), now + kSessionCacheMs};
+  }
+  void evict(const std::string& hash) {
+    std::lock_guard l(mu);
+    entries.erase(hash);
+  }
+  void evict_account(int64_t id) {
+    std::lock_guard l(mu);
+    std::erase_if(entries, [&](const auto& kv) { return kv.second.principal.account_id == id; });
+  }
+};
+
+Service::Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock, Config::Sessions cfg)
+    : db_(db), keys_(keys), clock_(clock), cfg_(cfg), cache_(std::make_unique<SessionCache>()),
+      dummy_hash_(crypto::hash_password(crypto::random_token(16))) {}
+Service::~Service() = default;
+
+Account account_of(const Principal& p) {
+  Account a;
+  a.id = p.account_id;
+  if (!p.username.empty()) a.username = p.username;
+  if (!p.phone_masked.empty()) a.phone_masked = p.phone_masked;
+  a.display_name = p.display_name;
+  a.status = p.status;
+  a.created_at = p.created_at;
+  a.grants = p.grants;
+  return a;
+}
+
+Result<Account> Service::create_account(const NewAccount& in, const Principal* actor) {
+  if (actor && !can_manage_accounts(*actor))
+    return make_error(Errc::forbidden, "only a district administrator may create accounts");
+  sql::NewAccountRow row;
+  if (!in.username && !in.phone)
+    return make_error(Errc::invalid_input, "give a username or a phone number", "username");
+  if (in.username) {
+    if (auto v = validate_username(*in.username); !v.ok()) return v.error();
+    row.username = in.username;
+  }
+  if (in.phone) {
+    auto phone = text::normalize_phone(*in.phone);
+    if (!phone) return make_error(Errc::invalid_input, "phone must be a mainland mobile number (11 digits)", "phone");
+    row.phone_index = keys_.blind_index("phone", *phone);
+    row.phone_sealed = keys_.seal(*phone);
+    row.phone_masked = text::mask_phone(*phone);
+  }
+  if (in.display_name.empty() || in.display_name.size() > kDisplayNameBytesMax || !text::valid_utf8(in.display_name))
+    return make_error(Errc::invalid_input, "display_name must be 1 to 64 bytes of text", "display_name");
+  if (in.password.size() < kPasswordBytesMin || in.password.size() > kPasswordBytesMax)
+    return make_error(Errc::invalid_input, "password must be 8 to 128 characters", "password");
+  for (const auto& g : in.grants)
+    if (auto v = validate_grant(g); !v.ok()) return v.error();
+  row.display_name = in.display_name;
+  row.password_hash = crypto::hash_password(in.password);  // slow: outside the transaction
+  row.now = clock_.now_ms();
+
+  int64_t id = 0;
+  Status st = db_.write([&](store::Conn& c) -> Status {
+    auto inserted = sql::insert_account(c, row);
+    if (!inserted.ok()) return make_error(Errc::conflict, "username or phone is already taken", in.username ? "username" : "phone");
+    id = *inserted;
+    for (const auto& g : in.grants)
+      if (auto r = sql::insert_grant(c, id, g, row.now); !r.ok())
+        return make_error(Errc::invalid_input, "the same role and scope is granted twice", "roles");
+    std::string payload = "{\"account_id\":" + std::to_string(id) + "}";
+    c.emit({"account.created", "account:" + std::to_string(id), "/", id, payload});
+    return ok_status();
+  });
+  if (!st.ok()) return st.error();
+  std::optional<Account> a;
+  db_.read([&](store::Conn& c) { a = sql::load_account(c, id); });
+  return *a;
+}
+
+Status Service::set_password(int64_t account_id, const std::string& password) {
+  if (password.size() < kPasswordBytesMin || password.size() > kPasswordBytesMax)
+    return make_error(Errc::invalid_input, "password must be 8 to 128 characters", "password");
+  std::string hash = crypto::hash_password(password);
+  Status st = db_.write([&](store::Conn& c) -> Status {
+    int64_t now = clock_.now_ms();
+    sql::update_password(c, account_id, hash, now);
+    sql::revoke_account_sessions(c, account_id, now);
+    return ok_status();
+  });
+  cache_->evict_account(account_id);
+  return st;
+}
+
+std::optional<Account> Service::find_by_login(const std::string& login) {
+  std::optional<sql::AccountRow> row;
+  db_.read([&](store::Conn& c) {
+    row = sql::find_by_username(c, login);
+    if (!row)
+      if (auto phone = text::normalize_phone(login)) row = sql::find_by_phone_index(c, keys_.blind_index("phone", *phone));
+  });
+  if (!row) return std::nullopt;
+  return row->account;
+}
+
+Result<Session> Service::login(const LoginInput& in) {
+  int64_t now = clock_.now_ms();
+  int64_t since = now - cfg_.login_window_ms;
+  std::string by_login = login_key(keys_, in.login), by_ip = "ip:" + in.ip;
+  std::optional<sql::AccountRow> row;
+  sql::Failures fl, fi;
+  db_.read([&](store::Conn& c) {
+    fl = sql::failures_since(c, by_login, since);
+    fi = sql::failures_since(c, by_ip, since);
+    row = sql::find_by_username(c, in.login);
+    if (!row)
+      if (auto phone = text::normalize_phone(in.login)) row = sql::find_by_phone_index(c, keys_.blind_index("phone", *phone));
+  });
+  if (fl.count >= cfg_.login_failures_max || fi.count >= cfg_.login_failures_per_ip_max) {
+    int64_t oldest = fl.count >= cfg_.login_failures_max ? fl.oldest_at : fi.oldest_at;
+    Error e = make_error(Errc::rate_limited, "too many failed sign-ins; try again later");
+    e.retry_after_s = static_cast<int>(std::max<int64_t>(1, (oldest + cfg_.login_window_ms - now + 999) / 1000));
+    return e;
+  }
+  // Verify against a dummy hash for unknown logins, so timing does not tell them apart.
+  bool good = crypto::verify_password(row ? row->password_hash : dummy_hash_, in.password);
+  if (!row || !good || row->account.status != "active") {
+    (void)db_.write([&](store::Conn& c) -> Status {
+      sql::record_failure(c, by_login, now);
+      sql::record_failure(c, by_ip, now);
+      if (now % 64 == 0) sql::prune_failures(c, since);  // occasional housekeeping
+      return ok_status();
+    });
+    return make_error(Errc::unauthenticated, "wrong login or password");
+  }
+  Session s;
+  s.token = crypto::random_token(32);
+  s.csrf_token = crypto::random_token(24);
+  s.expires_at = now + cfg_.ttl_ms;
+  s.account = row->account;
+  std::string hash = crypto::token_hash(s.token);
+  (void)db_.write([&](store::Conn& c) -> Status {
+    sql::clear_failures(c, by_login);
+    sql::insert_session(c, hash, {row->account.id, s.csrf_token, s.expires_at}, now, in.ip,
+                        in.user_agent.substr(0, 255));
+    std::string payload = "{\"account_id\":" + std::to_string(row->account.id) + ",\"ip\":";
+    text::append_json_string(payload, in.ip);
+    payload += ",\"user_agent\":";
+    text::append_json_string(payload, text::valid_utf8(in.user_agent) ? in.user_agent.substr(0, 255) : "");
+    payload += "}";
+    c.emit({"session.created", "account:" + std::to_string(row->account.id), "/", row->account.id, payload});
+    return ok_status();
+  });
+  return s;
+}
+
+Status Service::logout(const Principal& who) {
+  Status st = db_.write([&](store::Conn& c) -> Status {
+    sql::revoke_session(c, who.session_hash, clock_.now_ms());
+    return ok_status();
+  });
+  cache_->evict(who.session_hash);
+  return st;
+}
+
+std::optional<std::optional<Principal>> Service::cached_session(const std::string& token) {
+  auto p = cache_->get(crypto::token_hash(token), clock_.now_ms());
+  if (!p) return std::nullopt;
+  return std::optional<Principal>(std::move(*p));
+}
+
+std::optional<Principal> Service::resolve_session(const std::string& token) {
+  if (token.size() > 128) return std::nullopt;
+  int64_t now = clock_.now_ms();
+  std::string hash = crypto::token_hash(token);
+  if (auto p = cache_->get(hash, now)) return p;
+  std::optional<Principal> out;
+  db_.read([&](store::Conn& c) {
+    auto s = sql::find_live_session(c, hash, now);
+    if (!s) return;
+    auto a = sql::load_account(c, s->account_id);
+    if (a) out = principal_of(*a, hash, *s);
+  });
+  if (out) cache_->put(hash, *out, now);
+  return out;
+}
+
+Result<Account> Service::get_account(int64_t id, const Principal& actor) {
+  if (!can_view_account(actor, id)) return make_error(Errc::forbidden, "you may not view this account");
+  std::optional<Account> a;
+  db_.read([&](store::Conn& c) { a = sql::load_account(c, id); });
+  if (!a) return make_error(Errc::not_found, "no account " + std::to_string(id));
+  return *a;
+}
+
+Result<Page> Service::list_accounts(int64_t after, int64_t limit, const Principal& actor) {
+  if (!can_manage_accounts(actor)) return make_error(Errc::forbidden, "only a district administrator may list accounts");
+  if (limit < 1 || limit > kPageSizeMax) return make_error(Errc::invalid_input, "limit must be 1 to 200", "limit");
+  if (after < 0) return make_error(Errc::invalid_input, "after must be a non-negative id", "after");
+  Page page;
+  db_.read([&](store::Conn& c) { page.items = sql::list_accounts(c, after, limit + 1); });
+  if (static_cast<int64_t>(page.items.size()) > limit) {
+    page.items.pop_back();
+    page.next_after = page.items.back().id;
+  }
+  return page;
+}
+
+}  // namespace mashang::accounts

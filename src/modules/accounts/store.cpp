@@ -1,0 +1,126 @@
+#include "modules/accounts/store.hpp"
+
+namespace mashang::accounts::sql {
+namespace {
+
+using store::Value;
+using store::null_value;
+
+Value opt(const std::optional<std::string>& s) { return s ? Value(*s) : null_value; }
+
+constexpr const char* kAccountColumns =
+    "SELECT id, username, phone_masked, display_name, status, created_at, password_hash FROM accounts ";
+
+std::vector<Grant> load_grants(store::Conn& c, int64_t id) {
+  std::vector<Grant> out;
+  for (auto& r : c.query("SELECT role, scope FROM grants WHERE account_id = $1 ORDER BY id", {id}))
+    out.push_back({r.text(0), r.text(1)});
+  return out;
+}
+
+AccountRow to_row(store::Conn& c, const store::Row& r) {
+  AccountRow a;
+  a.account.id = r.integer(0);
+  a.account.username = r.opt_text(1);
+  a.account.phone_masked = r.opt_text(2);
+  a.account.display_name = r.text(3);
+  a.account.status = r.text(4);
+  a.account.created_at = r.integer(5);
+  a.password_hash = r.text(6);
+  a.account.grants = load_grants(c, a.account.id);
+  return a;
+}
+
+std::optional<AccountRow> find_where(store::Conn& c, const char* where, const std::string& v) {
+  auto r = c.query_one(std::string(kAccountColumns) + where, {v});
+  if (!r) return std::nullopt;
+  return to_row(c, *r);
+}
+
+}  // namespace
+
+Result<int64_t> insert_account(store::Conn& c, const NewAccountRow& a) {
+  auto r = c.query_unique(
+      "INSERT INTO accounts (username, phone_index, phone_sealed, phone_masked, display_name, password_hash, "
+      "status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7) RETURNING id",
+      {opt(a.username), opt(a.phone_index), opt(a.phone_sealed), opt(a.phone_masked), a.display_name,
+       a.password_hash, a.now});
+  if (!r.ok()) return r.error();
+  return r->at(0).integer(0);
+}
+
+Result<Ok> insert_grant(store::Conn& c, int64_t account_id, const Grant& g, int64_t now) {
+  auto r = c.query_unique("INSERT INTO grants (account_id, role, scope, created_at) VALUES ($1, $2, $3, $4)",
+                          {account_id, g.role, g.scope, now});
+  if (!r.ok()) return r.error();
+  return Ok{};
+}
+
+std::optional<AccountRow> find_by_username(store::Conn& c, const std::string& username) {
+  return find_where(c, "WHERE username = $1", username);
+}
+
+std::optional<AccountRow> find_by_phone_index(store::Conn& c, const std::string& phone_index) {
+  return find_where(c, "WHERE phone_index = $1", phone_index);
+}
+
+std::optional<Account> load_account(store::Conn& c, int64_t id) {
+  auto r = c.query_one(std::string(kAccountColumns) + "WHERE id = $1", {id});
+  if (!r) return std::nullopt;
+  return to_row(c, *r).account;
+}
+
+std::vector<Account> list_accounts(store::Conn& c, int64_t after, int64_t limit) {
+  std::vector<Account> out;
+  for (auto& r : c.query(std::string(kAccountColumns) + "WHERE id > $1 ORDER BY id LIMIT $2", {after, limit}))
+    out.push_back(to_row(c, r).account);
+  return out;
+}
+
+void update_password(store::Conn& c, int64_t id, const std::string& hash, int64_t now) {
+  c.exec("UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3", {hash, now, id});
+}
+
+void insert_session(store::Conn& c, const std::string& token_hash, const SessionRow& s, int64_t now,
+                    const std::string& ip, const std::string& user_agent) {
+  c.exec("INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at, ip, user_agent) "
+         "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         {token_hash, s.account_id, s.csrf_token, now, s.expires_at, ip, user_agent});
+}
+
+std::optional<SessionRow> find_live_session(store::Conn& c, const std::string& token_hash, int64_t now) {
+  auto r = c.query_one(
+      "SELECT s.account_id, s.csrf_token, s.expires_at FROM sessions s JOIN accounts a ON a.id = s.account_id "
+      "WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND a.status = 'active'",
+      {token_hash, now});
+  if (!r) return std::nullopt;
+  return SessionRow{r->integer(0), r->text(1), r->integer(2)};
+}
+
+void revoke_session(store::Conn& c, const std::string& token_hash, int64_t now) {
+  c.exec("UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL", {now, token_hash});
+}
+
+void revoke_account_sessions(store::Conn& c, int64_t account_id, int64_t now) {
+  c.exec("UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL", {now, account_id});
+}
+
+Failures failures_since(store::Conn& c, const std::string& key, int64_t since) {
+  auto r = c.query_one("SELECT COUNT(*), COALESCE(MIN(at), 0) FROM login_failures WHERE key = $1 AND at > $2",
+                       {key, since});
+  return {r->integer(0), r->integer(1)};
+}
+
+void record_failure(store::Conn& c, const std::string& key, int64_t at) {
+  c.exec("INSERT INTO login_failures (key, at) VALUES ($1, $2)", {key, at});
+}
+
+void clear_failures(store::Conn& c, const std::string& key) {
+  c.exec("DELETE FROM login_failures WHERE key = $1", {key});
+}
+
+void prune_failures(store::Conn& c, int64_t before) {
+  c.exec("DELETE FROM login_failures WHERE at < $1", {before});
+}
+
+}  // namespace mashang::accounts::sql

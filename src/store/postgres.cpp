@@ -1,0 +1,260 @@
+#include "store/postgres.hpp"
+
+#include <libpq-fe.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+
+namespace mashang::store {
+namespace {
+
+// Type oids from pg_type.h (stable across versions).
+constexpr Oid kBool = 16, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700, kFloat8 = 701,
+              kNumeric = 1700;
+
+struct PgResult {
+  PGresult* r;
+  explicit PgResult(PGresult* p) : r(p) {}
+  ~PgResult() { PQclear(r); }
+  PgResult(const PgResult&) = delete;
+};
+
+class PgConn final : public Conn {
+ public:
+  PgConn(const std::string& url, std::function<int64_t()> clock_ms) : clock_ms_(std::move(clock_ms)) {
+    conn_ = PQconnectdb(url.c_str());
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      std::string msg = PQerrorMessage(conn_);
+      PQfinish(conn_);
+      throw Fault(Errc::unavailable, "postgresql connect: " + msg);
+    }
+    script("SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+  }
+  ~PgConn() override { PQfinish(conn_); }
+
+  bool healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+  Rows query(std::string_view sql, const std::vector<Value>& params = {}) override {
+    auto r = run(sql, params, nullptr);
+    if (!r.ok()) throw Fault(Errc::internal, r.error().message);
+    return std::move(r).value();
+  }
+  int64_t exec(std::string_view sql, const std::vector<Value>& params = {}) override {
+    int64_t changed = 0;
+    auto r = run(sql, params, &changed);
+    if (!r.ok()) throw Fault(Errc::internal, r.error().message);
+    return changed;
+  }
+  Result<Rows> query_unique(std::string_view sql, const std::vector<Value>& params = {}) override {
+    return run(sql, params, nullptr);
+  }
+  void script(std::string_view sql) override {
+    PgResult r(PQexec(conn_, std::string(sql).c_str()));
+    auto st = PQresultStatus(r.r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(r.r);
+  }
+  void emit(const EventDraft& e) override {
+    // Event-writing transactions take one lock until commit, so event ids are committed in
+    // id order and a reconnecting client that resumes after id N misses nothing.
+    if (pending_.empty()) exec("SELECT pg_advisory_xact_lock(7243001)");
+    int64_t now = clock_ms_();
+    Rows r = query(kInsertEventSql, {e.type, e.subject, e.scope,
+                                     e.account_id ? Value(*e.account_id) : null_value, e.payload_json, now});
+    pending_.push_back({r.at(0).integer(0), e.type, e.subject, e.scope, e.account_id, e.payload_json, now});
+  }
+  std::vector<EventRecord> take_pending() { return std::exchange(pending_, {}); }
+  void drop_pending() { pending_.clear(); }
+
+ private:
+  [[noreturn]] void fail(PGresult* r) {
+    std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
+    if (!healthy()) throw Fault(Errc::unavailable, "postgresql: " + msg);
+    throw Fault(Errc::internal, "postgresql: " + msg);
+  }
+
+  Result<Rows> run(std::string_view sql, const std::vector<Value>& params, int64_t* changed) {
+    std::vector<std::string> texts(params.size());
+    std::vector<const char*> ptrs(params.size(), nullptr);
+    for (size_t i = 0; i < params.size(); ++i) {
+      const Value& v = params[i];
+      if (auto n = std::get_if<int64_t>(&v)) texts[i] = std::to_string(*n);
+      else if (auto d = std::get_if<double>(&v)) texts[i] = std::to_string(*d);
+      else if (auto s = std::get_if<std::string>(&v)) texts[i] = *s;
+      else continue;
+      ptrs[i] = texts[i].c_str();
+    }
+    std::string q(sql);
+    PgResult r(PQexecParams(conn_, q.c_str(), static_cast<int>(params.size()), nullptr, ptrs.data(), nullptr,
+                            nullptr, 0));
+    auto st = PQresultStatus(r.r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      const char* state = PQresultErrorField(r.r, PG_DIAG_SQLSTATE);
+      if (state && std::strcmp(state, "23505") == 0) return make_error(Errc::conflict, PQresultErrorMessage(r.r));
+      fail(r.r);
+    }
+    if (changed) {
+      const char* t = PQcmdTuples(r.r);
+      *changed = (t && *t) ? std::atoll(t) : 0;
+    }
+    Rows rows;
+    int nrows = PQntuples(r.r), ncols = PQnfields(r.r);
+    rows.reserve(nrows);
+    for (int i = 0; i < nrows; ++i) {
+      std::vector<Value> values;
+      values.reserve(ncols);
+      for (int j = 0; j < ncols; ++j) {
+        if (PQgetisnull(r.r, i, j)) {
+          values.emplace_back(std::monostate{});
+          continue;
+        }
+        const char* p = PQgetvalue(r.r, i, j);
+        switch (PQftype(r.r, j)) {
+          case kInt8: case kInt4: case kInt2: case kOid: values.emplace_back(static_cast<int64_t>(std::atoll(p))); break;
+          case kBool: values.emplace_back(static_cast<int64_t>(p[0] == 't')); break;
+          case kFloat4: case kFloat8: case kNumeric: values.emplace_back(std::strtod(p, nullptr)); break;
+          default: values.emplace_back(std::string(p, PQgetlength(r.r, i, j)));
+        }
+      }
+      rows.emplace_back(std::move(values));
+    }
+    return rows;
+  }
+
+  PGconn* conn_ = nullptr;
+  std::vector<EventRecord> pending_;
+  std::function<int64_t()> clock_ms_;
+};
+
+class PgDb final : public Db {
+ public:
+  PgDb(std::string url, int pool_size, std::function<int64_t()> clock_ms)
+      : url_(std::move(url)), size_(std::max(1, pool_size)), clock_ms_(std::move(clock_ms)) {
+    release(std::make_unique<PgConn>(url_, clock_ms_));  // fail early when unreachable
+    ++created_;
+  }
+
+  Dialect dialect() const override { return Dialect::postgresql; }
+  const char* dialect_name() const override { return "postgresql"; }
+
+  void read(const std::function<void(Conn&)>& fn) override {
+    auto c = acquire();
+    try {
+      fn(*c);
+    } catch (...) {
+      release(std::move(c));
+      throw;
+    }
+    release(std::move(c));
+  }
+
+  Status write(const std::function<Status(Conn&)>& fn) override {
+    auto c = acquire();
+    Status st = ok_status();
+    try {
+      c->exec("BEGIN");
+      st = fn(*c);
+      if (st.ok()) {
+        c->exec("COMMIT");
+        published(c->take_pending());
+      } else {
+        c->exec("ROLLBACK");
+        c->drop_pending();
+      }
+    } catch (...) {
+      c->drop_pending();
+      if (c->healthy()) {
+        try { c->exec("ROLLBACK"); } catch (...) {}
+      }
+      release(std::move(c));
+      throw;
+    }
+    release(std::move(c));
+    return st;
+  }
+
+  void raw(const std::function<void(Conn&)>& fn) override { read(fn); }
+
+  bool ping() override {
+    try {
+      bool ok = false;
+      read([&](Conn& c) { ok = c.query_one("SELECT 1").has_value(); });
+      return ok;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+  PoolStats stats() const override {
+    std::lock_guard lock(mu_);
+    return {created_, created_ - static_cast<int64_t>(free_.size()), waits_.load()};
+  }
+
+  Status backup(const std::string& out) override {
+    pid_t pid = fork();
+    if (pid == 0) {
+      execlp("pg_dump", "pg_dump", "--format=custom", "--file", out.c_str(), "--dbname", url_.c_str(),
+             static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0) return make_error(Errc::internal, "cannot start pg_dump");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      return make_error(Errc::internal, WEXITSTATUS(status) == 127 ? "pg_dump not found (install postgresql-client)"
+                                                                   : "pg_dump failed");
+    return ok_status();
+  }
+
+ private:
+  std::unique_ptr<PgConn> acquire() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      if (!free_.empty()) {
+        auto c = std::move(free_.back());
+        free_.pop_back();
+        return c;
+      }
+      if (created_ < size_) {
+        ++created_;
+        lock.unlock();
+        try {
+          return std::make_unique<PgConn>(url_, clock_ms_);
+        } catch (...) {
+          std::lock_guard l(mu_);
+          --created_;
+          throw;
+        }
+      }
+      ++waits_;
+      cv_.wait(lock);
+    }
+  }
+  void release(std::unique_ptr<PgConn> c) {
+    {
+      std::lock_guard lock(mu_);
+      if (c->healthy()) free_.push_back(std::move(c));
+      else --created_;  // a broken connection is dropped; the next acquire reconnects
+    }
+    cv_.notify_one();
+  }
+
+  std::string url_;
+  int64_t size_;
+  std::function<int64_t()> clock_ms_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<PgConn>> free_;
+  int64_t created_ = 0;
+  std::atomic<int64_t> waits_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<Db> open_postgres(const std::string& url, int pool_size, std::function<int64_t()> clock_ms) {
+  return std::make_unique<PgDb>(url, pool_size, std::move(clock_ms));
+}
+
+}  // namespace mashang::store

@@ -1,0 +1,281 @@
+#include "store/sqlite.hpp"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+namespace mashang::store {
+namespace {
+
+class SqliteConn final : public Conn {
+ public:
+  SqliteConn(const std::string& path, bool read_only, std::function<int64_t()> clock_ms)
+      : clock_ms_(std::move(clock_ms)) {
+    int flags = SQLITE_OPEN_NOMUTEX | (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw Fault(Errc::unavailable, "sqlite open " + path + ": " + msg);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, 5000);  // before any PRAGMA: they may need a lock too
+    if (!read_only) {
+      script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    } else {
+      script("PRAGMA foreign_keys=ON;");
+    }
+  }
+  ~SqliteConn() override {
+    for (auto& [_, st] : cache_) sqlite3_finalize(st.stmt);
+    sqlite3_close(db_);
+  }
+
+  Rows query(std::string_view sql, const std::vector<Value>& params = {}) override {
+    auto r = run(sql, params, nullptr);
+    if (!r.ok()) throw Fault(Errc::internal, r.error().message);
+    return std::move(r).value();
+  }
+  int64_t exec(std::string_view sql, const std::vector<Value>& params = {}) override {
+    int64_t changed = 0;
+    auto r = run(sql, params, &changed);
+    if (!r.ok()) throw Fault(Errc::internal, r.error().message);
+    return changed;
+  }
+  Result<Rows> query_unique(std::string_view sql, const std::vector<Value>& params = {}) override {
+    return run(sql, params, nullptr);
+  }
+  void script(std::string_view sql) override {
+    char* err = nullptr;
+    std::string s(sql);
+    if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      throw Fault(Errc::internal, "sqlite: " + msg);
+    }
+  }
+  void emit(const EventDraft& e) override {
+    int64_t now = clock_ms_();
+    Rows r = query(kInsertEventSql, {e.type, e.subject, e.scope,
+                                     e.account_id ? Value(*e.account_id) : null_value, e.payload_json, now});
+    pending_.push_back({r.at(0).integer(0), e.type, e.subject, e.scope, e.account_id, e.payload_json, now});
+  }
+
+  std::vector<EventRecord> take_pending() { return std::exchange(pending_, {}); }
+  void drop_pending() { pending_.clear(); }
+  sqlite3* handle() { return db_; }
+
+ private:
+  struct Cached {
+    sqlite3_stmt* stmt = nullptr;
+    std::vector<int> param_of_slot;  // slot k (1-based) binds params[param_of_slot[k-1]]
+  };
+
+  Cached& prepare(std::string_view sql) {
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end()) return it->second;
+    Cached c;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &c.stmt,
+                           nullptr) != SQLITE_OK)
+      throw Fault(Errc::internal, std::string("sqlite prepare: ") + sqlite3_errmsg(db_) + " in: " + std::string(sql));
+    int n = sqlite3_bind_parameter_count(c.stmt);
+    for (int k = 1; k <= n; ++k) {
+      const char* name = sqlite3_bind_parameter_name(c.stmt, k);
+      if (!name || name[0] != '$') throw Fault(Errc::internal, "sqlite: use $N placeholders in: " + std::string(sql));
+      c.param_of_slot.push_back(std::atoi(name + 1) - 1);
+    }
+    return cache_.emplace(std::string(sql), std::move(c)).first->second;
+  }
+
+  Result<Rows> run(std::string_view sql, const std::vector<Value>& params, int64_t* changed) {
+    Cached& c = prepare(sql);
+    sqlite3_stmt* st = c.stmt;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    for (size_t k = 0; k < c.param_of_slot.size(); ++k) {
+      int idx = c.param_of_slot[k];
+      if (idx < 0 || static_cast<size_t>(idx) >= params.size())
+        throw Fault(Errc::internal, "sqlite: missing parameter $" + std::to_string(idx + 1));
+      const Value& v = params[idx];
+      int slot = static_cast<int>(k + 1);
+      if (auto i = std::get_if<int64_t>(&v)) sqlite3_bind_int64(st, slot, *i);
+      else if (auto d = std::get_if<double>(&v)) sqlite3_bind_double(st, slot, *d);
+      else if (auto s = std::get_if<std::string>(&v))
+        sqlite3_bind_text(st, slot, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
+      else sqlite3_bind_null(st, slot);
+    }
+    Rows rows;
+    int ncol = sqlite3_column_count(st);
+    for (;;) {
+      int rc = sqlite3_step(st);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) {
+        std::string msg = sqlite3_errmsg(db_);
+        sqlite3_reset(st);
+        if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+          return make_error(Errc::conflict, msg);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) throw Fault(Errc::unavailable, "sqlite busy: " + msg);
+        throw Fault(Errc::internal, "sqlite: " + msg);
+      }
+      std::vector<Value> values;
+      values.reserve(ncol);
+      for (int i = 0; i < ncol; ++i) {
+        switch (sqlite3_column_type(st, i)) {
+          case SQLITE_INTEGER: values.emplace_back(static_cast<int64_t>(sqlite3_column_int64(st, i))); break;
+          case SQLITE_FLOAT: values.emplace_back(sqlite3_column_double(st, i)); break;
+          case SQLITE_NULL: values.emplace_back(std::monostate{}); break;
+          default: {
+            auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+            values.emplace_back(std::string(p, sqlite3_column_bytes(st, i)));
+          }
+        }
+      }
+      rows.emplace_back(std::move(values));
+    }
+    if (changed) *changed = sqlite3_changes64(db_);
+    sqlite3_reset(st);
+    return rows;
+  }
+
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, Cached> cache_;
+  std::vector<EventRecord> pending_;
+  std::function<int64_t()> clock_ms_;
+};
+
+class SqliteDb final : public Db {
+ public:
+  SqliteDb(const std::string& path, int readers, std::function<int64_t()> clock_ms) : path_(path) {
+    if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty())
+      std::filesystem::create_directories(parent);
+    writer_ = std::make_unique<SqliteConn>(path, false, clock_ms);
+    for (int i = 0; i < std::max(1, readers); ++i) {
+      readers_.push_back(std::make_unique<SqliteConn>(path, true, clock_ms));
+      free_.push_back(readers_.back().get());
+    }
+  }
+
+  Dialect dialect() const override { return Dialect::sqlite; }
+  const char* dialect_name() const override { return "sqlite"; }
+
+  void read(const std::function<void(Conn&)>& fn) override {
+    SqliteConn* c = acquire();
+    struct Release {
+      SqliteDb* db;
+      SqliteConn* c;
+      ~Release() { db->release(c); }
+    } release{this, c};
+    // A read is a snapshot: several statements see one state of the database.
+    c->exec("BEGIN");
+    try {
+      fn(*c);
+    } catch (...) {
+      c->exec("ROLLBACK");
+      throw;
+    }
+    c->exec("COMMIT");
+  }
+
+  Status write(const std::function<Status(Conn&)>& fn) override {
+    std::lock_guard lock(write_mu_);
+    writer_->exec("BEGIN IMMEDIATE");
+    Status st = ok_status();
+    try {
+      st = fn(*writer_);
+    } catch (...) {
+      writer_->script("ROLLBACK");
+      writer_->drop_pending();
+      throw;
+    }
+    if (!st.ok()) {
+      writer_->script("ROLLBACK");
+      writer_->drop_pending();
+      return st;
+    }
+    writer_->exec("COMMIT");
+    // Published under the writer lock, so subscribers see events in id order.
+    published(writer_->take_pending());
+    return st;
+  }
+
+  void raw(const std::function<void(Conn&)>& fn) override {
+    std::lock_guard lock(write_mu_);
+    fn(*writer_);
+  }
+
+  bool ping() override {
+    try {
+      bool ok = false;
+      read([&](Conn& c) { ok = c.query_one("SELECT 1").has_value(); });
+      return ok;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+  PoolStats stats() const override {
+    std::lock_guard lock(pool_mu_);
+    return {static_cast<int64_t>(readers_.size() + 1), static_cast<int64_t>(readers_.size() - free_.size()),
+            waits_.load()};
+  }
+
+  Status backup(const std::string& out) override {
+    sqlite3* dest = nullptr;
+    if (sqlite3_open(out.c_str(), &dest) != SQLITE_OK) {
+      sqlite3_close(dest);
+      return make_error(Errc::invalid_input, "cannot create " + out);
+    }
+    SqliteConn* c = acquire();
+    sqlite3_backup* b = sqlite3_backup_init(dest, "main", c->handle(), "main");
+    int rc = SQLITE_ERROR;
+    if (b) {
+      do {
+        rc = sqlite3_backup_step(b, 256);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
+      } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+      sqlite3_backup_finish(b);
+    }
+    std::string msg = sqlite3_errmsg(dest);
+    sqlite3_close(dest);
+    release(c);
+    if (rc != SQLITE_DONE) return make_error(Errc::internal, "backup failed: " + msg);
+    return ok_status();
+  }
+
+ private:
+  SqliteConn* acquire() {
+    std::unique_lock lock(pool_mu_);
+    if (free_.empty()) ++waits_;
+    pool_cv_.wait(lock, [&] { return !free_.empty(); });
+    SqliteConn* c = free_.back();
+    free_.pop_back();
+    return c;
+  }
+  void release(SqliteConn* c) {
+    {
+      std::lock_guard lock(pool_mu_);
+      free_.push_back(c);
+    }
+    pool_cv_.notify_one();
+  }
+
+  std::string path_;
+  std::mutex write_mu_;
+  std::unique_ptr<SqliteConn> writer_;
+  mutable std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<SqliteConn>> readers_;
+  std::vector<SqliteConn*> free_;
+  std::atomic<int64_t> waits_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<Db> open_sqlite(const std::string& path, int readers, std::function<int64_t()> clock_ms) {
+  return std::make_unique<SqliteDb>(path, readers, std::move(clock_ms));
+}
+
+}  // namespace mashang::store
