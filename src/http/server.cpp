@@ -132,11 +132,37 @@ struct Server::Impl {
     p.metrics().set_routes(labels);  // appends "unmatched" at the end
   }
 
+  // Runs f() on the worker pool and resumes the calling coroutine on its own executor.
+  // f must capture by reference only: GCC 12 mishandles by-value captures carried through
+  // coroutine frames (a double free seen under ASan), so no coroutine lambdas here.
   template <class F>
   awaitable<std::invoke_result_t<F&>> on_pool(F f) {
     using T = std::invoke_result_t<F&>;
-    co_return co_await asio::co_spawn(
-        *workers, [fn = std::move(f)]() mutable -> awaitable<T> { co_return fn(); }, asio::use_awaitable);
+    auto ex = co_await asio::this_coro::executor;
+    std::optional<T> result;
+    std::exception_ptr err;
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [&](auto handler) {
+          asio::post(*workers, [&, handler = std::move(handler)]() mutable {
+            try {
+              result.emplace(f());
+            } catch (...) {
+              err = std::current_exception();
+            }
+            auto home = asio::get_associated_executor(handler, ex);
+            asio::post(home, std::move(handler));
+          });
+        },
+        asio::use_awaitable);
+    if (err) std::rethrow_exception(err);
+    co_return std::move(*result);
+  }
+
+  awaitable<bool> send_raw(beast::tcp_stream& stream, const std::string& data) {
+    stream.expires_after(milliseconds(o.request_timeout_ms));
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(data), nothrow);
+    stream.expires_never();
+    co_return !ec;
   }
 
   void record(const Route& route, const Request& req, const Response& res,
@@ -218,20 +244,14 @@ struct Server::Impl {
     });
     int64_t replayed_max = 0;
     if (!last.empty()) {
-      Principal who = *req.principal;
-      auto events = co_await on_pool([&, who] { return replay(last_id, who); });
+      const Principal& who = *req.principal;
+      auto events = co_await on_pool([&] { return replay(last_id, who); });
       for (const auto& e : events) {
         out += sse_frame(e);
         replayed_max = std::max(replayed_max, e.id);
       }
     }
-    auto send = [&](const std::string& data) -> awaitable<bool> {
-      stream.expires_after(milliseconds(o.request_timeout_ms));
-      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(data), nothrow);
-      stream.expires_never();
-      co_return !ec;
-    };
-    bool alive = co_await send(out);
+    bool alive = co_await send_raw(stream, out);
     while (alive && !stopping) {
       waker->pending = false;
       bool lagged = false;
@@ -241,13 +261,13 @@ struct Server::Impl {
       for (const auto& e : events)
         if (e.id > replayed_max) out += sse_frame(e);
       if (!out.empty()) {
-        alive = co_await send(out);
+        alive = co_await send_raw(stream, out);
         continue;
       }
       if (waker->pending) continue;
       waker->timer.expires_after(milliseconds(o.heartbeat_ms));
       auto [ec] = co_await waker->timer.async_wait(nothrow);
-      if (!ec && !stopping) alive = co_await send(": ping\n\n");
+      if (!ec && !stopping) alive = co_await send_raw(stream, ": ping\n\n");
     }
     sub->set_notify(nullptr);
     hub.unsubscribe(sub);

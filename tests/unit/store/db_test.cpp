@@ -1,0 +1,144 @@
+// Store behaviour on SQLite, and on PostgreSQL when MASHANG_TEST_PG_URL names a database
+// (scripts/test provides one). The same cases run on both.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/clock.hpp"
+#include "core/crypto.hpp"
+#include "store/db.hpp"
+#include "store/migrate.hpp"
+
+using namespace mashang;
+using namespace mashang::store;
+
+namespace {
+
+ManualClock g_clock;
+
+struct Target {
+  std::string name;
+  std::string url;
+};
+
+std::vector<Target> targets() {
+  std::vector<Target> t;
+  crypto::init();
+  auto dir = std::filesystem::temp_directory_path() / ("mashang-unit-" + crypto::random_token(6));
+  t.push_back({"sqlite", "sqlite:" + (dir / "t.db").string()});
+  if (const char* pg = std::getenv("MASHANG_TEST_PG_URL"); pg && *pg) t.push_back({"postgresql", pg});
+  return t;
+}
+
+class Store : public ::testing::TestWithParam<Target> {
+ protected:
+  void SetUp() override {
+    db = open(GetParam().url, 2, [] { return g_clock.now_ms(); });
+    if (db->dialect() == Dialect::postgresql) {
+      db->raw([](Conn& c) { c.script("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"); });
+    }
+    auto m = migrate(*db);
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    db->on_commit([this](const std::vector<EventRecord>& e) { published.insert(published.end(), e.begin(), e.end()); });
+  }
+  void TearDown() override {
+    db.reset();
+    if (GetParam().url.starts_with("sqlite:"))
+      std::filesystem::remove_all(std::filesystem::path(GetParam().url.substr(7)).parent_path());
+  }
+  Status add_account(const std::string& name) {
+    return db->write([&](Conn& c) -> Status {
+      auto r = c.query_unique(
+          "INSERT INTO accounts (username, display_name, password_hash, created_at, updated_at) "
+          "VALUES ($1, $1, 'x', $2, $2) RETURNING id",
+          {name, g_clock.now_ms()});
+      if (!r.ok()) return r.error();
+      c.emit({"account.created", "account:" + name, "/", std::nullopt, "{}"});
+      return ok_status();
+    });
+  }
+  int64_t count(const std::string& table) {
+    int64_t n = 0;
+    db->read([&](Conn& c) { n = c.query_one("SELECT COUNT(*) FROM " + table)->integer(0); });
+    return n;
+  }
+  std::unique_ptr<Db> db;
+  std::vector<EventRecord> published;
+};
+
+TEST_P(Store, MigrationsAreRecordedAndIdempotent) {
+  EXPECT_EQ(current_version(*db), latest_version());
+  auto again = migrate(*db);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+}
+
+TEST_P(Store, RefusesADatabaseNewerThanTheBinary) {
+  db->raw([](Conn& c) {
+    c.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)");
+  });
+  auto r = migrate(*db);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::conflict);
+}
+
+TEST_P(Store, CommittedWritesPublishTheirEventsInIdOrder) {
+  ASSERT_TRUE(add_account("a").ok());
+  ASSERT_TRUE(add_account("b").ok());
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_LT(published[0].id, published[1].id);
+  EXPECT_EQ(published[0].type, "account.created");
+  EXPECT_EQ(count("events"), 2);
+}
+
+TEST_P(Store, AFailedTransactionLeavesNothingAndPublishesNothing) {
+  ASSERT_TRUE(add_account("a").ok());
+  published.clear();
+  Status st = add_account("a");  // unique violation after… nothing else written
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, Errc::conflict);
+  Status st2 = db->write([&](Conn& c) -> Status {
+    c.exec("INSERT INTO accounts (username, display_name, password_hash, created_at, updated_at) "
+           "VALUES ('c', 'c', 'x', 0, 0)");
+    c.emit({"account.created", "account:c", "/", std::nullopt, "{}"});
+    return make_error(Errc::invalid_input, "changed my mind");
+  });
+  EXPECT_FALSE(st2.ok());
+  EXPECT_THROW(db->write([&](Conn& c) -> Status {
+    c.exec("INSERT INTO accounts (username, display_name, password_hash, created_at, updated_at) "
+           "VALUES ('d', 'd', 'x', 0, 0)");
+    c.emit({"account.created", "account:d", "/", std::nullopt, "{}"});
+    c.exec("SELECT * FROM no_such_table");
+    return ok_status();
+  }),
+               Fault);
+  EXPECT_TRUE(published.empty());
+  EXPECT_EQ(count("accounts"), 1);
+  EXPECT_EQ(count("events"), 1);
+}
+
+TEST_P(Store, PlaceholdersBindByNumberAndMayRepeat) {
+  db->read([](Conn& c) {
+    auto r = c.query_one("SELECT $2, $1, $2", {int64_t{1}, std::string("two")});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->text(0), "two");
+    EXPECT_EQ(r->text(2), "two");
+  });
+}
+
+TEST_P(Store, NullsAndIntegersRoundTrip) {
+  ASSERT_TRUE(add_account("n").ok());
+  db->read([](Conn& c) {
+    auto r = c.query_one("SELECT phone_index, created_at, id FROM accounts WHERE username = $1", {std::string("n")});
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->is_null(0));
+    EXPECT_EQ(r->opt_text(0), std::nullopt);
+    EXPECT_GT(r->integer(2), 0);
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, Store, ::testing::ValuesIn(targets()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
