@@ -16,7 +16,7 @@ deps:
 server: deps
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET) -j $(JOBS)
-	@mkdir -p build/bin && cp -f build/$(PRESET)/bin/mashang $(BIN)
+	@mkdir -p build/bin && cp -f build/$(PRESET)/bin/mashang $(BIN).tmp && mv -f $(BIN).tmp $(BIN)
 
 web: deps
 	@cd web && npm run --silent build

@@ -260,7 +260,7 @@ int run_cli(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   log::init(/*quiet=*/!serve->parsed());
 
-  return guarded([&] {
+  int rc = guarded([&] {
     if (serve->parsed()) return cmd_serve(common);
     if (migrate->parsed()) return cmd_migrate(common);
     if (demo->parsed()) return cmd_demo(common, demo_json);
@@ -273,6 +273,8 @@ int run_cli(int argc, char** argv) {
     }
     return 1;
   });
+  spdlog::shutdown();  // flushes the buffered access log
+  return rc;
 }
 
 }  // namespace mashang::app

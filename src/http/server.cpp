@@ -338,8 +338,8 @@ struct Server::Impl {
       }
       req.path = std::string(url->path());
       req.query = std::string(url->encoded_query());
-      if (!text::valid_utf8(req.path)) {
-        co_await write_early_error(stream, t, req, Errc::bad_request, "request path is not valid UTF-8", t0);
+      if (!text::valid_utf8(req.path) || (url->has_query() && !text::valid_utf8(std::string(url->query())))) {
+        co_await write_early_error(stream, t, req, Errc::bad_request, "request path or query is not valid UTF-8", t0);
         co_return;
       }
 
@@ -364,7 +364,15 @@ struct Server::Impl {
 
       bool body_pending = !parser.is_done();
       if (!early && body_pending) {
-        if (route->options.body_bytes_max > 0) parser.body_limit(static_cast<uint64_t>(route->options.body_bytes_max));
+        // Beast checks a declared Content-Length against the limit only while parsing the
+        // header, before the route (and so its limit) is known: check it here.
+        uint64_t limit = route->options.body_bytes_max > 0 ? route->options.body_bytes_max : o.body_bytes_max;
+        if (auto declared = parser.content_length(); declared && *declared > limit) {
+          co_await write_early_error(stream, t, req, Errc::too_large,
+                                     "request body is larger than " + std::to_string(limit) + " bytes", t0);
+          co_return;
+        }
+        parser.body_limit(limit);
         auto [bec, bn] = co_await bhttp::async_read(stream, buf, parser, nothrow);
         if (bec) {
           if (bec == bhttp::error::body_limit)
