@@ -13,6 +13,9 @@
 #endif
 
 namespace mashang::app {
+
+std::string_view openapi_yaml();  // generated from docs/openapi.yaml at build time
+
 namespace {
 
 using http::Request;
@@ -40,9 +43,14 @@ void platform_routes(System& sys, Web& web) {
           return http::json_response(200, {{"version", MASHANG_VERSION}, {"schema_version", store::latest_version()}});
         },
         {.blocking = false});
-  std::string web_root = sys.cfg.server.web_root, openapi = sys.cfg.server.openapi_file;
   r.add("GET", "/api/openapi.yaml",
-        [openapi](Request& q) { return http::StaticFiles::file(openapi, "application/yaml", q); },
+        [](Request&) {
+          Response res;
+          res.content_type = "application/yaml";
+          res.set("Cache-Control", "no-cache");
+          res.body = std::string(openapi_yaml());
+          return res;
+        },
         {.blocking = false});
   r.add("GET", "/api/docs",
         [&web](Request& q) {

@@ -38,7 +38,6 @@ const std::map<std::string, Setter>& keys() {
       {"server.listen", text_field(&Config::server, &Config::Server::listen)},
       {"server.threads", text_field(&Config::server, &Config::Server::threads)},
       {"server.web_root", text_field(&Config::server, &Config::Server::web_root)},
-      {"server.openapi_file", text_field(&Config::server, &Config::Server::openapi_file)},
       {"server.public_base_url", text_field(&Config::server, &Config::Server::public_base_url)},
       {"database.url", text_field(&Config::database, &Config::Database::url)},
       {"database.pool_size", text_field(&Config::database, &Config::Database::pool_size)},

@@ -13,7 +13,6 @@ struct Config {
     std::string listen = "127.0.0.1:8080";
     int threads = 0;  //!< I/O threads; 0 = one per core
     std::string web_root = "web/dist";
-    std::string openapi_file = "docs/openapi.yaml";
     std::string public_base_url = "http://127.0.0.1:8080";
   } server;
   struct Database {

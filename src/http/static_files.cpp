@@ -116,16 +116,4 @@ Response StaticFiles::serve(const Request& req) const {
   return r;
 }
 
-Response StaticFiles::file(const std::string& path, const std::string& content_type, const Request&) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return error_response(Errc::not_found, "no such file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  Response r;
-  r.content_type = content_type;
-  r.set("Cache-Control", "no-cache");
-  r.body = ss.str();
-  return r;
-}
-
 }  // namespace mashang::http

@@ -14,8 +14,6 @@ class StaticFiles {
   ~StaticFiles();
   //! Serves `req.path` (GET/HEAD) from the root; 404 error body when absent.
   Response serve(const Request& req) const;
-  //! Serves one file with a given path (e.g. the OpenAPI document) and content type.
-  static Response file(const std::string& path, const std::string& content_type, const Request& req);
 
  private:
   struct Cache;

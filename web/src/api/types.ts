@@ -1,0 +1,80 @@
+// Types for the platform API, derived from the generated OpenAPI types (schema.d.ts,
+// `npm run gen:api`). They are looked up by path and status, which the HTTP contract
+// (docs/reference/platform.md) fixes, so they do not depend on how the OpenAPI document
+// names its components.
+import type { paths } from './schema'
+
+type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never
+
+/** The JSON body of a successful response to `method path` with `status`. */
+export type ResponseOf<
+  P extends keyof paths,
+  M extends keyof paths[P],
+  S extends number = 200,
+> = paths[P][M] extends { responses: infer R } ? (S extends keyof R ? Json<R[S]> : never) : never
+
+/** The JSON request body of `method path`. */
+export type RequestOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  requestBody?: infer B
+}
+  ? Json<NonNullable<B>>
+  : never
+
+export type Account = ResponseOf<'/api/accounts/{id}', 'get'>
+export type Me = ResponseOf<'/api/me', 'get'>
+export type LoginRequest = RequestOf<'/api/auth/login', 'post'>
+export type LoginResponse = ResponseOf<'/api/auth/login', 'post'>
+export type AccountPage = ResponseOf<'/api/accounts', 'get'>
+export type RoleGrant = Account['roles'][number]
+
+/** The body of POST /api/accounts as docs/openapi.yaml (CreateAccount) describes it. */
+interface CreateAccountShape {
+  username?: string
+  phone?: string
+  display_name: string
+  password: string
+  roles?: { role: RoleGrant['role']; scope?: string }[]
+}
+type CreateAccountGenerated = RequestOf<'/api/accounts', 'post'>
+/** openapi-typescript turns the schema's "username or phone" rule (`anyOf` of two
+ *  `required` lists) into `unknown`; when it does, the shape above stands in. */
+export type CreateAccountRequest = unknown extends CreateAccountGenerated
+  ? CreateAccountShape
+  : CreateAccountGenerated
+
+/** The error body every failing route returns. */
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string }
+}
+
+/** One event of the live stream (`GET /api/events`). */
+export interface LiveEvent {
+  id: number
+  type: string
+  subject?: string
+  scope?: string
+  created_at: number
+  payload?: Record<string, unknown>
+}
+
+/** Roles (snake_case) as the server names them. */
+export const ROLES = [
+  'resident',
+  'grid_worker',
+  'steward',
+  'community_staff',
+  'street_staff',
+  'district_admin',
+  'committee_member',
+  'mediator',
+  'inspector',
+  'vendor',
+  'volunteer',
+  'doctor',
+  'teacher',
+] as const
+export type Role = (typeof ROLES)[number]
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+/** Fails to compile when ROLES and the OpenAPI `Role` enum disagree. */
+export const ROLES_MATCH_OPENAPI: Same<Role, RoleGrant['role']> = true

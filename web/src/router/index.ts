@@ -1,0 +1,97 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { ensureSession, homePath } from '@/modules/platform/auth'
+import { useSessionStore } from '@/stores/session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without a session. */
+    public?: boolean
+    /** Any one of these roles is required. */
+    roles?: string[]
+    /** i18n key of the page title. */
+    title?: string
+  }
+}
+
+const Blank = { render: () => null }
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/modules/platform/LoginPage.vue'),
+    meta: { public: true },
+  },
+  { path: '/', name: 'root', component: Blank },
+  {
+    // Phone layout (Vant): residents and field roles.
+    path: '/m',
+    component: () => import('@/layouts/PhoneLayout.vue'),
+    children: [
+      {
+        path: '',
+        name: 'm-home',
+        component: () => import('@/modules/platform/PhoneHome.vue'),
+        meta: { title: 'nav.home' },
+      },
+      {
+        path: 'messages',
+        name: 'm-messages',
+        component: () => import('@/modules/platform/PhoneMessages.vue'),
+        meta: { title: 'nav.messages' },
+      },
+      {
+        path: 'me',
+        name: 'm-me',
+        component: () => import('@/modules/platform/PhoneMe.vue'),
+        meta: { title: 'nav.me' },
+      },
+    ],
+  },
+  {
+    // Desktop console (Element Plus): staff and administrators.
+    path: '/console',
+    component: () => import('@/layouts/DesktopLayout.vue'),
+    children: [
+      {
+        path: '',
+        name: 'c-home',
+        component: () => import('@/modules/platform/ConsoleHome.vue'),
+        meta: { title: 'nav.home' },
+      },
+      {
+        path: 'accounts',
+        name: 'c-accounts',
+        component: () => import('@/modules/platform/AccountsPage.vue'),
+        meta: { title: 'nav.accounts', roles: ['district_admin'] },
+      },
+    ],
+  },
+  { path: '/:pathMatch(.*)*', redirect: '/' },
+]
+
+export const router = createRouter({ history: createWebHistory(), routes })
+
+/** Only same-site paths are followed after login. */
+export function safeRedirect(target: unknown): string | null {
+  return typeof target === 'string' && target.startsWith('/') && !target.startsWith('//')
+    ? target
+    : null
+}
+
+router.beforeEach(async (to) => {
+  const account = await ensureSession()
+  if (to.meta.public) {
+    // Someone already logged in who opens /login goes home instead.
+    return account && to.name === 'login' ? (safeRedirect(to.query.redirect) ?? homePath(account)) : true
+  }
+  if (!account) {
+    return to.name === 'root'
+      ? { name: 'login' }
+      : { name: 'login', query: { redirect: to.fullPath } }
+  }
+  if (to.name === 'root') return homePath(account)
+  const need = to.meta.roles
+  if (need && !useSessionStore().roles.some((r) => need.includes(r))) return homePath(account)
+  return true
+})
