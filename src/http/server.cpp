@@ -230,6 +230,14 @@ struct Server::Impl {
     out += "\r\nretry: 3000\n\n";
 
     auto sub = hub.subscribe(*req.principal);
+    struct Unsubscribe {
+      Hub& hub;
+      std::shared_ptr<Subscription> sub;
+      ~Unsubscribe() {
+        sub->set_notify(nullptr);
+        hub.unsubscribe(sub);
+      }
+    } unsubscribe{hub, sub};
     auto waker = std::make_shared<Waker>(stream.get_executor());
     st.waker = waker;
     std::weak_ptr<Waker> weak = waker;
@@ -269,12 +277,21 @@ struct Server::Impl {
       auto [ec] = co_await waker->timer.async_wait(nothrow);
       if (!ec && !stopping) alive = co_await send_raw(stream, ": ping\n\n");
     }
-    sub->set_notify(nullptr);
-    hub.unsubscribe(sub);
     st.waker.reset();
   }
 
+  // A connection's life. Handlers catch their own faults (Pipeline::run); anything that
+  // still escapes here (e.g. the database failing during a stream's authentication) closes
+  // this connection only, never the I/O thread.
   awaitable<void> session(IoThread& t, tcp::socket sock) {
+    try {
+      co_await connection(t, std::move(sock));
+    } catch (const std::exception& e) {
+      spdlog::error("connection closed after an unexpected error: {}", e.what());
+    }
+  }
+
+  awaitable<void> connection(IoThread& t, tcp::socket sock) {
     beast::tcp_stream stream(std::move(sock));
     ConnState st;
     st.stream = &stream;
@@ -373,6 +390,11 @@ struct Server::Impl {
           co_return;
         }
         parser.body_limit(limit);
+        if (text::iequals(req.header("expect"), "100-continue")) {
+          static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          if (!co_await send_raw(stream, kContinue)) co_return;
+          stream.expires_after(milliseconds(o.request_timeout_ms));
+        }
         auto [bec, bn] = co_await bhttp::async_read(stream, buf, parser, nothrow);
         if (bec) {
           if (bec == bhttp::error::body_limit)
