@@ -1,6 +1,7 @@
 #pragma once
 //! Request and response as the rest of the server sees them: plain structs, no Beast.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,12 +18,14 @@ struct Request {
   std::string target;  //!< as received, e.g. "/api/accounts?limit=5"
   std::string path;    //!< percent-decoded path
   std::string query;   //!< raw query string without '?'
-  std::vector<std::pair<std::string, std::string>> headers;  //!< names lower-case
+  //! Header fields as received. Views into the connection's parser: valid while the
+  //! request is being handled; copy what must outlive it.
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
   std::string body;
   std::string client_ip;
   std::string request_id;
   std::unordered_map<std::string, std::string> params;  //!< path parameters
-  std::optional<Principal> principal;                   //!< set when a session was found
+  std::shared_ptr<const Principal> principal;           //!< set when a session was found
   bool via_cookie = false;                              //!< the session came from the cookie
   std::string session_token;                            //!< raw token as presented (never logged)
 

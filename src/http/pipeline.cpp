@@ -58,7 +58,7 @@ bool Pipeline::can_run_inline(const Route& route, Request& req) {
   if (req.session_token.empty()) return true;  // answered without the database: 401 or anonymous
   auto hit = sessions_.cached(req.session_token);
   if (!hit) return false;
-  req.principal = *hit;
+  req.principal = std::move(*hit);
   return true;
 }
 
@@ -90,15 +90,19 @@ Response Pipeline::run(const Route& route, Request& req) {
   }
 }
 
+const std::string& security_headers() {
+  static const std::string headers =
+      "X-Content-Type-Options: nosniff\r\n"
+      "X-Frame-Options: DENY\r\n"
+      "Referrer-Policy: same-origin\r\n"
+      "Content-Security-Policy: default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+      "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'\r\n"
+      "Cross-Origin-Opener-Policy: same-origin\r\n";
+  return headers;
+}
+
 void Pipeline::finish(Response& res, const Request& req) {
   res.set("X-Request-Id", req.request_id);
-  res.set("X-Content-Type-Options", "nosniff");
-  res.set("X-Frame-Options", "DENY");
-  res.set("Referrer-Policy", "same-origin");
-  res.set("Content-Security-Policy",
-          "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
-          "frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
-  res.set("Cross-Origin-Opener-Policy", "same-origin");
   if (req.path.starts_with("/api/")) {
     bool has_cc = false;
     for (auto& [k, v] : res.headers) has_cc |= text::iequals(k, "cache-control");

@@ -16,8 +16,8 @@ namespace mashang::http {
 
 //! Looks up sessions. `cached` answers from memory only (nullopt = not cached, ask `resolve`).
 struct SessionResolver {
-  std::function<std::optional<Principal>(const std::string& token)> resolve;
-  std::function<std::optional<std::optional<Principal>>(const std::string& token)> cached;
+  std::function<std::shared_ptr<const Principal>(const std::string& token)> resolve;
+  std::function<std::optional<std::shared_ptr<const Principal>>(const std::string& token)> cached;
 };
 
 //! Reads events after an id that a principal may see (for SSE resumption). Touches the DB.
@@ -37,7 +37,8 @@ class Pipeline {
   Response run(const Route& route, Request& req);
   //! Only authentication (for streams); the error response when it fails.
   std::optional<Response> authenticate(const Route& route, Request& req);
-  //! Adds the headers every response carries.
+  //! Adds the per-request headers (request id, API cache policy). The constant security
+  //! headers come from security_headers() and are written by the server.
   static void finish(Response& res, const Request& req);
 
   Router& router() { return router_; }
@@ -51,6 +52,10 @@ class Pipeline {
   SessionResolver sessions_;
   const Clock& clock_;
 };
+
+//! Header lines (CRLF-terminated) every response carries: nosniff, frame denial, referrer
+//! policy, Content-Security-Policy, opener policy.
+const std::string& security_headers();
 
 //! The session token presented by the request (Bearer header first, then the cookie).
 std::string session_token_of(const Request& req, bool& via_cookie);

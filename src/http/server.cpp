@@ -77,29 +77,43 @@ std::string make_request_id(IoThread& t, std::string_view presented) {
   return buf;
 }
 
-std::string access_line(const Request& req, const std::string& route, const Response& res, double secs, size_t bytes) {
-  std::string j = "{\"ts\":" + std::to_string(std::chrono::duration_cast<milliseconds>(
-                                                  std::chrono::system_clock::now().time_since_epoch())
-                                                  .count());
+// One JSON line per request. Built with plain appends and integer arithmetic: it runs for
+// every request, and double formatting through printf costs more than the rest together.
+std::string access_line(const Request& req, const std::string& route, const Response& res, int64_t micros,
+                        size_t bytes) {
+  std::string j;
+  j.reserve(256);
+  j += "{\"ts\":";
+  j += std::to_string(
+      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   j += ",\"request_id\":";
   text::append_json_string(j, req.request_id);
   j += ",\"method\":";
   text::append_json_string(j, req.method);
   j += ",\"path\":";
-  text::append_json_string(j, text::valid_utf8(req.path) ? req.path : std::string("<invalid utf-8>"));
+  text::append_json_string(j, text::valid_utf8(req.path) ? std::string_view(req.path) : "<invalid utf-8>");
   j += ",\"route\":";
   text::append_json_string(j, route);
-  j += ",\"status\":" + std::to_string(res.status);
-  j += ",\"duration_ms\":" + std::to_string(secs * 1000.0);
-  j += ",\"bytes\":" + std::to_string(bytes);
+  j += ",\"status\":";
+  j += std::to_string(res.status);
+  j += ",\"duration_ms\":";
+  j += std::to_string(micros / 1000);
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(micros % 1000));
+  j += frac;
+  j += ",\"bytes\":";
+  j += std::to_string(bytes);
   j += ",\"ip\":";
   text::append_json_string(j, req.client_ip);
-  if (req.principal) j += ",\"account_id\":" + std::to_string(req.principal->account_id);
+  if (req.principal) {
+    j += ",\"account_id\":";
+    j += std::to_string(req.principal->account_id);
+  }
   if (!res.error_code.empty()) {
     j += ",\"error\":";
     text::append_json_string(j, res.error_code);
   }
-  j += "}";
+  j += '}';
   return j;
 }
 
@@ -167,27 +181,44 @@ struct Server::Impl {
 
   void record(const Route& route, const Request& req, const Response& res,
               std::chrono::steady_clock::time_point t0, size_t bytes) {
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    p.metrics().observe(route.index, res.status, secs);
-    log::access(access_line(req, route.pattern, res, secs, bytes));
+    auto elapsed = std::chrono::steady_clock::now() - t0;
+    int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+    p.metrics().observe(route.index, res.status, static_cast<double>(micros) / 1e6);
+    log::access(access_line(req, route.pattern, res, micros, bytes));
   }
 
-  awaitable<bool> write(beast::tcp_stream& stream, Response& res, const Request& req, bool keep_alive) {
-    bhttp::response<bhttp::string_body> r{static_cast<bhttp::status>(res.status), 11};
-    r.set(bhttp::field::server, "mashang");
-    if (!res.body.empty() || res.status >= 200) r.set(bhttp::field::content_type, res.content_type);
-    for (auto& [k, v] : res.headers) r.insert(k, v);
-    size_t len = res.body.size();
-    r.body() = std::move(res.body);
-    r.keep_alive(keep_alive);
-    r.prepare_payload();
-    if (req.method == "HEAD") {
-      r.body().clear();
-      r.content_length(len);
+  // Serialises the response into one buffer and writes it with one call: status line,
+  // the constant security headers, the response's own headers, Content-Length, body.
+  awaitable<bool> write(beast::tcp_stream& stream, Response& res, const Request& req, bool keep_alive,
+                        unsigned version = 11) {
+    std::string out;
+    out.reserve(512 + res.body.size());
+    out += "HTTP/1.1 ";
+    out += std::to_string(res.status);
+    out += ' ';
+    auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
+    out.append(reason.data(), reason.size());
+    out += "\r\nServer: mashang\r\n";
+    out += security_headers();
+    bool bodyless = res.status < 200 || res.status == 204 || res.status == 304;
+    if (!bodyless) {
+      out += "Content-Type: ";
+      out += res.content_type;
+      out += "\r\nContent-Length: ";
+      out += std::to_string(res.body.size());
+      out += "\r\n";
     }
-    stream.expires_after(milliseconds(o.request_timeout_ms));
-    auto [ec, n] = co_await bhttp::async_write(stream, r, nothrow);
-    co_return !ec;
+    for (auto& [k, v] : res.headers) {
+      out += k;
+      out += ": ";
+      out += v;
+      out += "\r\n";
+    }
+    if (!keep_alive) out += "Connection: close\r\n";
+    else if (version == 10) out += "Connection: keep-alive\r\n";
+    out += "\r\n";
+    if (!bodyless && req.method != "HEAD") out += res.body;
+    co_return co_await send_raw(stream, out);
   }
 
   awaitable<void> write_early_error(beast::tcp_stream& stream, IoThread& t, Request& req, Errc code,
@@ -226,6 +257,7 @@ struct Server::Impl {
     record(route, req, head, t0, 0);
     std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nConnection: close\r\n"
                       "X-Accel-Buffering: no\r\n";
+    out += security_headers();
     for (auto& [k, v] : head.headers) out += k + ": " + v + "\r\n";
     out += "\r\nretry: 3000\n\n";
 
@@ -334,6 +366,8 @@ struct Server::Impl {
       if (hec) {
         if (hec == bhttp::error::header_limit)
           co_await write_early_error(stream, t, req, Errc::too_large, "request headers are too large", t0);
+        else if (hec == bhttp::error::body_limit)  // a declared Content-Length above body_bytes_max
+          co_await write_early_error(stream, t, req, Errc::too_large, "request body is too large", t0);
         else if (hec == beast::error::timeout)
           spdlog::info("closing connection from {}: request not received within {} ms", ip, o.request_timeout_ms);
         else if (hec != bhttp::error::end_of_stream && hec != asio::error::eof &&
@@ -345,7 +379,7 @@ struct Server::Impl {
       req.method = std::string(h.method_string());
       req.target = std::string(h.target());
       req.headers.reserve(16);
-      for (auto const& f : h) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+      for (auto const& f : h) req.headers.emplace_back(f.name_string(), f.value());
       req.request_id = make_request_id(t, req.header("x-request-id"));
 
       auto url = boost::urls::parse_origin_form(h.target());
@@ -427,7 +461,7 @@ struct Server::Impl {
       Response logged;
       logged.status = res.status;
       logged.error_code = res.error_code;
-      bool ok = co_await write(stream, res, req, keep_alive);
+      bool ok = co_await write(stream, res, req, keep_alive, parser.get().version());
       record(*route, req, logged, t0, bytes);
       if (!ok || !keep_alive) {
         boost::system::error_code ec;

@@ -84,7 +84,9 @@ struct PoolStats {
 
 enum class Dialect { sqlite, postgresql };
 
-//! A database. read() may run concurrently; write() runs in one transaction (SQLite:
+//! A database. read() may run concurrently; each of its statements sees a consistent state,
+//! but two statements in one read() may see different states (no snapshot across them):
+//! read what must agree in one statement, or inside write(). write() runs in one transaction (SQLite:
 //! BEGIN IMMEDIATE on the single writer connection; PostgreSQL: BEGIN on a pooled connection).
 //! The function's Status decides: an error rolls back, ok commits. A Fault rolls back and rethrows.
 class Db {

@@ -75,7 +75,7 @@ class SqliteConn final : public Conn {
   };
 
   Cached& prepare(std::string_view sql) {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);
     if (it != cache_.end()) return it->second;
     Cached c;
     if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &c.stmt,
@@ -141,7 +141,11 @@ class SqliteConn final : public Conn {
   }
 
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, Cached> cache_;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Cached, Hash, std::equal_to<>> cache_;
   std::vector<EventRecord> pending_;
   std::function<int64_t()> clock_ms_;
 };
@@ -168,15 +172,7 @@ class SqliteDb final : public Db {
       SqliteConn* c;
       ~Release() { db->release(c); }
     } release{this, c};
-    // A read is a snapshot: several statements see one state of the database.
-    c->exec("BEGIN");
-    try {
-      fn(*c);
-    } catch (...) {
-      c->exec("ROLLBACK");
-      throw;
-    }
-    c->exec("COMMIT");
+    fn(*c);
   }
 
   Status write(const std::function<Status(Conn&)>& fn) override {

@@ -80,9 +80,9 @@ class Service {
   Status logout(const Principal& who);
   //! The principal behind a token, or nullopt when it is unknown, expired, revoked or the
   //! account is disabled. Reads the database unless cached.
-  std::optional<Principal> resolve_session(const std::string& token);
+  std::shared_ptr<const Principal> resolve_session(const std::string& token);
   //! Answer from memory only: nullopt = not cached.
-  std::optional<std::optional<Principal>> cached_session(const std::string& token);
+  std::optional<std::shared_ptr<const Principal>> cached_session(const std::string& token);
 
   Result<Account> get_account(int64_t id, const Principal& actor);
   Result<Page> list_accounts(int64_t after, int64_t limit, const Principal& actor);
@@ -96,8 +96,5 @@ class Service {
   std::unique_ptr<SessionCache> cache_;
   std::string dummy_hash_;
 };
-
-//! The account of a principal (what GET /api/me shows).
-Account account_of(const Principal& p);
 
 }  // namespace mashang::accounts

@@ -71,9 +71,9 @@ Response logout(Service& svc, const Config::Sessions& cfg, Request& req) {
 }
 
 Response me(Request& req) {
-  json::object o = dto::account_json(account_of(*req.principal));
-  o["csrf_token"] = req.principal->csrf_token;
-  return http::json_response(200, o);
+  Response res;
+  res.body = dto::me_json(*req.principal);
+  return res;
 }
 
 Response list(Service& svc, Request& req) {

@@ -61,23 +61,23 @@ Principal principal_of(const Account& a, const std::string& session_hash, const 
 
 struct Service::SessionCache {
   struct Entry {
-    Principal principal;
+    std::shared_ptr<const Principal> principal;
     int64_t until_ms;
   };
   std::mutex mu;
   std::unordered_map<std::string, Entry> entries;  // by token hash
 
-  std::optional<Principal> get(const std::string& hash, int64_t now) {
+  std::shared_ptr<const Principal> get(const std::string& hash, int64_t now) {
     std::lock_guard l(mu);
     auto it = entries.find(hash);
-    if (it == entries.end()) return std::nullopt;
-    if (it->second.until_ms <= now || it->second.principal.session_expires_at <= now) {
+    if (it == entries.end()) return nullptr;
+    if (it->second.until_ms <= now || it->second.principal->session_expires_at <= now) {
       entries.erase(it);
-      return std::nullopt;
+      return nullptr;
     }
     return it->second.principal;
   }
-  void put(const std::string& hash, Principal p, int64_t now) {
+  void put(const std::string& hash, std::shared_ptr<const Principal> p, int64_t now) {
     std::lock_guard l(mu);
     if (entries.size() >= kSessionCacheEntriesMax) entries.clear();
     entries[hash] = {std::move(p), now + kSessionCacheMs};
@@ -88,7 +88,7 @@ struct Service::SessionCache {
   }
   void evict_account(int64_t id) {
     std::lock_guard l(mu);
-    std::erase_if(entries, [&](const auto& kv) { return kv.second.principal.account_id == id; });
+    std::erase_if(entries, [&](const auto& kv) { return kv.second.principal->account_id == id; });
   }
 };
 
@@ -96,18 +96,6 @@ Service::Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock,
     : db_(db), keys_(keys), clock_(clock), cfg_(cfg), cache_(std::make_unique<SessionCache>()),
       dummy_hash_(crypto::hash_password(crypto::random_token(16))) {}
 Service::~Service() = default;
-
-Account account_of(const Principal& p) {
-  Account a;
-  a.id = p.account_id;
-  if (!p.username.empty()) a.username = p.username;
-  if (!p.phone_masked.empty()) a.phone_masked = p.phone_masked;
-  a.display_name = p.display_name;
-  a.status = p.status;
-  a.created_at = p.created_at;
-  a.grants = p.grants;
-  return a;
-}
 
 Result<Account> Service::create_account(const NewAccount& in, const Principal* actor) {
   if (actor && !can_manage_accounts(*actor))
@@ -239,25 +227,25 @@ Status Service::logout(const Principal& who) {
   return st;
 }
 
-std::optional<std::optional<Principal>> Service::cached_session(const std::string& token) {
+std::optional<std::shared_ptr<const Principal>> Service::cached_session(const std::string& token) {
   auto p = cache_->get(crypto::token_hash(token), clock_.now_ms());
   if (!p) return std::nullopt;
-  return std::optional<Principal>(std::move(*p));
+  return p;
 }
 
-std::optional<Principal> Service::resolve_session(const std::string& token) {
-  if (token.size() > 128) return std::nullopt;
+std::shared_ptr<const Principal> Service::resolve_session(const std::string& token) {
+  if (token.size() > 128) return nullptr;
   int64_t now = clock_.now_ms();
   std::string hash = crypto::token_hash(token);
   if (auto p = cache_->get(hash, now)) return p;
-  std::optional<Principal> out;
+  std::shared_ptr<const Principal> out;
   db_.read([&](store::Conn& c) {
     auto s = sql::find_live_session(c, hash, now);
     if (!s) return;
     auto a = sql::load_account(c, s->account_id);
-    if (a) out = principal_of(*a, hash, *s);
+    if (a) out = std::make_shared<const Principal>(principal_of(*a, hash, *s));
   });
-  if (out) cache_->put(hash, *out, now);
+  if (out) cache_->put(hash, out, now);
   return out;
 }
 

@@ -8,33 +8,35 @@ using store::null_value;
 
 Value opt(const std::optional<std::string>& s) { return s ? Value(*s) : null_value; }
 
-constexpr const char* kAccountColumns =
-    "SELECT id, username, phone_masked, display_name, status, created_at, password_hash FROM accounts ";
+// One statement per account: its row and its grants (LEFT JOIN), so a read sees both at once.
+constexpr const char* kAccountSelect =
+    "SELECT a.id, a.username, a.phone_masked, a.display_name, a.status, a.created_at, a.password_hash, "
+    "g.role, g.scope FROM accounts a LEFT JOIN grants g ON g.account_id = a.id ";
 
-std::vector<Grant> load_grants(store::Conn& c, int64_t id) {
-  std::vector<Grant> out;
-  for (auto& r : c.query("SELECT role, scope FROM grants WHERE account_id = $1 ORDER BY id", {id}))
-    out.push_back({r.text(0), r.text(1)});
+// Folds joined rows (ordered by account) into accounts with their grants.
+std::vector<AccountRow> fold(const store::Rows& rows) {
+  std::vector<AccountRow> out;
+  for (const auto& r : rows) {
+    if (out.empty() || out.back().account.id != r.integer(0)) {
+      AccountRow a;
+      a.account.id = r.integer(0);
+      a.account.username = r.opt_text(1);
+      a.account.phone_masked = r.opt_text(2);
+      a.account.display_name = r.text(3);
+      a.account.status = r.text(4);
+      a.account.created_at = r.integer(5);
+      a.password_hash = r.text(6);
+      out.push_back(std::move(a));
+    }
+    if (!r.is_null(7)) out.back().account.grants.push_back({r.text(7), r.text(8)});
+  }
   return out;
 }
 
-AccountRow to_row(store::Conn& c, const store::Row& r) {
-  AccountRow a;
-  a.account.id = r.integer(0);
-  a.account.username = r.opt_text(1);
-  a.account.phone_masked = r.opt_text(2);
-  a.account.display_name = r.text(3);
-  a.account.status = r.text(4);
-  a.account.created_at = r.integer(5);
-  a.password_hash = r.text(6);
-  a.account.grants = load_grants(c, a.account.id);
-  return a;
-}
-
-std::optional<AccountRow> find_where(store::Conn& c, const char* where, const std::string& v) {
-  auto r = c.query_one(std::string(kAccountColumns) + where, {v});
-  if (!r) return std::nullopt;
-  return to_row(c, *r);
+std::optional<AccountRow> find_one(store::Conn& c, const std::string& sql, const Value& v) {
+  auto rows = fold(c.query(sql, {v}));
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
 }
 
 }  // namespace
@@ -57,23 +59,29 @@ Result<Ok> insert_grant(store::Conn& c, int64_t account_id, const Grant& g, int6
 }
 
 std::optional<AccountRow> find_by_username(store::Conn& c, const std::string& username) {
-  return find_where(c, "WHERE username = $1", username);
+  static const std::string sql = std::string(kAccountSelect) + "WHERE a.username = $1 ORDER BY g.id";
+  return find_one(c, sql, username);
 }
 
 std::optional<AccountRow> find_by_phone_index(store::Conn& c, const std::string& phone_index) {
-  return find_where(c, "WHERE phone_index = $1", phone_index);
+  static const std::string sql = std::string(kAccountSelect) + "WHERE a.phone_index = $1 ORDER BY g.id";
+  return find_one(c, sql, phone_index);
 }
 
 std::optional<Account> load_account(store::Conn& c, int64_t id) {
-  auto r = c.query_one(std::string(kAccountColumns) + "WHERE id = $1", {id});
-  if (!r) return std::nullopt;
-  return to_row(c, *r).account;
+  static const std::string sql = std::string(kAccountSelect) + "WHERE a.id = $1 ORDER BY g.id";
+  auto row = find_one(c, sql, id);
+  if (!row) return std::nullopt;
+  return std::move(row->account);
 }
 
 std::vector<Account> list_accounts(store::Conn& c, int64_t after, int64_t limit) {
+  // The page is chosen among accounts first, then joined with grants.
+  static const std::string sql = std::string(kAccountSelect) +
+                                 "WHERE a.id IN (SELECT id FROM accounts WHERE id > $1 ORDER BY id LIMIT $2) "
+                                 "ORDER BY a.id, g.id";
   std::vector<Account> out;
-  for (auto& r : c.query(std::string(kAccountColumns) + "WHERE id > $1 ORDER BY id LIMIT $2", {after, limit}))
-    out.push_back(to_row(c, r).account);
+  for (auto& row : fold(c.query(sql, {after, limit}))) out.push_back(std::move(row.account));
   return out;
 }
 
