@@ -462,10 +462,13 @@ export interface components {
          *     }
          */
         CreateAccount: {
+            /** @description 3 to 32 characters of a-z, 0-9, `_`, `.`, `-`, starting with a letter. */
             username?: string;
             /** @description A mainland mobile number (11 digits). */
             phone?: string;
+            /** @description 1 to 64 bytes of UTF-8 (so at most 21 Chinese characters). */
             display_name: string;
+            /** @description 8 to 128 bytes. */
             password: string;
             roles?: components["schemas"]["RoleGrantInput"][];
         } | unknown | unknown;
