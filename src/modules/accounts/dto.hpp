@@ -7,55 +7,70 @@
 
 namespace mashang::accounts::dto {
 
-inline boost::json::value grants_json(const std::vector<Grant>& grants) {
-  boost::json::array a;
-  for (const auto& g : grants) a.push_back({{"role", g.role}, {"scope", g.scope}});
-  return a;
+// Responses are written directly rather than through boost::json objects: these are the
+// hottest bodies of the platform and building a json::object costs more than the rest of
+// the request (bench/RESULTS.md). Field order and names follow docs/openapi.yaml.
+
+inline void write_nullable(std::string& o, std::string_view key, const std::optional<std::string>& v) {
+  o += key;
+  if (v) text::append_json_string(o, *v);
+  else o += "null";
 }
 
-inline boost::json::object account_json(const Account& a) {
-  boost::json::object o;
-  o["id"] = a.id;
-  o["username"] = a.username ? boost::json::value(*a.username) : nullptr;
-  o["phone"] = a.phone_masked ? boost::json::value(*a.phone_masked) : nullptr;
-  o["display_name"] = a.display_name;
-  o["status"] = a.status;
-  o["roles"] = grants_json(a.grants);
-  o["created_at"] = a.created_at;
+inline void write_roles(std::string& o, const std::vector<Grant>& grants) {
+  o += ",\"roles\":[";
+  for (size_t i = 0; i < grants.size(); ++i) {
+    if (i) o += ',';
+    o += "{\"role\":";
+    text::append_json_string(o, grants[i].role);
+    o += ",\"scope\":";
+    text::append_json_string(o, grants[i].scope);
+    o += '}';
+  }
+  o += ']';
+}
+
+//! Account (see openapi Account), appended to `o`; `csrf_token` added when given (GET /api/me).
+inline void write_account(std::string& o, int64_t id, const std::optional<std::string>& username,
+                          const std::optional<std::string>& phone_masked, std::string_view display_name,
+                          std::string_view status, const std::vector<Grant>& grants, int64_t created_at,
+                          std::string_view csrf_token = {}) {
+  o += "{\"id\":";
+  o += std::to_string(id);
+  write_nullable(o, ",\"username\":", username);
+  write_nullable(o, ",\"phone\":", phone_masked);
+  o += ",\"display_name\":";
+  text::append_json_string(o, display_name);
+  o += ",\"status\":";
+  text::append_json_string(o, status);
+  write_roles(o, grants);
+  o += ",\"created_at\":";
+  o += std::to_string(created_at);
+  if (!csrf_token.empty()) {
+    o += ",\"csrf_token\":";
+    text::append_json_string(o, csrf_token);
+  }
+  o += '}';
+}
+
+inline void write_account(std::string& o, const Account& a) {
+  write_account(o, a.id, a.username, a.phone_masked, a.display_name, a.status, a.grants, a.created_at);
+}
+
+inline std::string account_json(const Account& a) {
+  std::string o;
+  o.reserve(256);
+  write_account(o, a);
   return o;
 }
 
-//! GET /api/me body, written directly: the hottest authenticated route, so it avoids
-//! building a boost::json object. Same fields as account_json plus csrf_token.
+//! GET /api/me body: the caller's account and the CSRF token of the session.
 inline std::string me_json(const Principal& p) {
+  auto opt = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional<std::string>(s); };
   std::string o;
   o.reserve(256);
-  o += "{\"id\":";
-  o += std::to_string(p.account_id);
-  o += ",\"username\":";
-  if (p.username.empty()) o += "null";
-  else text::append_json_string(o, p.username);
-  o += ",\"phone\":";
-  if (p.phone_masked.empty()) o += "null";
-  else text::append_json_string(o, p.phone_masked);
-  o += ",\"display_name\":";
-  text::append_json_string(o, p.display_name);
-  o += ",\"status\":";
-  text::append_json_string(o, p.status);
-  o += ",\"roles\":[";
-  for (size_t i = 0; i < p.grants.size(); ++i) {
-    if (i) o += ',';
-    o += "{\"role\":";
-    text::append_json_string(o, p.grants[i].role);
-    o += ",\"scope\":";
-    text::append_json_string(o, p.grants[i].scope);
-    o += '}';
-  }
-  o += "],\"created_at\":";
-  o += std::to_string(p.created_at);
-  o += ",\"csrf_token\":";
-  text::append_json_string(o, p.csrf_token);
-  o += '}';
+  write_account(o, p.account_id, opt(p.username), opt(p.phone_masked), p.display_name, p.status, p.grants,
+                p.created_at, p.csrf_token);
   return o;
 }
 

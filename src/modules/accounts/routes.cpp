@@ -3,6 +3,7 @@
 
 #include "http/error_map.hpp"
 #include "http/json_body.hpp"
+#include "core/text.hpp"
 #include "modules/accounts/dto.hpp"
 
 namespace mashang::accounts {
@@ -53,10 +54,14 @@ Response login(Service& svc, const Config::Sessions& cfg, Request& req) {
   if (!password.ok()) return http::error_response(password.error());
   auto s = svc.login({*login, *password, req.client_ip, std::string(req.header("user-agent"))});
   if (!s.ok()) return http::error_response(s.error());
-  Response res = http::json_response(200, json::object{{"token", s->token},
-                                                       {"csrf_token", s->csrf_token},
-                                                       {"expires_at", s->expires_at},
-                                                       {"account", dto::account_json(s->account)}});
+  Response res;
+  res.body = "{\"token\":";
+  text::append_json_string(res.body, s->token);
+  res.body += ",\"csrf_token\":";
+  text::append_json_string(res.body, s->csrf_token);
+  res.body += ",\"expires_at\":" + std::to_string(s->expires_at) + ",\"account\":";
+  dto::write_account(res.body, s->account);
+  res.body += '}';
   res.set("Set-Cookie", cookie(s->token, cfg.ttl_ms / 1000, cfg.cookie_secure));
   return res;
 }
@@ -83,11 +88,16 @@ Response list(Service& svc, Request& req) {
   if (!after.ok()) return http::error_response(after.error());
   auto page = svc.list_accounts(*after, *limit, *req.principal);
   if (!page.ok()) return http::error_response(page.error());
-  json::array items;
-  for (const auto& a : page->items) items.push_back(dto::account_json(a));
-  return http::json_response(200, json::object{{"items", items},
-                                               {"next_after", page->next_after ? json::value(*page->next_after)
-                                                                                : json::value(nullptr)}});
+  Response res;
+  res.body = "{\"items\":[";
+  for (size_t i = 0; i < page->items.size(); ++i) {
+    if (i) res.body += ',';
+    dto::write_account(res.body, page->items[i]);
+  }
+  res.body += "],\"next_after\":";
+  res.body += page->next_after ? std::to_string(*page->next_after) : "null";
+  res.body += '}';
+  return res;
 }
 
 Response create(Service& svc, Request& req) {
@@ -111,7 +121,9 @@ Response create(Service& svc, Request& req) {
   in.grants = *roles;
   auto a = svc.create_account(in, &*req.principal);
   if (!a.ok()) return http::error_response(a.error());
-  Response res = http::json_response(201, dto::account_json(*a));
+  Response res;
+  res.status = 201;
+  res.body = dto::account_json(*a);
   res.set("Location", "/api/accounts/" + std::to_string(a->id));
   return res;
 }
@@ -123,7 +135,9 @@ Response get(Service& svc, Request& req) {
   if (raw.empty() || *end || id <= 0 || raw.size() > 18) return http::error_response(Errc::not_found, "no such account");
   auto a = svc.get_account(id, *req.principal);
   if (!a.ok()) return http::error_response(a.error());
-  return http::json_response(200, dto::account_json(*a));
+  Response res;
+  res.body = dto::account_json(*a);
+  return res;
 }
 
 }  // namespace

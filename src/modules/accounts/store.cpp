@@ -59,17 +59,17 @@ Result<Ok> insert_grant(store::Conn& c, int64_t account_id, const Grant& g, int6
 }
 
 std::optional<AccountRow> find_by_username(store::Conn& c, const std::string& username) {
-  static const std::string sql = std::string(kAccountSelect) + "WHERE a.username = $1 ORDER BY g.id";
+  static const std::string sql = std::string(kAccountSelect) + "WHERE a.username = $1 ORDER BY g.role, g.scope";
   return find_one(c, sql, username);
 }
 
 std::optional<AccountRow> find_by_phone_index(store::Conn& c, const std::string& phone_index) {
-  static const std::string sql = std::string(kAccountSelect) + "WHERE a.phone_index = $1 ORDER BY g.id";
+  static const std::string sql = std::string(kAccountSelect) + "WHERE a.phone_index = $1 ORDER BY g.role, g.scope";
   return find_one(c, sql, phone_index);
 }
 
 std::optional<Account> load_account(store::Conn& c, int64_t id) {
-  static const std::string sql = std::string(kAccountSelect) + "WHERE a.id = $1 ORDER BY g.id";
+  static const std::string sql = std::string(kAccountSelect) + "WHERE a.id = $1 ORDER BY g.role, g.scope";
   auto row = find_one(c, sql, id);
   if (!row) return std::nullopt;
   return std::move(row->account);
@@ -79,7 +79,7 @@ std::vector<Account> list_accounts(store::Conn& c, int64_t after, int64_t limit)
   // The page is chosen among accounts first, then joined with grants.
   static const std::string sql = std::string(kAccountSelect) +
                                  "WHERE a.id IN (SELECT id FROM accounts WHERE id > $1 ORDER BY id LIMIT $2) "
-                                 "ORDER BY a.id, g.id";
+                                 "ORDER BY a.id, g.role, g.scope";
   std::vector<Account> out;
   for (auto& row : fold(c.query(sql, {after, limit}))) out.push_back(std::move(row.account));
   return out;
