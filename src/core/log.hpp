@@ -11,6 +11,6 @@ namespace mashang::log {
 void init(bool quiet = false);
 
 //! Writes one prepared JSON line to the access log.
-void access(const std::string& json_line);
+void access(std::string json_line);
 
 }  // namespace mashang::log

@@ -57,7 +57,7 @@ std::string Metrics::render() const {
                          escape_label(r->pattern), escape_label(r->method), s, n);
     }
   }
-  out += "# HELP mashang_http_request_duration_seconds Time from request received to response written.\n"
+  out += "# HELP mashang_http_request_duration_seconds Time from the first byte of a request to its response being ready to send.\n"
          "# TYPE mashang_http_request_duration_seconds histogram\n";
   for (const auto& r : routes_) {
     uint64_t count = r->count.load(std::memory_order_relaxed);

@@ -54,19 +54,31 @@ void Router::add(std::string method, std::string pattern, Handler h, RouteOption
 Match Router::match(std::string_view method, std::string_view path,
                     std::unordered_map<std::string, std::string>& params) const {
   Match m;
-  auto segs = split_path(path);
+  // Segments as views into `path` (no allocation on the hot path); at most kSegmentsMax.
+  constexpr size_t kSegmentsMax = 16;
+  std::string_view segs[kSegmentsMax];
+  size_t n = 0;
+  for (size_t i = 0; i < path.size();) {
+    if (path[i] == '/') { ++i; continue; }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (n == kSegmentsMax) return m;  // deeper than any route
+    segs[n++] = path.substr(i, j - i);
+    i = j;
+  }
   for (const auto& r : routes_) {
-    if (r->segments.size() != segs.size()) continue;
-    std::unordered_map<std::string, std::string> found;
+    if (r->segments.size() != n) continue;
     bool ok = true;
-    for (size_t i = 0; i < segs.size() && ok; ++i) {
+    for (size_t i = 0; i < n && ok; ++i) {
       const std::string& s = r->segments[i];
-      if (s.size() > 2 && s.front() == '{' && s.back() == '}') found[s.substr(1, s.size() - 2)] = segs[i];
-      else ok = s == segs[i];
+      ok = (s.size() > 2 && s.front() == '{' && s.back() == '}') || s == segs[i];
     }
     if (!ok) continue;
     if (r->method == method || (method == "HEAD" && r->method == "GET")) {
-      params = std::move(found);
+      for (size_t i = 0; i < n; ++i) {
+        const std::string& s = r->segments[i];
+        if (s.size() > 2 && s.front() == '{') params[s.substr(1, s.size() - 2)] = std::string(segs[i]);
+      }
       m.route = r.get();
       m.allowed.clear();
       return m;

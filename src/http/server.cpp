@@ -172,10 +172,10 @@ struct Server::Impl {
     co_return std::move(*result);
   }
 
+  // Writes `data`; a client that does not take it within the request timeout is dropped.
   awaitable<bool> send_raw(beast::tcp_stream& stream, const std::string& data) {
     stream.expires_after(milliseconds(o.request_timeout_ms));
     auto [ec, n] = co_await asio::async_write(stream, asio::buffer(data), nothrow);
-    stream.expires_never();
     co_return !ec;
   }
 
@@ -227,9 +227,8 @@ struct Server::Impl {
     if (req.method.empty()) req.method = "-";
     Response res = error_response(code, std::move(msg));
     Pipeline::finish(res, req);
-    size_t bytes = res.body.size();
+    record(unmatched_route, req, res, t0, res.body.size());
     co_await write(stream, res, req, false);
-    record(unmatched_route, req, res, t0, bytes);
   }
 
   awaitable<void> serve_events(beast::tcp_stream& stream, ConnState& st, const Route& route, Request& req,
@@ -246,9 +245,8 @@ struct Server::Impl {
     }
     if (denied) {
       Pipeline::finish(*denied, req);
-      size_t bytes = denied->body.size();
+      record(route, req, *denied, t0, denied->body.size());
       co_await write(stream, *denied, req, false);
-      record(route, req, *denied, t0, bytes);
       co_return;
     }
     Response head;
@@ -305,6 +303,7 @@ struct Server::Impl {
         continue;
       }
       if (waker->pending) continue;
+      stream.expires_never();  // idle between events: the heartbeat keeps the connection honest
       waker->timer.expires_after(milliseconds(o.heartbeat_ms));
       auto [ec] = co_await waker->timer.async_wait(nothrow);
       if (!ec && !stopping) alive = co_await send_raw(stream, ": ping\n\n");
@@ -387,9 +386,10 @@ struct Server::Impl {
         co_await write_early_error(stream, t, req, Errc::bad_request, "malformed request target", t0);
         co_return;
       }
-      req.path = std::string(url->path());
+      bool plain = h.target().find_first_of("%?") == std::string_view::npos;
+      req.path = plain ? std::string(h.target()) : std::string(url->path());  // decoding only when needed
       req.query = std::string(url->encoded_query());
-      if (!text::valid_utf8(req.path) || (url->has_query() && !text::valid_utf8(std::string(url->query())))) {
+      if ((!plain && !text::valid_utf8(req.path)) || (url->has_query() && !text::valid_utf8(std::string(url->query())))) {
         co_await write_early_error(stream, t, req, Errc::bad_request, "request path or query is not valid UTF-8", t0);
         co_return;
       }
@@ -457,12 +457,9 @@ struct Server::Impl {
         res = co_await on_pool([&] { return p.run(*route, req); });
       }
       Pipeline::finish(res, req);
-      size_t bytes = res.body.size();
-      Response logged;
-      logged.status = res.status;
-      logged.error_code = res.error_code;
+      // Counted before the write, so a client that has its answer also sees it in /metrics.
+      record(*route, req, res, t0, res.body.size());
       bool ok = co_await write(stream, res, req, keep_alive, parser.get().version());
-      record(*route, req, logged, t0, bytes);
       if (!ok || !keep_alive) {
         boost::system::error_code ec;
         stream.socket().shutdown(tcp::socket::shutdown_send, ec);

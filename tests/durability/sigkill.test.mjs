@@ -24,6 +24,8 @@ async function start(dir, port) {
   writeFileSync(cfg, '[limits]\nrate_limit_per_s = 100000\nrate_limit_burst = 100000\n');
   const child = spawn(BIN, ['serve', '--db', `sqlite:${dir}/m.db`, '--data-dir', dir,
     '--listen', `127.0.0.1:${port}`, '--config', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Listen for the exit now: it may happen before anyone awaits it.
+  child.exited = new Promise((resolve) => child.once('exit', resolve));
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
@@ -75,7 +77,7 @@ test('SIGKILL during writes loses no acknowledged write', async () => {
     server.kill('SIGKILL');
     killed = true;
     await Promise.all(workers);
-    await new Promise((r) => server.once('exit', r));
+    await server.exited;
 
     server = await start(dir, port);
     try {
@@ -96,7 +98,7 @@ test('SIGKILL during writes loses no acknowledged write', async () => {
       assert.equal(check, 'ok');
     } finally {
       server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
+      await server.exited;
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
