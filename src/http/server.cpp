@@ -62,7 +62,9 @@ struct IoThread {
   std::list<ConnState*> conns;  // touched only on this thread
   uint64_t request_seq = 0;
   uint32_t request_prefix = std::random_device{}();
-  asio::io_context ioc{1};
+  // Sockets are touched only by this thread, so the reactor's per-descriptor locking is
+  // off; the scheduler keeps its lock because workers post completions here.
+  asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::optional<tcp::acceptor> acceptor;
 };
 
@@ -72,8 +74,10 @@ std::string make_request_id(IoThread& t, std::string_view presented) {
     for (char c : presented) ok &= std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
     if (ok) return std::string(presented);
   }
+  // 15 characters, so the id fits std::string's inline buffer (no allocation per request).
   char buf[24];
-  std::snprintf(buf, sizeof buf, "%08x%08llx", t.request_prefix, static_cast<unsigned long long>(++t.request_seq));
+  std::snprintf(buf, sizeof buf, "%08x%07llx", t.request_prefix,
+                static_cast<unsigned long long>(++t.request_seq & 0xFFFFFFF));
   return buf;
 }
 

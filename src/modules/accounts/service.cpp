@@ -59,36 +59,52 @@ Principal principal_of(const Account& a, const std::string& session_hash, const 
 
 }  // namespace
 
+// Resolved sessions, keyed by the presented token itself so a hit costs no hashing (the
+// memory holding the cache already holds the principals; a token is no more secret than
+// them). A second index by token hash lets logout evict without knowing the token.
 struct Service::SessionCache {
   struct Entry {
     std::shared_ptr<const Principal> principal;
     int64_t until_ms;
   };
   std::mutex mu;
-  std::unordered_map<std::string, Entry> entries;  // by token hash
+  std::unordered_map<std::string, Entry> by_token;
+  std::unordered_map<std::string, std::string> token_of_hash;
 
-  std::shared_ptr<const Principal> get(const std::string& hash, int64_t now) {
+  std::shared_ptr<const Principal> get(const std::string& token, int64_t now) {
     std::lock_guard l(mu);
-    auto it = entries.find(hash);
-    if (it == entries.end()) return nullptr;
+    auto it = by_token.find(token);
+    if (it == by_token.end()) return nullptr;
     if (it->second.until_ms <= now || it->second.principal->session_expires_at <= now) {
-      entries.erase(it);
+      token_of_hash.erase(it->second.principal->session_hash);
+      by_token.erase(it);
       return nullptr;
     }
     return it->second.principal;
   }
-  void put(const std::string& hash, std::shared_ptr<const Principal> p, int64_t now) {
+  void put(const std::string& token, std::shared_ptr<const Principal> p, int64_t now) {
     std::lock_guard l(mu);
-    if (entries.size() >= kSessionCacheEntriesMax) entries.clear();
-    entries[hash] = {std::move(p), now + kSessionCacheMs};
+    if (by_token.size() >= kSessionCacheEntriesMax) {
+      by_token.clear();
+      token_of_hash.clear();
+    }
+    token_of_hash[p->session_hash] = token;
+    by_token[token] = {std::move(p), now + kSessionCacheMs};
   }
   void evict(const std::string& hash) {
     std::lock_guard l(mu);
-    entries.erase(hash);
+    auto it = token_of_hash.find(hash);
+    if (it == token_of_hash.end()) return;
+    by_token.erase(it->second);
+    token_of_hash.erase(it);
   }
   void evict_account(int64_t id) {
     std::lock_guard l(mu);
-    std::erase_if(entries, [&](const auto& kv) { return kv.second.principal->account_id == id; });
+    std::erase_if(by_token, [&](const auto& kv) {
+      if (kv.second.principal->account_id != id) return false;
+      token_of_hash.erase(kv.second.principal->session_hash);
+      return true;
+    });
   }
 };
 
@@ -228,7 +244,7 @@ Status Service::logout(const Principal& who) {
 }
 
 std::optional<std::shared_ptr<const Principal>> Service::cached_session(const std::string& token) {
-  auto p = cache_->get(crypto::token_hash(token), clock_.now_ms());
+  auto p = cache_->get(token, clock_.now_ms());
   if (!p) return std::nullopt;
   return p;
 }
@@ -236,8 +252,8 @@ std::optional<std::shared_ptr<const Principal>> Service::cached_session(const st
 std::shared_ptr<const Principal> Service::resolve_session(const std::string& token) {
   if (token.size() > 128) return nullptr;
   int64_t now = clock_.now_ms();
+  if (auto p = cache_->get(token, now)) return p;
   std::string hash = crypto::token_hash(token);
-  if (auto p = cache_->get(hash, now)) return p;
   std::shared_ptr<const Principal> out;
   db_.read([&](store::Conn& c) {
     auto s = sql::find_live_session(c, hash, now);
@@ -245,7 +261,7 @@ std::shared_ptr<const Principal> Service::resolve_session(const std::string& tok
     auto a = sql::load_account(c, s->account_id);
     if (a) out = std::make_shared<const Principal>(principal_of(*a, hash, *s));
   });
-  if (out) cache_->put(hash, out, now);
+  if (out) cache_->put(token, out, now);
   return out;
 }
 
