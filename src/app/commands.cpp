@@ -72,7 +72,10 @@ int cmd_serve(const Common& common) {
   o.heartbeat_ms = cfg->events.heartbeat_ms;
   auto& events = *(*sys)->events;
   http::Server server(o, *web->pipeline, web->hub,
-                      [&events](int64_t after, const Principal& who) { return events.replay(after, who); });
+                      [&events](int64_t after, const Principal& who) {
+                        auto page = events.replay(after, who);
+                        return http::ReplayPage{std::move(page.events), page.scanned_to, page.more};
+                      });
   web->metrics.gauge("mashang_http_connections", "Open client connections.",
                      [&server] { return static_cast<double>(server.connections()); });
   web->metrics.counter("mashang_http_connections_rejected_total", "Connections refused above connections_max.",

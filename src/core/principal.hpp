@@ -20,6 +20,7 @@ bool is_role(std::string_view role);
 struct Grant {
   std::string role;
   std::string scope = "/";
+  bool operator==(const Grant&) const = default;
 };
 
 //! True when territory path `scope` covers `path` (equal, or `path` lies below it).

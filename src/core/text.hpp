@@ -8,6 +8,8 @@ namespace mashang::text {
 
 //! True when `s` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
 bool valid_utf8(std::string_view s);
+//! The longest prefix of valid UTF-8 `s` of at most `bytes` bytes that ends on a character boundary.
+std::string_view utf8_prefix(std::string_view s, size_t bytes);
 
 //! Mainland mobile number normalised to 11 digits ("+86 138-0013-8000" → "13800138000"),
 //! or nullopt when it is not one.

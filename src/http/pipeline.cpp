@@ -76,17 +76,37 @@ std::optional<Response> Pipeline::authenticate(const Route& route, Request& req)
   return std::nullopt;
 }
 
+namespace {
+// Called inside a catch block: the error body for whatever is being handled.
+Response fault_response(const Route& route, const Request& req) {
+  try {
+    throw;
+  } catch (const Fault& f) {
+    spdlog::error("request {} {} {}: {}", req.request_id, req.method, route.pattern, f.what());
+    if (f.code == Errc::unavailable) return error_response(Errc::unavailable, "the database is unavailable; try again");
+  } catch (const std::exception& e) {
+    spdlog::error("request {} {} {}: {}", req.request_id, req.method, route.pattern, e.what());
+  } catch (...) {
+    spdlog::error("request {} {} {}: unknown exception", req.request_id, req.method, route.pattern);
+  }
+  return error_response(Errc::internal, "internal error; quote request id " + req.request_id);
+}
+}  // namespace
+
 Response Pipeline::run(const Route& route, Request& req) {
   try {
     if (auto denied = authenticate(route, req)) return *denied;
     return route.handler(req);
-  } catch (const Fault& f) {
-    spdlog::error("request {} {} {}: {}", req.request_id, req.method, route.pattern, f.what());
-    if (f.code == Errc::unavailable) return error_response(Errc::unavailable, "the database is unavailable; try again");
-    return error_response(Errc::internal, "internal error; quote request id " + req.request_id);
-  } catch (const std::exception& e) {
-    spdlog::error("request {} {} {}: {}", req.request_id, req.method, route.pattern, e.what());
-    return error_response(Errc::internal, "internal error; quote request id " + req.request_id);
+  } catch (...) {
+    return fault_response(route, req);
+  }
+}
+
+std::optional<Response> Pipeline::open_stream(const Route& route, Request& req) {
+  try {
+    return authenticate(route, req);
+  } catch (...) {
+    return fault_response(route, req);
   }
 }
 

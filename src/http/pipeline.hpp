@@ -20,8 +20,15 @@ struct SessionResolver {
   std::function<std::optional<std::shared_ptr<const Principal>>(const std::string& token)> cached;
 };
 
-//! Reads events after an id that a principal may see (for SSE resumption). Touches the DB.
-using EventReplay = std::function<std::vector<store::EventRecord>(int64_t after_id, const Principal&)>;
+//! One page of the event log after an id: the events a principal may see, the last id
+//! scanned (visible or not), and whether the page was full (more may follow).
+struct ReplayPage {
+  std::vector<store::EventRecord> events;
+  int64_t scanned_to = 0;
+  bool more = false;
+};
+//! Reads a page of events after an id (for SSE resumption). Touches the DB.
+using EventReplay = std::function<ReplayPage(int64_t after_id, const Principal&)>;
 
 class Pipeline {
  public:
@@ -35,8 +42,17 @@ class Pipeline {
   //! Authentication, CSRF and the handler, with faults turned into error bodies.
   //! May block on the database: call on a worker thread unless can_run_inline said yes.
   Response run(const Route& route, Request& req);
-  //! Only authentication (for streams); the error response when it fails.
+  //! Only authentication; the error response when it fails. Faults propagate.
   std::optional<Response> authenticate(const Route& route, Request& req);
+  //! Authentication for a stream, with faults turned into error bodies like run().
+  std::optional<Response> open_stream(const Route& route, Request& req);
+  //! For long-lived streams: the request's session as it stands now, from memory
+  //! (nullopt = not cached: ask revalidate() on a worker). A null principal = ended.
+  std::optional<std::shared_ptr<const Principal>> session_cached(const Request& req) {
+    return sessions_.cached(req.session_token);
+  }
+  //! The same from the database. May block.
+  std::shared_ptr<const Principal> revalidate(const Request& req) { return sessions_.resolve(req.session_token); }
   //! Adds the per-request headers (request id, API cache policy). The constant security
   //! headers come from security_headers() and are written by the server.
   static void finish(Response& res, const Request& req);

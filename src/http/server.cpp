@@ -235,9 +235,20 @@ struct Server::Impl {
     co_await write(stream, res, req, false);
   }
 
+  // Whether a stream's session still stands and still sees what it subscribed with:
+  // logout, expiry, a disabled account or changed grants end the stream (the client
+  // reconnects and is asked to sign in, or subscribes with its new grants).
+  awaitable<bool> stream_session_holds(const Request& req, const Subscription& sub) {
+    if (req.session_token.empty()) co_return true;  // an anonymous stream
+    std::shared_ptr<const Principal> now;
+    if (auto hit = p.session_cached(req)) now = std::move(*hit);
+    else now = co_await on_pool([&] { return p.revalidate(req); });
+    co_return now && now->grants == sub.principal().grants;
+  }
+
   awaitable<void> serve_events(beast::tcp_stream& stream, ConnState& st, const Route& route, Request& req,
                                std::chrono::steady_clock::time_point t0) {
-    auto denied = co_await on_pool([&] { return p.authenticate(route, req); });
+    auto denied = co_await on_pool([&] { return p.open_stream(route, req); });
     std::string last = std::string(req.header("last-event-id"));
     if (last.empty()) last = req.query_param("last_event_id").value_or("");
     int64_t last_id = 0;
@@ -263,6 +274,8 @@ struct Server::Impl {
     for (auto& [k, v] : head.headers) out += k + ": " + v + "\r\n";
     out += "\r\nretry: 3000\n\n";
 
+    // Subscribed before the replay, so nothing committed in between is missed; what both
+    // deliver is sent once (live events at or below `sent_to` were replayed or invisible).
     auto sub = hub.subscribe(*req.principal);
     struct Unsubscribe {
       Hub& hub;
@@ -284,16 +297,21 @@ struct Server::Impl {
         }
       });
     });
-    int64_t replayed_max = 0;
+    int64_t sent_to = last_id;
+    bool alive = true;
     if (!last.empty()) {
+      // Page through the log until caught up; every page goes out before the next is read.
       const Principal& who = *req.principal;
-      auto events = co_await on_pool([&] { return replay(last_id, who); });
-      for (const auto& e : events) {
-        out += sse_frame(e);
-        replayed_max = std::max(replayed_max, e.id);
+      for (;;) {
+        auto page = co_await on_pool([&] { return replay(sent_to, who); });
+        for (const auto& e : page.events) out += sse_frame(e);
+        sent_to = std::max(sent_to, page.scanned_to);
+        if (!page.more || stopping) break;
+        if (!(alive = co_await send_raw(stream, out))) break;
+        out.clear();
       }
     }
-    bool alive = co_await send_raw(stream, out);
+    if (alive) alive = co_await send_raw(stream, out);
     while (alive && !stopping) {
       waker->pending = false;
       bool lagged = false;
@@ -301,8 +319,9 @@ struct Server::Impl {
       if (lagged) break;  // the client reconnects and resumes from the table
       out.clear();
       for (const auto& e : events)
-        if (e.id > replayed_max) out += sse_frame(e);
+        if (e.id > sent_to) out += sse_frame(e);
       if (!out.empty()) {
+        if (!co_await stream_session_holds(req, *sub)) break;
         alive = co_await send_raw(stream, out);
         continue;
       }
@@ -310,7 +329,10 @@ struct Server::Impl {
       stream.expires_never();  // idle between events: the heartbeat keeps the connection honest
       waker->timer.expires_after(milliseconds(o.heartbeat_ms));
       auto [ec] = co_await waker->timer.async_wait(nothrow);
-      if (!ec && !stopping) alive = co_await send_raw(stream, ": ping\n\n");
+      if (!ec && !stopping) {
+        if (!co_await stream_session_holds(req, *sub)) break;
+        alive = co_await send_raw(stream, ": ping\n\n");
+      }
     }
     st.waker.reset();
   }
@@ -379,6 +401,13 @@ struct Server::Impl {
         co_return;
       }
       auto& h = parser.get();
+      if (h.find(bhttp::field::transfer_encoding) != h.end() && !parser.chunked()) {
+        // RFC 9112 §6.3: a body framed by anything but a final "chunked" cannot be
+        // delimited; reading on would let a proxy and this server disagree (smuggling).
+        co_await write_early_error(stream, t, req, Errc::bad_request,
+                                   "Transfer-Encoding must end with chunked", t0);
+        co_return;
+      }
       req.method = std::string(h.method_string());
       req.target = std::string(h.target());
       req.headers.reserve(16);
@@ -576,6 +605,9 @@ int Server::run(const std::function<void(uint16_t)>& on_listening) {
   im.control.run();
   for (auto& th : io) th.join();
   im.workers->join();
+  // Destroying an io_context destroys its unfinished connection coroutines, whose clean-up
+  // touches this Impl: do it now, while every member is alive.
+  im.threads.clear();
   return 0;
 }
 

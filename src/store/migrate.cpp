@@ -65,6 +65,7 @@ Result<int> migrate(Db& db) {
   int applied = 0;
   for (auto& [version, step] : steps_for(db.dialect())) {
     if (version <= have) continue;
+    bool done_here = false;
     db.raw([&](Conn& c) {
       c.script(db.dialect() == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
       try {
@@ -77,11 +78,13 @@ Result<int> migrate(Db& db) {
         c.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                {static_cast<int64_t>(version), step.name, now_ms()});
         c.script("COMMIT");
+        done_here = true;
       } catch (...) {
         c.script("ROLLBACK");
         throw;
       }
     });
+    if (!done_here) continue;
     spdlog::info("migration {} applied", step.name);
     ++applied;
   }

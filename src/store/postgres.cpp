@@ -26,7 +26,11 @@ struct PgResult {
 class PgConn final : public Conn {
  public:
   PgConn(const std::string& url, std::function<int64_t()> clock_ms) : clock_ms_(std::move(clock_ms)) {
-    conn_ = PQconnectdb(url.c_str());
+    // Defaults a server wants, which the URL may override: fail a dead host within
+    // seconds, notice a dropped peer, stop a runaway statement.
+    const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "options", "dbname", nullptr};
+    const char* vals[] = {"5", "1", "30", "-c statement_timeout=30000", url.c_str(), nullptr};
+    conn_ = PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
     if (PQstatus(conn_) != CONNECTION_OK) {
       std::string msg = PQerrorMessage(conn_);
       PQfinish(conn_);
@@ -68,6 +72,7 @@ class PgConn final : public Conn {
   }
   std::vector<EventRecord> take_pending() { return std::exchange(pending_, {}); }
   void drop_pending() { pending_.clear(); }
+  bool has_pending() const { return !pending_.empty(); }
 
  private:
   [[noreturn]] void fail(PGresult* r) {
@@ -157,9 +162,14 @@ class PgDb final : public Db {
     try {
       c->exec("BEGIN");
       st = fn(*c);
-      if (st.ok()) {
+      if (st.ok() && c->has_pending()) {
+        // Held from COMMIT until published: the advisory lock orders commits, this orders
+        // publication, so subscribers see this instance's events in id order.
+        std::lock_guard order(publish_mu_);
         c->exec("COMMIT");
         published(c->take_pending());
+      } else if (st.ok()) {
+        c->exec("COMMIT");
       } else {
         c->exec("ROLLBACK");
         c->drop_pending();
@@ -223,8 +233,11 @@ class PgDb final : public Db {
         try {
           return std::make_unique<PgConn>(url_, clock_ms_);
         } catch (...) {
-          std::lock_guard l(mu_);
-          --created_;
+          {
+            std::lock_guard l(mu_);
+            --created_;
+          }
+          cv_.notify_one();  // a waiter may try to connect in its place
           throw;
         }
       }
@@ -245,6 +258,7 @@ class PgDb final : public Db {
   int64_t size_;
   std::function<int64_t()> clock_ms_;
   mutable std::mutex mu_;
+  std::mutex publish_mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<PgConn>> free_;
   int64_t created_ = 0;

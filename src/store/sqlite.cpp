@@ -181,17 +181,15 @@ class SqliteDb final : public Db {
     Status st = ok_status();
     try {
       st = fn(*writer_);
+      if (st.ok()) writer_->exec("COMMIT");  // a failed COMMIT leaves the transaction open
     } catch (...) {
-      writer_->script("ROLLBACK");
-      writer_->drop_pending();
+      abandon();
       throw;
     }
     if (!st.ok()) {
-      writer_->script("ROLLBACK");
-      writer_->drop_pending();
+      abandon();
       return st;
     }
-    writer_->exec("COMMIT");
     // Published under the writer lock, so subscribers see events in id order.
     published(writer_->take_pending());
     return st;
@@ -242,6 +240,13 @@ class SqliteDb final : public Db {
   }
 
  private:
+  // Ends a transaction that will not commit: its events are dropped, and it is rolled back
+  // if still open (SQLite may already have rolled it back itself, e.g. after SQLITE_FULL).
+  void abandon() {
+    writer_->drop_pending();
+    if (!sqlite3_get_autocommit(writer_->handle())) sqlite3_exec(writer_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
   SqliteConn* acquire() {
     std::unique_lock lock(pool_mu_);
     if (free_.empty()) ++waits_;

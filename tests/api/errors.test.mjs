@@ -152,6 +152,33 @@ describe('malformed HTTP', () => {
     })
   }
 
+  for (const [name, te] of [
+    ['gzip alone', 'gzip'],
+    ['chunked not last', 'chunked, gzip'],
+    ['an unknown coding', 'x-custom'],
+  ]) {
+    test(`Transfer-Encoding with ${name} answers 400 and closes (no request smuggling)`, async () => {
+      // what follows the head must never be read as a second request
+      const smuggled = 'GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n'
+      const res = await srv.raw(
+        `POST /api/auth/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nTransfer-Encoding: ${te}\r\n\r\n` +
+          `0\r\n\r\n${smuggled}`,
+      )
+      checkError(rawReply('-', '/-', res), 400, 'bad_request', { ref: 'BadRequest' })
+      assert.ok(res.closed, 'the connection stayed open')
+      assert.equal(res.text.split('HTTP/1.1 ').length - 1, 1, `more than one response: ${res.text.slice(0, 400)}`)
+    })
+  }
+
+  test('Content-Length together with Transfer-Encoding answers 400 and closes', async () => {
+    const res = await srv.raw(
+      'POST /api/auth/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 5\r\n' +
+        'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n',
+    )
+    checkError(rawReply('-', '/-', res), 400, 'bad_request', { ref: 'BadRequest' })
+    assert.ok(res.closed, 'the connection stayed open')
+  })
+
   test('a path that is not valid UTF-8 answers 400', async () => {
     const res = await srv.raw('GET /api/%ff%fe HTTP/1.1\r\nHost: t\r\n\r\n')
     checkError(rawReply('-', '/-', res), 400, 'bad_request', { ref: 'BadRequest' })

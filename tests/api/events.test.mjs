@@ -164,6 +164,20 @@ describe('visibility', () => {
     s.close()
   })
 
+  test('logging out ends the open stream of that session, and announces session.ended', async () => {
+    const tmp = await srv.loginAs('resident')
+    const s = await subscribe({ token: tmp.token })
+    const other = await subscribe({ token: resident.token })
+    check(await srv.post('/api/auth/logout', undefined, { token: tmp.token }), 204)
+    assert.ok(await s.waitEnd(HEARTBEAT_MS * 4), 'the stream of the ended session is still open')
+    // the account's other session stays open and hears of it
+    const e = checkFrame(await other.nextEvent('session.ended'))
+    assert.equal(e.subject, `account:${residentId}`)
+    assert.deepEqual(e.payload, { account_id: residentId })
+    assert.equal(await other.waitEnd(HEARTBEAT_MS * 3), false, 'the other session\'s stream ended too')
+    other.close()
+  })
+
   test('a revoked session cannot open the stream', async () => {
     const tmp = await srv.loginAs('resident')
     check(await srv.post('/api/auth/logout', undefined, { token: tmp.token }), 204)

@@ -70,6 +70,14 @@ struct Service::SessionCache {
   std::mutex mu;
   std::unordered_map<std::string, Entry> by_token;
   std::unordered_map<std::string, std::string> token_of_hash;
+  // Bumped by every eviction: a lookup that read the database before a logout must not put
+  // its now stale answer into the cache after it.
+  uint64_t generation = 0;
+
+  uint64_t gen() {
+    std::lock_guard l(mu);
+    return generation;
+  }
 
   std::shared_ptr<const Principal> get(const std::string& token, int64_t now) {
     std::lock_guard l(mu);
@@ -82,8 +90,9 @@ struct Service::SessionCache {
     }
     return it->second.principal;
   }
-  void put(const std::string& token, std::shared_ptr<const Principal> p, int64_t now) {
+  void put(const std::string& token, std::shared_ptr<const Principal> p, int64_t now, uint64_t read_at_gen) {
     std::lock_guard l(mu);
+    if (generation != read_at_gen) return;
     if (by_token.size() >= kSessionCacheEntriesMax) {
       by_token.clear();
       token_of_hash.clear();
@@ -93,6 +102,7 @@ struct Service::SessionCache {
   }
   void evict(const std::string& hash) {
     std::lock_guard l(mu);
+    ++generation;
     auto it = token_of_hash.find(hash);
     if (it == token_of_hash.end()) return;
     by_token.erase(it->second);
@@ -100,6 +110,7 @@ struct Service::SessionCache {
   }
   void evict_account(int64_t id) {
     std::lock_guard l(mu);
+    ++generation;
     std::erase_if(by_token, [&](const auto& kv) {
       if (kv.second.principal->account_id != id) return false;
       token_of_hash.erase(kv.second.principal->session_hash);
@@ -226,7 +237,7 @@ Result<Session> Service::login(const LoginInput& in) {
     std::string payload = "{\"account_id\":" + std::to_string(row->account.id) + ",\"ip\":";
     text::append_json_string(payload, in.ip);
     payload += ",\"user_agent\":";
-    text::append_json_string(payload, text::valid_utf8(in.user_agent) ? in.user_agent.substr(0, 255) : "");
+    text::append_json_string(payload, text::valid_utf8(in.user_agent) ? text::utf8_prefix(in.user_agent, 255) : "");
     payload += "}";
     c.emit({"session.created", "account:" + std::to_string(row->account.id), "/", row->account.id, payload});
     return ok_status();
@@ -237,6 +248,8 @@ Result<Session> Service::login(const LoginInput& in) {
 Status Service::logout(const Principal& who) {
   Status st = db_.write([&](store::Conn& c) -> Status {
     sql::revoke_session(c, who.session_hash, clock_.now_ms());
+    std::string id = std::to_string(who.account_id);
+    c.emit({"session.ended", "account:" + id, "/", who.account_id, "{\"account_id\":" + id + "}"});
     return ok_status();
   });
   cache_->evict(who.session_hash);
@@ -254,6 +267,7 @@ std::shared_ptr<const Principal> Service::resolve_session(const std::string& tok
   int64_t now = clock_.now_ms();
   if (auto p = cache_->get(token, now)) return p;
   std::string hash = crypto::token_hash(token);
+  uint64_t gen = cache_->gen();
   std::shared_ptr<const Principal> out;
   db_.read([&](store::Conn& c) {
     auto s = sql::find_live_session(c, hash, now);
@@ -261,7 +275,7 @@ std::shared_ptr<const Principal> Service::resolve_session(const std::string& tok
     auto a = sql::load_account(c, s->account_id);
     if (a) out = std::make_shared<const Principal>(principal_of(*a, hash, *s));
   });
-  if (out) cache_->put(token, out, now);
+  if (out) cache_->put(token, out, now, gen);
   return out;
 }
 

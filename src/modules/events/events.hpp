@@ -11,8 +11,13 @@ namespace mashang::events {
 class Service {
  public:
   Service(store::Db& db, int64_t replay_max) : db_(db), replay_max_(replay_max) {}
-  //! Events with id > after that `who` may see, oldest first, at most replay_max scanned.
-  std::vector<store::EventRecord> replay(int64_t after, const Principal& who);
+  struct Page {
+    std::vector<store::EventRecord> events;  //!< what `who` may see, oldest first
+    int64_t scanned_to = 0;                  //!< the last id looked at (visible or not)
+    bool more = false;                       //!< replay_max rows were scanned: call again
+  };
+  //! Events with id > after that `who` may see, at most replay_max rows scanned.
+  Page replay(int64_t after, const Principal& who);
 
  private:
   store::Db& db_;

@@ -4,11 +4,13 @@
 
 namespace mashang::events {
 
-std::vector<store::EventRecord> Service::replay(int64_t after, const Principal& who) {
-  std::vector<store::EventRecord> rows;
-  db_.read([&](store::Conn& c) { rows = sql::after(c, after, replay_max_); });
-  std::erase_if(rows, [&](const store::EventRecord& e) { return !can_see(who, e); });
-  return rows;
+Service::Page Service::replay(int64_t after, const Principal& who) {
+  Page page;
+  db_.read([&](store::Conn& c) { page.events = sql::after(c, after, replay_max_); });
+  page.more = static_cast<int64_t>(page.events.size()) >= replay_max_;
+  page.scanned_to = page.events.empty() ? after : page.events.back().id;
+  std::erase_if(page.events, [&](const store::EventRecord& e) { return !can_see(who, e); });
+  return page;
 }
 
 }  // namespace mashang::events

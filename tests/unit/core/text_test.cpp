@@ -18,6 +18,17 @@ TEST(Utf8, AcceptsWellFormedAndRejectsBroken) {
   for (const auto& c : cases) EXPECT_EQ(text::valid_utf8(c.in), c.ok) << c.in;
 }
 
+TEST(Utf8, PrefixEndsOnACharacterBoundary) {
+  const std::string s = "ab康巴什";  // 2 + 3×3 bytes
+  EXPECT_EQ(text::utf8_prefix(s, 100), s);
+  EXPECT_EQ(text::utf8_prefix(s, 5), "ab康");
+  EXPECT_EQ(text::utf8_prefix(s, 6), "ab康");
+  EXPECT_EQ(text::utf8_prefix(s, 7), "ab康");
+  EXPECT_EQ(text::utf8_prefix(s, 8), "ab康巴");
+  EXPECT_EQ(text::utf8_prefix("😀", 3), "");
+  for (size_t n = 0; n <= s.size(); ++n) EXPECT_TRUE(text::valid_utf8(text::utf8_prefix(s, n))) << n;
+}
+
 TEST(Phone, NormalisesMainlandMobilesOnly) {
   EXPECT_EQ(text::normalize_phone("13812345678"), "13812345678");
   EXPECT_EQ(text::normalize_phone("+86 138-1234-5678"), "13812345678");

@@ -9,6 +9,7 @@
 #include "core/crypto.hpp"
 #include "store/db.hpp"
 #include "store/migrate.hpp"
+#include "modules/events/events.hpp"
 
 using namespace mashang;
 using namespace mashang::store;
@@ -136,6 +137,36 @@ TEST_P(Store, NullsAndIntegersRoundTrip) {
     EXPECT_EQ(r->opt_text(0), std::nullopt);
     EXPECT_GT(r->integer(2), 0);
   });
+}
+
+TEST_P(Store, ReplayPagesThroughTheLogSkippingWhatTheCallerMayNotSee) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(db->write([&](Conn& c) -> Status {
+      // even ids are addressed to account 1, odd ones to account 2
+      c.emit({"t", "s", "/", (i % 2 == 0) ? 1 : 2, "{}"});
+      return ok_status();
+    }).ok());
+  }
+  Principal who;
+  who.account_id = 1;
+  events::Service svc(*db, 2);
+  std::vector<int64_t> seen;
+  int64_t after = 0;
+  int pages = 0;
+  for (;;) {
+    auto page = svc.replay(after, who);
+    ++pages;
+    for (auto& e : page.events) seen.push_back(e.id);
+    ASSERT_GE(page.scanned_to, after);
+    after = page.scanned_to;
+    if (!page.more) break;
+    ASSERT_LT(pages, 10);
+  }
+  ASSERT_EQ(published.size(), 5u);
+  std::vector<int64_t> want = {published[0].id, published[2].id, published[4].id};
+  EXPECT_EQ(seen, want);
+  EXPECT_EQ(after, published[4].id);
+  EXPECT_EQ(pages, 3);  // 2 + 2 + 1 rows
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, Store, ::testing::ValuesIn(targets()),

@@ -116,7 +116,9 @@ export interface paths {
         put?: never;
         /**
          * Sign out (revoke the current session)
-         * @description Revokes the session that authenticated the request and clears the cookie. Other sessions of the account stay valid.
+         * @description Revokes the session that authenticated the request and clears the cookie. Other
+         *     sessions of the account stay valid. Publishes a `session.ended` event to the account;
+         *     a live stream opened with this session ends.
          */
         post: operations["logout"];
         delete?: never;
@@ -208,8 +210,14 @@ export interface paths {
          *     administrators at `/`; other events are seen by anyone holding a grant whose scope
          *     is a prefix of the event's scope.
          *
+         *     A stream ends when its session ends (logout, expiry, a disabled account) or the
+         *     account's grants change: the session is checked before every frame and heartbeat.
+         *     The client reconnects and resumes (or is asked to sign in again).
+         *
          *     Event types of the platform: `session.created` (a login to your account; payload
-         *     `SessionCreatedPayload`), `account.created` (payload `AccountCreatedPayload`, scope `/`).
+         *     `SessionCreatedPayload`), `session.ended` (a logout from your account; payload
+         *     `AccountCreatedPayload`'s shape `{"account_id"}`), `account.created` (payload
+         *     `AccountCreatedPayload`, scope `/`).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -476,7 +484,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["AccountCreatedEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -486,6 +494,16 @@ export interface components {
             scope: components["schemas"]["Scope"];
             created_at: components["schemas"]["Timestamp"];
             payload: components["schemas"]["SessionCreatedPayload"];
+        };
+        /** @description A logout from the account in `subject` (addressed to that account). */
+        SessionEndedEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "session.ended";
+            subject: components["schemas"]["AccountSubject"];
+            scope: components["schemas"]["Scope"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: components["schemas"]["AccountCreatedPayload"];
         };
         /** @description A new account (scope `/`, addressed to the new account). */
         AccountCreatedEvent: {

@@ -73,6 +73,7 @@ const en: typeof zhCN = {
     empty: 'No live events yet; new ones appear here',
     types: {
       session_created: 'Login',
+      session_ended: 'Logout',
       account_created: 'Account created',
     },
   },

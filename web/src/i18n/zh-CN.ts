@@ -72,6 +72,7 @@ export default {
     empty: '暂无实时事件，新的动态会出现在这里',
     types: {
       session_created: '账号登录',
+      session_ended: '账号退出',
       account_created: '新建账号',
     },
   },
