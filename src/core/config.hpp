@@ -32,7 +32,7 @@ struct Config {
     int64_t shutdown_grace_ms = 10'000;
     int64_t rate_limit_per_s = 100;   //!< sustained requests per second per client address
     int64_t rate_limit_burst = 400;   //!< bucket size per client address
-    int64_t worker_threads = 0;       //!< database worker threads; 0 = pool_size + 2
+    int64_t worker_threads = 0;       //!< database worker threads; 0 = cores (SQLite) or pool_size + 2 (PostgreSQL)
   } limits;
   struct Sessions {
     int64_t ttl_ms = 14LL * 24 * 3600 * 1000;

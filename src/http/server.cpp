@@ -14,6 +14,7 @@
 #include <list>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "core/log.hpp"
 #include "core/text.hpp"
@@ -75,10 +76,11 @@ std::string make_request_id(IoThread& t, std::string_view presented) {
     if (ok) return std::string(presented);
   }
   // 15 characters, so the id fits std::string's inline buffer (no allocation per request).
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%08x%07llx", t.request_prefix,
-                static_cast<unsigned long long>(++t.request_seq & 0xFFFFFFF));
-  return buf;
+  static const char* hex = "0123456789abcdef";
+  uint64_t id = (static_cast<uint64_t>(t.request_prefix) << 28) | (++t.request_seq & 0xFFFFFFF);
+  std::string out(15, '0');
+  for (int i = 14; i >= 0; --i, id >>= 4) out[i] = hex[id & 15];
+  return out;
 }
 
 // One JSON line per request. Built with plain appends and integer arithmetic: it runs for
@@ -102,9 +104,10 @@ std::string access_line(const Request& req, const std::string& route, const Resp
   j += std::to_string(res.status);
   j += ",\"duration_ms\":";
   j += std::to_string(micros / 1000);
-  char frac[8];
-  std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(micros % 1000));
-  j += frac;
+  int frac = static_cast<int>(micros % 1000);
+  char f[4] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+               static_cast<char>('0' + frac % 10)};
+  j.append(f, 4);
   j += ",\"bytes\":";
   j += std::to_string(bytes);
   j += ",\"ip\":";
@@ -178,9 +181,16 @@ struct Server::Impl {
 
   // Writes `data`; a client that does not take it within the request timeout is dropped.
   awaitable<bool> send_raw(beast::tcp_stream& stream, const std::string& data) {
+    // Most answers fit the socket's send buffer: one non-blocking write, no timer, no
+    // asynchronous operation. What does not fit goes out asynchronously under the timeout.
+    boost::system::error_code ec;
+    size_t sent = stream.socket().write_some(asio::buffer(data), ec);
+    if (!ec && sent == data.size()) co_return true;
+    if (ec == asio::error::would_block || ec == asio::error::try_again) sent = 0;
+    else if (ec) co_return false;
     stream.expires_after(milliseconds(o.request_timeout_ms));
-    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(data), nothrow);
-    co_return !ec;
+    auto [wec, n] = co_await asio::async_write(stream, asio::buffer(data.data() + sent, data.size() - sent), nothrow);
+    co_return !wec;
   }
 
   void record(const Route& route, const Request& req, const Response& res,
@@ -383,11 +393,17 @@ struct Server::Impl {
       auto t0 = std::chrono::steady_clock::now();
       Request req;
       req.client_ip = ip;
-      stream.expires_after(milliseconds(o.request_timeout_ms));
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<uint32_t>(o.header_bytes_max));
       parser.body_limit(static_cast<uint64_t>(o.body_bytes_max));
-      auto [hec, hn] = co_await bhttp::async_read_header(stream, buf, parser, nothrow);
+      // Usually the whole header has arrived with the first read: parse it from the buffer
+      // and skip the asynchronous read (and its timer) altogether.
+      boost::system::error_code hec;
+      buf.consume(parser.put(buf.data(), hec));
+      if (hec == bhttp::error::need_more) {
+        stream.expires_after(milliseconds(o.request_timeout_ms));
+        std::tie(hec, std::ignore) = co_await bhttp::async_read_header(stream, buf, parser, nothrow);
+      }
       if (hec) {
         if (hec == bhttp::error::header_limit)
           co_await write_early_error(stream, t, req, Errc::too_large, "request headers are too large", t0);
@@ -460,8 +476,8 @@ struct Server::Impl {
         if (text::iequals(req.header("expect"), "100-continue")) {
           static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
           if (!co_await send_raw(stream, kContinue)) co_return;
-          stream.expires_after(milliseconds(o.request_timeout_ms));
         }
+        stream.expires_after(milliseconds(o.request_timeout_ms));
         auto [bec, bn] = co_await bhttp::async_read(stream, buf, parser, nothrow);
         if (bec) {
           if (bec == bhttp::error::body_limit)
@@ -518,6 +534,7 @@ struct Server::Impl {
       }
       ++active;
       sock.set_option(tcp::no_delay(true), ec);
+      sock.non_blocking(true, ec);  // for send_raw's direct write; asynchronous operations are unaffected
       asio::co_spawn(t.ioc, session(t, std::move(sock)), asio::detached);
     }
   }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "core/principal.hpp"
 #include "core/text.hpp"
 
@@ -29,6 +31,13 @@ TEST(Utf8, PrefixEndsOnACharacterBoundary) {
   for (size_t n = 0; n <= s.size(); ++n) EXPECT_TRUE(text::valid_utf8(text::utf8_prefix(s, n))) << n;
 }
 
+TEST(Text, IequalsFoldsAsciiLettersOnly) {
+  EXPECT_TRUE(text::iequals("Content-Type", "content-type"));
+  EXPECT_FALSE(text::iequals("content-type", "content_type"));
+  EXPECT_FALSE(text::iequals("@", "`"));  // differ only in bit 0x20 but are not letters
+  EXPECT_FALSE(text::iequals("abc", "abcd"));
+}
+
 TEST(Phone, NormalisesMainlandMobilesOnly) {
   EXPECT_EQ(text::normalize_phone("13812345678"), "13812345678");
   EXPECT_EQ(text::normalize_phone("+86 138-1234-5678"), "13812345678");
@@ -46,6 +55,36 @@ TEST(Json, EscapesControlCharactersAndQuotes) {
   std::string out;
   text::append_json_string(out, "a\"b\\c\n\x01");
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001\"");
+}
+
+TEST(Json, EscapesEveryByteWhereverItStands) {
+  // The word-at-a-time scan must find a byte to escape at any offset, next to any other byte.
+  auto reference = [](std::string_view in) {
+    std::string o = "\"";
+    for (unsigned char c : in) {
+      if (c == '"') o += "\\\"";
+      else if (c == '\\') o += "\\\\";
+      else if (c == '\n') o += "\\n";
+      else if (c == '\r') o += "\\r";
+      else if (c == '\t') o += "\\t";
+      else if (c < 0x20) {
+        char u[8];
+        std::snprintf(u, sizeof u, "\\u%04x", c);
+        o += u;
+      } else o += static_cast<char>(c);
+    }
+    return o + "\"";
+  };
+  for (int special : {0x00, 0x01, 0x1f, 0x22, 0x5c, 0x0a, 0x20, 0x7f, 0x80, 0xff})
+    for (size_t len = 1; len <= 20; ++len)
+      for (size_t at = 0; at < len; ++at) {
+        std::string in(len, 'x');
+        in[at] = static_cast<char>(special);
+        if (at + 1 < len) in[at + 1] = static_cast<char>(0xe5);  // a UTF-8 lead byte next to it
+        std::string out;
+        text::append_json_string(out, in);
+        ASSERT_EQ(out, reference(in)) << "byte " << special << " at " << at << " of " << len;
+      }
 }
 
 TEST(Scope, CoversItsSubtreeOnly) {
