@@ -44,12 +44,14 @@ void init(bool quiet) {
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
-void access(std::string json_line) {
-  // Straight into stdio's buffer (one locked fwrite), skipping spdlog's formatter; the
-  // "access" logger exists so that spdlog's periodic flush empties that buffer.
+void access(std::string_view json_line) {
+  // Straight into stdio's buffer under one lock, skipping spdlog's formatter; the "access"
+  // logger exists so that spdlog's periodic flush empties that buffer.
   if (!g_access || !g_access->should_log(spdlog::level::info)) return;
-  json_line += '\n';
-  std::fwrite(json_line.data(), 1, json_line.size(), stdout);
+  flockfile(stdout);
+  fwrite_unlocked(json_line.data(), 1, json_line.size(), stdout);
+  putc_unlocked('\n', stdout);
+  funlockfile(stdout);
 }
 
 }  // namespace mashang::log

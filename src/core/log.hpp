@@ -10,7 +10,7 @@ namespace mashang::log {
 //! Sets up the default logger (stderr) and the access logger (stdout, JSON lines).
 void init(bool quiet = false);
 
-//! Writes one prepared JSON line to the access log.
-void access(std::string json_line);
+//! Writes one prepared JSON line (without its newline) to the access log.
+void access(std::string_view json_line);
 
 }  // namespace mashang::log

@@ -1,7 +1,6 @@
 #include "core/text.hpp"
 
-#include <cstdint>
-#include <cstring>
+#include <array>
 
 #include <cctype>
 
@@ -57,23 +56,20 @@ std::string mask_phone(std::string_view phone) {
 
 void append_json_string(std::string& out, std::string_view s) {
   static const char* hex = "0123456789abcdef";
+  static constexpr auto needs_escape = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[c] = true;
+    t['"'] = t['\\'] = true;
+    return t;
+  }();
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
-  size_t run = 0;  // start of the pending run of characters copied as they are
-  for (size_t i = 0; i < s.size(); ++i) {
-    // Eight bytes at a time while none is a control character, '"' or '\\' (SWAR tests).
-    constexpr uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-    while (i + 8 <= s.size()) {
-      uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
-      uint64_t hit = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((slash - ones) & ~slash);
-      if (hit & high) break;
-      i += 8;
-    }
-    if (i >= s.size()) break;
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
+  const char* p = s.data();
+  size_t n = s.size(), run = 0;  // [run, i) is copied as it is
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(p[i]);
+    if (!needs_escape[c]) continue;
+    out.append(p + run, i - run);
     run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
@@ -87,7 +83,7 @@ void append_json_string(std::string& out, std::string_view s) {
       }
     }
   }
-  out.append(s.data() + run, s.size() - run);
+  out.append(p + run, n - run);
   out += '"';
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 //! Request and response as the rest of the server sees them: plain structs, no Beast.
+#include <boost/container/small_vector.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,7 +22,7 @@ struct Request {
   std::string query;   //!< raw query string without '?'
   //! Header fields as received. Views into the connection's parser: valid while the
   //! request is being handled; copy what must outlive it.
-  std::vector<std::pair<std::string_view, std::string_view>> headers;
+  boost::container::small_vector<std::pair<std::string_view, std::string_view>, 16> headers;
   std::string body;
   std::string client_ip;
   std::string request_id;
@@ -38,7 +40,7 @@ struct Request {
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
+  boost::container::small_vector<std::pair<std::string, std::string>, 4> headers;  //!< inline: no allocation
   std::string body;
   std::string error_code;  //!< for the access log
   void set(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }

@@ -10,6 +10,8 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <charconv>
 #include <chrono>
 #include <list>
 #include <random>
@@ -55,6 +57,7 @@ struct ConnState {
   beast::tcp_stream* stream = nullptr;
   bool idle = true;
   std::shared_ptr<Waker> waker;  // set while streaming events
+  std::string out;                // the response being written; its capacity is reused
 };
 
 struct IoThread {
@@ -83,15 +86,38 @@ std::string make_request_id(IoThread& t, std::string_view presented) {
   return out;
 }
 
-// One JSON line per request. Built with plain appends and integer arithmetic: it runs for
-// every request, and double formatting through printf costs more than the rest together.
-std::string access_line(const Request& req, const std::string& route, const Response& res, int64_t micros,
-                        size_t bytes) {
-  std::string j;
-  j.reserve(256);
+// True for an origin-form target made only of '/' and the path characters that need no
+// decoding (RFC 3986 pchar without '%'): most requests, which then skip the URL parser.
+bool plain_path(std::string_view target) {
+  static constexpr auto table = [] {
+    std::array<bool, 256> t{};
+    for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+    for (int c = '0'; c <= '9'; ++c) t[c] = true;
+    for (char c : std::string_view("-._~!$&'()*+,;=:@/")) t[static_cast<unsigned char>(c)] = true;
+    return t;
+  }();
+  if (target.empty() || target[0] != '/') return false;
+  for (char c : target)
+    if (!table[static_cast<unsigned char>(c)]) return false;
+  return true;
+}
+
+void append_int(std::string& j, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  j.append(buf, r.ptr);
+}
+
+// One JSON line per request, built in a reused per-thread buffer with plain appends and
+// integer arithmetic: it runs for every request, and allocation or printf-style formatting
+// here costs as much as the rest of a small request together.
+std::string_view access_line(const Request& req, const std::string& route, const Response& res, int64_t micros,
+                             size_t bytes) {
+  thread_local std::string j;
+  j.clear();
   j += "{\"ts\":";
-  j += std::to_string(
-      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  append_int(j, std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   j += ",\"request_id\":";
   text::append_json_string(j, req.request_id);
   j += ",\"method\":";
@@ -101,20 +127,20 @@ std::string access_line(const Request& req, const std::string& route, const Resp
   j += ",\"route\":";
   text::append_json_string(j, route);
   j += ",\"status\":";
-  j += std::to_string(res.status);
+  append_int(j, res.status);
   j += ",\"duration_ms\":";
-  j += std::to_string(micros / 1000);
+  append_int(j, micros / 1000);
   int frac = static_cast<int>(micros % 1000);
   char f[4] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
                static_cast<char>('0' + frac % 10)};
   j.append(f, 4);
   j += ",\"bytes\":";
-  j += std::to_string(bytes);
+  append_int(j, static_cast<int64_t>(bytes));
   j += ",\"ip\":";
   text::append_json_string(j, req.client_ip);
   if (req.principal) {
     j += ",\"account_id\":";
-    j += std::to_string(req.principal->account_id);
+    append_int(j, req.principal->account_id);
   }
   if (!res.error_code.empty()) {
     j += ",\"error\":";
@@ -201,14 +227,12 @@ struct Server::Impl {
     log::access(access_line(req, route.pattern, res, micros, bytes));
   }
 
-  // Serialises the response into one buffer and writes it with one call: status line,
-  // the constant security headers, the response's own headers, Content-Length, body.
-  awaitable<bool> write(beast::tcp_stream& stream, Response& res, const Request& req, bool keep_alive,
-                        unsigned version = 11) {
-    std::string out;
-    out.reserve(512 + res.body.size());
+  // Serialises the response into `out` (the connection's reused buffer): status line, the
+  // constant security headers, the response's own headers, Content-Length, body.
+  void serialize(std::string& out, const Response& res, const Request& req, bool keep_alive, unsigned version) {
+    out.clear();
     out += "HTTP/1.1 ";
-    out += std::to_string(res.status);
+    append_int(out, res.status);
     out += ' ';
     auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
     out.append(reason.data(), reason.size());
@@ -219,7 +243,7 @@ struct Server::Impl {
       out += "Content-Type: ";
       out += res.content_type;
       out += "\r\nContent-Length: ";
-      out += std::to_string(res.body.size());
+      append_int(out, static_cast<int64_t>(res.body.size()));
       out += "\r\n";
     }
     for (auto& [k, v] : res.headers) {
@@ -232,6 +256,13 @@ struct Server::Impl {
     else if (version == 10) out += "Connection: keep-alive\r\n";
     out += "\r\n";
     if (!bodyless && req.method != "HEAD") out += res.body;
+  }
+
+  awaitable<bool> write(beast::tcp_stream& stream, const Response& res, const Request& req, bool keep_alive,
+                        unsigned version = 11) {
+    std::string out;
+    out.reserve(512 + res.body.size());
+    serialize(out, res, req, keep_alive, version);
     co_return co_await send_raw(stream, out);
   }
 
@@ -426,21 +457,24 @@ struct Server::Impl {
       }
       req.method = std::string(h.method_string());
       req.target = std::string(h.target());
-      req.headers.reserve(16);
       for (auto const& f : h) req.headers.emplace_back(f.name_string(), f.value());
       req.request_id = make_request_id(t, req.header("x-request-id"));
 
-      auto url = boost::urls::parse_origin_form(h.target());
-      if (!url) {
-        co_await write_early_error(stream, t, req, Errc::bad_request, "malformed request target", t0);
-        co_return;
-      }
-      bool plain = h.target().find_first_of("%?") == std::string_view::npos;
-      req.path = plain ? std::string(h.target()) : std::string(url->path());  // decoding only when needed
-      req.query = std::string(url->encoded_query());
-      if ((!plain && !text::valid_utf8(req.path)) || (url->has_query() && !text::valid_utf8(std::string(url->query())))) {
-        co_await write_early_error(stream, t, req, Errc::bad_request, "request path or query is not valid UTF-8", t0);
-        co_return;
+      if (plain_path(h.target())) {
+        req.path = req.target;  // nothing to decode or validate further
+      } else {
+        auto url = boost::urls::parse_origin_form(h.target());
+        if (!url) {
+          co_await write_early_error(stream, t, req, Errc::bad_request, "malformed request target", t0);
+          co_return;
+        }
+        req.path = std::string(url->path());
+        req.query = std::string(url->encoded_query());
+        if (!text::valid_utf8(req.path) || (url->has_query() && !text::valid_utf8(std::string(url->query())))) {
+          co_await write_early_error(stream, t, req, Errc::bad_request, "request path or query is not valid UTF-8",
+                                     t0);
+          co_return;
+        }
       }
 
       const Route* route = nullptr;
@@ -508,7 +542,9 @@ struct Server::Impl {
       Pipeline::finish(res, req);
       // Counted before the write, so a client that has its answer also sees it in /metrics.
       record(*route, req, res, t0, res.body.size());
-      bool ok = co_await write(stream, res, req, keep_alive, parser.get().version());
+      serialize(st.out, res, req, keep_alive, parser.get().version());
+      bool ok = co_await send_raw(stream, st.out);
+      if (st.out.capacity() > 64 * 1024) std::string().swap(st.out);  // do not keep a large file's buffer
       if (!ok || !keep_alive) {
         boost::system::error_code ec;
         stream.socket().shutdown(tcp::socket::shutdown_send, ec);
