@@ -284,7 +284,7 @@ Result<Account> Service::get_account(int64_t id, const Principal& actor) {
   std::optional<Account> a;
   db_.read([&](store::Conn& c) { a = sql::load_account(c, id); });
   if (!a) return make_error(Errc::not_found, "no account " + std::to_string(id));
-  return *a;
+  return std::move(*a);
 }
 
 Result<Page> Service::list_accounts(int64_t after, int64_t limit, const Principal& actor) {

@@ -9,9 +9,13 @@ using store::null_value;
 Value opt(const std::optional<std::string>& s) { return s ? Value(*s) : null_value; }
 
 // One statement per account: its row and its grants (LEFT JOIN), so a read sees both at once.
-constexpr const char* kAccountSelect =
-    "SELECT a.id, a.username, a.phone_masked, a.display_name, a.status, a.created_at, a.password_hash, "
-    "g.role, g.scope FROM accounts a LEFT JOIN grants g ON g.account_id = a.id ";
+// The password hash is read only by the lookups that check it (for sign-in); the others
+// select NULL in its place.
+std::string account_select(bool with_password_hash) {
+  return std::string("SELECT a.id, a.username, a.phone_masked, a.display_name, a.status, a.created_at, ") +
+         (with_password_hash ? "a.password_hash" : "NULL") +
+         ", g.role, g.scope FROM accounts a LEFT JOIN grants g ON g.account_id = a.id ";
+}
 
 // Folds joined rows (ordered by account) into accounts with their grants.
 std::vector<AccountRow> fold(const store::Rows& rows) {
@@ -25,7 +29,7 @@ std::vector<AccountRow> fold(const store::Rows& rows) {
       a.account.display_name = r.text(3);
       a.account.status = r.text(4);
       a.account.created_at = r.integer(5);
-      a.password_hash = r.text(6);
+      if (!r.is_null(6)) a.password_hash = r.text(6);
       out.push_back(std::move(a));
     }
     if (!r.is_null(7)) out.back().account.grants.push_back({r.text(7), r.text(8)});
@@ -59,17 +63,17 @@ Result<Ok> insert_grant(store::Conn& c, int64_t account_id, const Grant& g, int6
 }
 
 std::optional<AccountRow> find_by_username(store::Conn& c, const std::string& username) {
-  static const std::string sql = std::string(kAccountSelect) + "WHERE a.username = $1 ORDER BY g.role, g.scope";
+  static const std::string sql = account_select(true) + "WHERE a.username = $1 ORDER BY g.role, g.scope";
   return find_one(c, sql, username);
 }
 
 std::optional<AccountRow> find_by_phone_index(store::Conn& c, const std::string& phone_index) {
-  static const std::string sql = std::string(kAccountSelect) + "WHERE a.phone_index = $1 ORDER BY g.role, g.scope";
+  static const std::string sql = account_select(true) + "WHERE a.phone_index = $1 ORDER BY g.role, g.scope";
   return find_one(c, sql, phone_index);
 }
 
 std::optional<Account> load_account(store::Conn& c, int64_t id) {
-  static const std::string sql = std::string(kAccountSelect) + "WHERE a.id = $1 ORDER BY g.role, g.scope";
+  static const std::string sql = account_select(false) + "WHERE a.id = $1 ORDER BY g.role, g.scope";
   auto row = find_one(c, sql, id);
   if (!row) return std::nullopt;
   return std::move(row->account);
@@ -77,7 +81,7 @@ std::optional<Account> load_account(store::Conn& c, int64_t id) {
 
 std::vector<Account> list_accounts(store::Conn& c, int64_t after, int64_t limit) {
   // The page is chosen among accounts first, then joined with grants.
-  static const std::string sql = std::string(kAccountSelect) +
+  static const std::string sql = account_select(false) +
                                  "WHERE a.id IN (SELECT id FROM accounts WHERE id > $1 ORDER BY id LIMIT $2) "
                                  "ORDER BY a.id, g.role, g.scope";
   std::vector<Account> out;
