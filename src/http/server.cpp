@@ -467,7 +467,8 @@ struct Server::Impl {
         else if (hec == bhttp::error::body_limit)  // a declared Content-Length above body_bytes_max
           co_await write_early_error(st, t, req, Errc::too_large, "request body is too large", t0);
         else if (st.timed_out)
-          spdlog::info("closing connection from {}: request not received within {} ms", ip, o.request_timeout_ms);
+          co_await write_early_error(st, t, req, Errc::timeout,
+                                     "request not received within " + std::to_string(o.request_timeout_ms) + " ms", t0);
         else if (hec != bhttp::error::end_of_stream && hec != asio::error::eof &&
                  hec != asio::error::connection_reset && hec != asio::error::operation_aborted)
           co_await write_early_error(st, t, req, Errc::bad_request, "malformed HTTP request: " + hec.message(), t0);
@@ -542,7 +543,11 @@ struct Server::Impl {
         if (bec) {
           if (bec == bhttp::error::body_limit)
             co_await write_early_error(st, t, req, Errc::too_large, "request body is too large", t0);
-          else if (!st.timed_out && bec != asio::error::eof && bec != bhttp::error::end_of_stream)
+          else if (st.timed_out)
+            co_await write_early_error(st, t, req, Errc::timeout,
+                                       "request body not received within " + std::to_string(o.request_timeout_ms) + " ms",
+                                       t0);
+          else if (bec != asio::error::eof && bec != bhttp::error::end_of_stream)
             co_await write_early_error(st, t, req, Errc::bad_request, "malformed request body: " + bec.message(),
                                        t0);
           co_return;

@@ -204,15 +204,15 @@ describe('timeouts', () => {
     return answered
   }
 
-  function expectTimedOut(r, started) {
+  function expectTimedOut(r) {
     const limit = REQUEST_TIMEOUT_MS + 1500
-    assert.ok(r.closed || r.status, `connection still open after ${r.ms} ms`)
+    assert.ok(r.closed, `connection still open after ${r.ms} ms`)
     assert.ok(r.ms <= limit, `the slow request was cut after ${r.ms} ms, beyond ${limit} ms`)
     assert.ok(r.ms >= REQUEST_TIMEOUT_MS - 500, `cut after ${r.ms} ms, before the request timeout`)
-    if (r.status) checkError(rawReply('GET', '/healthz', r), 408, 'timeout', { ref: 'Timeout' })
+    checkError(rawReply('-', '/-', r), 408, 'timeout', { ref: 'Timeout' })
   }
 
-  test('half a request is answered 408 or closed within the request timeout; others are served meanwhile', async () => {
+  test('half a request is answered 408 and closed at the request timeout; others are served meanwhile', async () => {
     const pending = srv.raw('GET /healthz HTTP/1.1\r\nHost: t\r\n', { timeout: REQUEST_TIMEOUT_MS + 3000 })
     const answered = await othersAnswered(pending)
     expectTimedOut(await pending)
@@ -227,14 +227,14 @@ describe('timeouts', () => {
     expectTimedOut(r)
   })
 
-  test('a body that never arrives is answered 408 or closed within the request timeout', async () => {
+  test('a body that never arrives is answered 408 and closed at the request timeout', async () => {
     const r = await srv.raw(
       `POST /api/auth/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"login":`,
       { timeout: REQUEST_TIMEOUT_MS + 3000 },
     )
-    assert.ok(r.closed || r.status, `connection still open after ${r.ms} ms`)
+    assert.ok(r.closed, `connection still open after ${r.ms} ms`)
     assert.ok(r.ms <= REQUEST_TIMEOUT_MS + 1500, `cut after ${r.ms} ms`)
-    if (r.status) checkError(rawReply('POST', '/api/auth/login', r), 408, 'timeout', { ref: 'Timeout' })
+    checkError(rawReply('POST', '/api/auth/login', r), 408, 'timeout', { ref: 'Timeout' })
   })
 
   test('an idle keep-alive connection is closed after the idle timeout', async () => {
