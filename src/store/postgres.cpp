@@ -8,6 +8,8 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <string_view>
+#include <vector>
 
 namespace mashang::store {
 namespace {
@@ -204,10 +206,46 @@ class PgDb final : public Db {
   }
 
   Status backup(const std::string& out) override {
+    // The connection settings reach pg_dump through a private service file (mode 0600),
+    // not its argv: a password in the URL must not show in the process list.
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(url_.c_str(), &err);
+    if (!opts) {
+      std::string msg = err ? err : "not a connection string";
+      PQfreemem(err);
+      return make_error(Errc::invalid_input, "database URL: " + msg);
+    }
+    std::string service = "[mashang_backup]\n";
+    bool bad = false;
+    for (auto* o = opts; o->keyword; ++o) {
+      if (!o->val || !*o->val) continue;
+      std::string_view v = o->val;
+      bad |= v.find_first_of("\r\n") != std::string_view::npos;
+      service += std::string(o->keyword) + "=" + std::string(v) + "\n";
+    }
+    PQconninfoFree(opts);
+    if (bad) return make_error(Errc::invalid_input, "database URL: a value contains a line break");
+    char path[] = "/tmp/mashang-pgservice-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return make_error(Errc::internal, "cannot create a temporary file for pg_dump");
+    bool written = ::write(fd, service.data(), service.size()) == static_cast<ssize_t>(service.size());
+    ::close(fd);
+    struct Remove {
+      const char* p;
+      ~Remove() { ::unlink(p); }
+    } remove{path};
+    if (!written) return make_error(Errc::internal, "cannot write the temporary pg_dump service file");
+
+    std::vector<std::string> env_strings = {std::string("PGSERVICEFILE=") + path, "PGSERVICE=mashang_backup"};
+    std::vector<char*> envp;
+    for (char** e = environ; *e; ++e)
+      if (std::strncmp(*e, "PGSERVICE", 9) != 0) envp.push_back(*e);
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    const char* argv[] = {"pg_dump", "--format=custom", "--file", out.c_str(), nullptr};
     pid_t pid = fork();
     if (pid == 0) {
-      execlp("pg_dump", "pg_dump", "--format=custom", "--file", out.c_str(), "--dbname", url_.c_str(),
-             static_cast<char*>(nullptr));
+      execvpe("pg_dump", const_cast<char* const*>(argv), envp.data());
       _exit(127);
     }
     int status = 0;
