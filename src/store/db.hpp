@@ -102,8 +102,10 @@ class Db {
   //! True when the database answers a trivial query now.
   virtual bool ping() = 0;
   virtual PoolStats stats() const = 0;
-  //! Called after every commit that recorded events, with the stored events.
-  void on_commit(CommitListener l) { listener_ = std::move(l); }
+  //! Called with the stored events of every commit that recorded some, in id order.
+  //! SQLite: on the committing thread, for this process's commits. PostgreSQL: on a
+  //! listener thread, for the commits of every instance sharing the database.
+  virtual void on_commit(CommitListener l) { listener_ = std::move(l); }
   //! Copies the database to `path` while it is in use (SQLite online backup; PostgreSQL: pg_dump).
   virtual Status backup(const std::string& path) = 0;
 

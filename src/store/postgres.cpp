@@ -1,6 +1,9 @@
 #include "store/postgres.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -8,6 +11,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <thread>
 #include <string_view>
 #include <vector>
 
@@ -25,19 +29,27 @@ struct PgResult {
   PgResult(const PgResult&) = delete;
 };
 
+// The channel on which event-writing transactions notify every instance (see PgDb).
+constexpr const char* kEventsChannel = "mashang_events";
+
+// Connects with the defaults a server wants, which the URL may override: fail a dead host
+// within seconds, notice a dropped peer, stop a runaway statement.
+PGconn* connect(const std::string& url) {
+  const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "options", "dbname", nullptr};
+  const char* vals[] = {"5", "1", "30", "-c statement_timeout=30000", url.c_str(), nullptr};
+  PGconn* c = PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(c);
+    PQfinish(c);
+    throw Fault(Errc::unavailable, "postgresql connect: " + msg);
+  }
+  return c;
+}
+
 class PgConn final : public Conn {
  public:
   PgConn(const std::string& url, std::function<int64_t()> clock_ms) : clock_ms_(std::move(clock_ms)) {
-    // Defaults a server wants, which the URL may override: fail a dead host within
-    // seconds, notice a dropped peer, stop a runaway statement.
-    const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "options", "dbname", nullptr};
-    const char* vals[] = {"5", "1", "30", "-c statement_timeout=30000", url.c_str(), nullptr};
-    conn_ = PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string msg = PQerrorMessage(conn_);
-      PQfinish(conn_);
-      throw Fault(Errc::unavailable, "postgresql connect: " + msg);
-    }
+    conn_ = connect(url);
     script("SET client_min_messages = warning; SET TIME ZONE 'UTC'");
   }
   ~PgConn() override { PQfinish(conn_); }
@@ -65,16 +77,14 @@ class PgConn final : public Conn {
   }
   void emit(const EventDraft& e) override {
     // Event-writing transactions take one lock until commit, so event ids are committed in
-    // id order and a reconnecting client that resumes after id N misses nothing.
-    if (pending_.empty()) exec("SELECT pg_advisory_xact_lock(7243001)");
-    int64_t now = clock_ms_();
-    Rows r = query(kInsertEventSql, {e.type, e.subject, e.scope,
-                                     e.account_id ? Value(*e.account_id) : null_value, e.payload_json, now});
-    pending_.push_back({r.at(0).integer(0), e.type, e.subject, e.scope, e.account_id, e.payload_json, now});
+    // id order and a reader that resumes after id N (a stream, the listener) misses nothing.
+    if (!emitted_) exec("SELECT pg_advisory_xact_lock(7243001)");
+    emitted_ = true;
+    query(kInsertEventSql, {e.type, e.subject, e.scope, e.account_id ? Value(*e.account_id) : null_value,
+                            e.payload_json, clock_ms_()});
   }
-  std::vector<EventRecord> take_pending() { return std::exchange(pending_, {}); }
-  void drop_pending() { pending_.clear(); }
-  bool has_pending() const { return !pending_.empty(); }
+  //! True when the open transaction recorded events; clears the mark.
+  bool take_emitted() { return std::exchange(emitted_, false); }
 
  private:
   [[noreturn]] void fail(PGresult* r) {
@@ -132,7 +142,7 @@ class PgConn final : public Conn {
   }
 
   PGconn* conn_ = nullptr;
-  std::vector<EventRecord> pending_;
+  bool emitted_ = false;
   std::function<int64_t()> clock_ms_;
 };
 
@@ -144,8 +154,33 @@ class PgDb final : public Db {
     ++created_;
   }
 
+  ~PgDb() override {
+    if (listener_.joinable()) {
+      stop_ = true;
+      uint64_t one = 1;
+      [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+      listener_.join();
+    }
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+  }
+
   Dialect dialect() const override { return Dialect::postgresql; }
   const char* dialect_name() const override { return "postgresql"; }
+
+  // Events are published by a listener thread: LISTEN on the events channel, and on every
+  // notification read the events after the last one published, in id order. So streams on
+  // every instance sharing the database see every instance's events, in the order of the
+  // event log (event-writing transactions commit in id order: see PgConn::emit).
+  void on_commit(CommitListener l) override {
+    Db::on_commit(std::move(l));
+    if (listener_.joinable()) return;
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd_ < 0) throw Fault(Errc::internal, "eventfd failed");
+    PGconn* c = connect(url_);
+    listen_on(c);  // before reading where to start: nothing committed in between is missed
+    seen_ = max_event_id(c);
+    listener_ = std::thread([this, c] { listen_loop(c); });
+  }
 
   void read(const std::function<void(Conn&)>& fn) override {
     auto c = acquire();
@@ -164,20 +199,17 @@ class PgDb final : public Db {
     try {
       c->exec("BEGIN");
       st = fn(*c);
-      if (st.ok() && c->has_pending()) {
-        // Held from COMMIT until published: the advisory lock orders commits, this orders
-        // publication, so subscribers see this instance's events in id order.
-        std::lock_guard order(publish_mu_);
-        c->exec("COMMIT");
-        published(c->take_pending());
-      } else if (st.ok()) {
+      if (st.ok()) {
+        // Events reach subscribers through the listener (on this and every other instance),
+        // which PostgreSQL wakes only once this transaction has committed.
+        if (c->take_emitted()) c->exec(std::string("NOTIFY ") + kEventsChannel);
         c->exec("COMMIT");
       } else {
         c->exec("ROLLBACK");
-        c->drop_pending();
+        c->take_emitted();
       }
     } catch (...) {
-      c->drop_pending();
+      c->take_emitted();
       if (c->healthy()) {
         try { c->exec("ROLLBACK"); } catch (...) {}
       }
@@ -257,6 +289,76 @@ class PgDb final : public Db {
   }
 
  private:
+  static void listen_on(PGconn* c) {
+    PgResult r(PQexec(c, (std::string("LISTEN ") + kEventsChannel).c_str()));
+    if (PQresultStatus(r.r) != PGRES_COMMAND_OK)
+      throw Fault(Errc::unavailable, std::string("postgresql LISTEN: ") + PQerrorMessage(c));
+  }
+  static int64_t max_event_id(PGconn* c) {
+    PgResult r(PQexec(c, "SELECT COALESCE(MAX(id), 0) FROM events"));
+    if (PQresultStatus(r.r) != PGRES_TUPLES_OK)
+      throw Fault(Errc::unavailable, std::string("postgresql: ") + PQerrorMessage(c));
+    return std::strtoll(PQgetvalue(r.r, 0, 0), nullptr, 10);
+  }
+
+  // Publishes the committed events after seen_, a page at a time.
+  void catch_up(PGconn* c) {
+    for (;;) {
+      std::string after = std::to_string(seen_);
+      const char* params[] = {after.c_str()};
+      PgResult r(PQexecParams(c,
+                              "SELECT id, type, subject, scope, account_id, payload, created_at FROM events "
+                              "WHERE id > $1::bigint ORDER BY id LIMIT 1000",
+                              1, nullptr, params, nullptr, nullptr, 0));
+      if (PQresultStatus(r.r) != PGRES_TUPLES_OK)
+        throw Fault(Errc::unavailable, std::string("postgresql: ") + PQerrorMessage(c));
+      int n = PQntuples(r.r);
+      std::vector<EventRecord> events;
+      events.reserve(n);
+      for (int i = 0; i < n; ++i) {
+        EventRecord e;
+        e.id = std::strtoll(PQgetvalue(r.r, i, 0), nullptr, 10);
+        e.type = PQgetvalue(r.r, i, 1);
+        e.subject = PQgetvalue(r.r, i, 2);
+        e.scope = PQgetvalue(r.r, i, 3);
+        if (!PQgetisnull(r.r, i, 4)) e.account_id = std::strtoll(PQgetvalue(r.r, i, 4), nullptr, 10);
+        e.payload_json = PQgetvalue(r.r, i, 5);
+        e.created_at = std::strtoll(PQgetvalue(r.r, i, 6), nullptr, 10);
+        events.push_back(std::move(e));
+      }
+      if (!events.empty()) seen_ = events.back().id;
+      published(events);
+      if (n < 1000) return;
+    }
+  }
+
+  void listen_loop(PGconn* c) {
+    int backoff_ms = 250;
+    while (!stop_) {
+      try {
+        if (!c) {
+          c = connect(url_);
+          listen_on(c);
+          backoff_ms = 250;
+        }
+        catch_up(c);  // also after a reconnect: what was committed meanwhile
+        pollfd fds[2] = {{PQsocket(c), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+        if (::poll(fds, 2, 10'000) < 0 && errno != EINTR) throw Fault(Errc::internal, "poll failed");
+        if (stop_) break;
+        if (!PQconsumeInput(c)) throw Fault(Errc::unavailable, std::string("postgresql: ") + PQerrorMessage(c));
+        while (PGnotify* n = PQnotifies(c)) PQfreemem(n);  // one catch-up serves them all
+      } catch (const std::exception& e) {
+        spdlog::warn("event listener: {}; reconnecting in {} ms", e.what(), backoff_ms);
+        if (c) PQfinish(c);
+        c = nullptr;
+        pollfd wake = {wake_fd_, POLLIN, 0};
+        ::poll(&wake, 1, backoff_ms);
+        backoff_ms = std::min(backoff_ms * 2, 10'000);
+      }
+    }
+    if (c) PQfinish(c);
+  }
+
   std::unique_ptr<PgConn> acquire() {
     std::unique_lock lock(mu_);
     for (;;) {
@@ -296,8 +398,11 @@ class PgDb final : public Db {
   int64_t size_;
   std::function<int64_t()> clock_ms_;
   mutable std::mutex mu_;
-  std::mutex publish_mu_;
   std::condition_variable cv_;
+  std::thread listener_;
+  std::atomic<bool> stop_{false};
+  int wake_fd_ = -1;
+  int64_t seen_ = 0;  // the last event id published (listener thread only, once started)
   std::vector<std::unique_ptr<PgConn>> free_;
   int64_t created_ = 0;
   std::atomic<int64_t> waits_{0};

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 
-import { assertSchema, check, checkError, endsCleanly, startServer } from './harness.mjs'
+import { ENGINE, assertSchema, check, checkError, endsCleanly, startServer } from './harness.mjs'
 
 const HEARTBEAT_MS = 500
 const srv = await startServer({ config: { events: { heartbeat_ms: HEARTBEAT_MS } } })
@@ -184,6 +184,21 @@ describe('visibility', () => {
     const s = await srv.events({ token: tmp.token })
     checkError(s.reply, 401, 'unauthenticated')
   })
+})
+
+test('a second instance on the same database streams the first one\'s events (PostgreSQL)', { skip: ENGINE !== 'postgresql' && 'SQLite serves one process' }, async () => {
+  const second = await startServer({ sharing: srv })
+  try {
+    const s = await second.events({ token: admin.token })  // sessions live in the shared database
+    assert.equal(s.reply.status, 200, `stream refused: ${s.reply}`)
+    open.push(s)
+    await srv.loginAs('admin', { headers: { 'User-Agent': `${UA} other-instance` } })
+    checkFrame(await s.nextEvent('session.created', (d) => d.payload?.user_agent === `${UA} other-instance`))
+    s.close()
+  } finally {
+    await second.stop()
+    await second.kill()
+  }
 })
 
 test('an open stream does not hold up shutdown: it ends and the server exits 0', async () => {

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -134,14 +134,23 @@ async function createDatabase(dir) {
 /**
  * Starts `mashang demo` then `mashang serve` on a fresh database and a free port.
  * `config` overrides BASE_CONFIG per section. Resolves when /readyz answers 200.
+ * `sharing: otherServer` starts a second instance on the other's database (and key file)
+ * instead: no demo, and the database stays the other's to drop.
  */
-export async function startServer({ config = {}, demo = true } = {}) {
+export async function startServer({ config = {}, demo = true, sharing = null } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mashang-api-'))
-  const db = await createDatabase(dir)
+  let db
+  if (sharing) {
+    db = { url: sharing.db.url, drop: async () => {} }
+    copyFileSync(join(sharing.dir, 'mashang.key'), join(dir, 'mashang.key'))
+    demo = false
+  } else {
+    db = await createDatabase(dir)
+  }
   const cfg = merge(BASE_CONFIG, config)
   const configFile = join(dir, 'test.toml')
   writeFileSync(configFile, toml(cfg))
-  let accounts = []
+  let accounts = sharing ? sharing.accounts : []
   if (demo) {
     const { stdout } = await run(BIN, ['demo', '--db', db.url, '--data-dir', dir, '--json'], {
       cwd: ROOT,
