@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "app/wiring.hpp"
+#include "modules/audit/audit.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/server.hpp"
@@ -122,11 +123,37 @@ constexpr DemoAccount kDemo[] = {
     {"resident", "13800138000", "居民王芳", "mashang-resident", "resident"},
 };
 
+// The demo district's tree: Kangbashi's four streets and nineteen communities.
+struct DemoStreet {
+  const char* name;
+  std::vector<const char*> communities;
+};
+const DemoStreet kDemoStreets[] = {
+    {"滨河街道", {"康城社区", "宁馨社区", "神华康城社区", "滨河社区", "书香社区"}},
+    {"青春山街道", {"格德热格社区", "青春山社区", "阳光社区", "安泰社区", "和谐社区"}},
+    {"哈巴格希街道", {"哈巴格希社区", "康馨社区", "园丁社区", "景泰社区", "惠民社区"}},
+    {"康新街道", {"康新社区", "新城社区", "康和社区", "福源社区"}},
+};
+
+// Builds the tree once; a database that has its district already keeps it.
+Status seed_territory(territory::Service& t) {
+  auto root = t.create_root("康巴什区");
+  if (!root.ok()) return root.error().code == Errc::conflict ? ok_status() : Status(root.error());
+  for (const auto& street : kDemoStreets) {
+    auto s = t.create(root->id, "street", street.name, nullptr);
+    if (!s.ok()) return s.error();
+    for (const char* community : street.communities)
+      if (auto c = t.create(s->id, "community", community, nullptr); !c.ok()) return c.error();
+  }
+  return ok_status();
+}
+
 int cmd_demo(const Common& common, bool as_json) {
   auto cfg = config_from(common);
   if (!cfg.ok()) return fail(cfg.error());
   auto sys = open_system(*cfg);
   if (!sys.ok()) return fail(sys.error());
+  if (auto st = seed_territory(*(*sys)->territory); !st.ok()) return fail(st.error());
   auto& accounts = *(*sys)->accounts;
   std::string json = "{\"accounts\":[";
   for (const auto& d : kDemo) {
@@ -194,6 +221,20 @@ int cmd_backup(const Common& common, const std::string& out) {
   auto db = store::open(cfg->database.url, 1, [] { return SystemClock().now_ms(); });
   if (auto st = db->backup(out); !st.ok()) return fail(st.error());
   std::cout << "backup written to " << out << "\n";
+  return 0;
+}
+
+int cmd_audit_verify(const Common& common) {
+  auto cfg = config_from(common);
+  if (!cfg.ok()) return fail(cfg.error());
+  auto db = store::open(cfg->database.url, 1, [] { return SystemClock().now_ms(); });
+  auto v = audit::verify(*db);
+  if (v.broken_at) {
+    std::cout << "audit log broken at " << (*v.broken_at ? "record " + std::to_string(*v.broken_at) : "its head")
+              << ": " << v.problem << " (" << v.checked << " records read)\n";
+    return 1;
+  }
+  std::cout << "audit log intact: " << v.checked << " records, every hash and link checked\n";
   return 0;
 }
 
@@ -267,6 +308,9 @@ int run_cli(int argc, char** argv) {
   auto* routes = app.add_subcommand("routes", "list the HTTP routes");
   bool routes_json = false;
   routes->add_flag("--json", routes_json, "print as JSON");
+  auto* audit_cmd = app.add_subcommand("audit", "the audit log");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify = audit_cmd->add_subcommand("verify", "check the audit log's hash chain; exit 1 when broken");
   auto* version = app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -279,6 +323,7 @@ int run_cli(int argc, char** argv) {
     if (user_add->parsed()) return cmd_user_add(common, ua);
     if (backup->parsed()) return cmd_backup(common, backup_out);
     if (routes->parsed()) return cmd_routes(common, routes_json);
+    if (audit_verify->parsed()) return cmd_audit_verify(common);
     if (version->parsed()) {
       std::cout << "mashang " << MASHANG_VERSION << " (schema " << store::latest_version() << ")\n";
       return 0;

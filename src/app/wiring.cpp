@@ -6,6 +6,7 @@
 #include "http/json_body.hpp"
 #include "modules/accounts/routes.hpp"
 #include "modules/events/routes.hpp"
+#include "modules/territory/routes.hpp"
 #include "store/migrate.hpp"
 
 #ifndef MASHANG_VERSION
@@ -94,6 +95,7 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
   if (!migrated.ok()) return migrated.error();
   sys->accounts = std::make_unique<accounts::Service>(*sys->db, sys->keys, sys->clock, cfg.sessions);
   sys->events = std::make_unique<events::Service>(*sys->db, cfg.events.replay_max);
+  sys->territory = std::make_unique<territory::Service>(*sys->db, sys->clock);
   return sys;
 }
 
@@ -106,6 +108,7 @@ std::unique_ptr<Web> build_web(System& sys) {
   platform_routes(sys, *web);
   accounts::register_routes(web->router, *sys.accounts, sys.cfg);
   events::register_routes(web->router);
+  territory::register_routes(web->router, *sys.territory);
   http::SessionResolver sessions{
       [&sys](const std::string& t) { return sys.accounts->resolve_session(t); },
       [&sys](const std::string& t) { return sys.accounts->cached_session(t); }};

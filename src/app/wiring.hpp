@@ -14,6 +14,7 @@
 #include "http/static_files.hpp"
 #include "modules/accounts/accounts.hpp"
 #include "modules/events/events.hpp"
+#include "modules/territory/territory.hpp"
 #include "store/db.hpp"
 
 namespace mashang::app {
@@ -25,6 +26,7 @@ struct System {
   std::unique_ptr<store::Db> db;
   std::unique_ptr<accounts::Service> accounts;
   std::unique_ptr<events::Service> events;
+  std::unique_ptr<territory::Service> territory;
 };
 
 //! Opens the database (migrating it) and the modules. Errors: bad key file, newer schema.

@@ -33,6 +33,16 @@ Result<std::string> require_string(const json::object& o, std::string_view field
   return std::move(*r.value());
 }
 
+Result<int64_t> require_int(const json::object& o, std::string_view field) {
+  auto it = o.find(field);
+  std::string name(field);
+  if (it == o.end() || it->value().is_null()) return make_error(Errc::invalid_input, name + " is required", name);
+  if (it->value().is_int64()) return it->value().as_int64();
+  if (it->value().is_uint64() && it->value().as_uint64() <= static_cast<uint64_t>(INT64_MAX))
+    return static_cast<int64_t>(it->value().as_uint64());
+  return make_error(Errc::invalid_input, name + " must be an integer", name);
+}
+
 Response json_response(int status, const json::value& v) {
   Response r;
   r.status = status;

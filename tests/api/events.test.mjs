@@ -149,7 +149,8 @@ describe('visibility', () => {
     await srv.loginAs('resident', { headers: { 'User-Agent': `${UA} mine` } })
     await s.nextEvent('session.created', (d) => d.payload?.user_agent === `${UA} mine`)
     const seen = s.events.map((e) => checkFrame(e))
-    const foreign = seen.filter((d) => d.subject !== `account:${residentId}` || d.payload.account_id !== residentId)
+    // (territory events are public to everyone in their scope: only account events are private)
+    const foreign = seen.filter((d) => d.subject.startsWith('account:') && (d.subject !== `account:${residentId}` || d.payload.account_id !== residentId))
     assert.deepEqual(foreign, [], 'the resident saw events of other accounts')
     // the replay (from 0) did include the resident's earlier login
     assert.ok(seen.some((d) => d.type === 'session.created' && d.id < seen.at(-1).id), 'replay from 0 missed the resident\'s own earlier login')

@@ -3,6 +3,7 @@
 
 #include "http/error_map.hpp"
 #include "http/json_body.hpp"
+#include "http/params.hpp"
 #include "core/text.hpp"
 #include "modules/accounts/dto.hpp"
 
@@ -17,16 +18,6 @@ std::string cookie(const std::string& value, int64_t max_age_s, bool secure) {
   std::string c = "mashang_session=" + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age_s);
   if (secure) c += "; Secure";
   return c;
-}
-
-Result<int64_t> int_param(const Request& req, const std::string& name, int64_t fallback) {
-  auto v = req.query_param(name);
-  if (!v) return fallback;
-  char* end = nullptr;
-  errno = 0;
-  long long n = std::strtoll(v->c_str(), &end, 10);
-  if (v->empty() || *end || errno == ERANGE) return make_error(Errc::invalid_input, name + " must be an integer", name);
-  return static_cast<int64_t>(n);
 }
 
 Result<std::vector<Grant>> parse_roles(const json::object& o) {
@@ -82,9 +73,9 @@ Response me(Request& req) {
 }
 
 Response list(Service& svc, Request& req) {
-  auto limit = int_param(req, "limit", 50);
+  auto limit = http::query_int(req, "limit", 50);
   if (!limit.ok()) return http::error_response(limit.error());
-  auto after = int_param(req, "after", 0);
+  auto after = http::query_int(req, "after", 0);
   if (!after.ok()) return http::error_response(after.error());
   auto page = svc.list_accounts(*after, *limit, *req.principal);
   if (!page.ok()) return http::error_response(page.error());
@@ -129,11 +120,9 @@ Response create(Service& svc, Request& req) {
 }
 
 Response get(Service& svc, Request& req) {
-  const std::string& raw = req.params["id"];
-  char* end = nullptr;
-  long long id = std::strtoll(raw.c_str(), &end, 10);
-  if (raw.empty() || *end || id <= 0 || raw.size() > 18) return http::error_response(Errc::not_found, "no such account");
-  auto a = svc.get_account(id, *req.principal);
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such account");
+  auto a = svc.get_account(*id, *req.principal);
   if (!a.ok()) return http::error_response(a.error());
   Response res;
   res.body = dto::account_json(*a);

@@ -9,7 +9,13 @@ import { useLiveStore } from '@/stores/live'
 import { apiFetch } from './fetch'
 import type { LiveEvent } from './types'
 
-const knownTypes = new Set<string>(['session.created', 'session.ended', 'account.created'])
+const knownTypes = new Set<string>([
+  'session.created',
+  'session.ended',
+  'account.created',
+  'territory.node_created',
+  'territory.node_renamed',
+])
 
 const BACKOFF_MIN_MS = 1000
 const BACKOFF_MAX_MS = 30000

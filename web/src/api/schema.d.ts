@@ -185,6 +185,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Children of a territory node, or the top nodes of the caller's view, ordered by id
+         * @description With `parent`: the children of that node that the caller may see, ordered by id.
+         *     Without it: the top nodes of the caller's view (for a caller with a grant at `/`, the
+         *     root district). Keyset paging: pass the previous page's `next_after` as `after`; it is
+         *     `null` on the last page.
+         *
+         *     Visibility: a caller sees a node when the scope of one of its role grants covers the
+         *     node's path (equal, or a prefix ending on a `/` boundary: `/2` covers `/2` and `/2/7`
+         *     but not `/23`), or when the node is an ancestor of one of its grants' scopes (a grid
+         *     worker sees the names of its community, street and district). A `parent` that does
+         *     not exist or that the caller may not see answers `404`.
+         */
+        get: operations["listNodes"];
+        put?: never;
+        /**
+         * Add a child node under a parent
+         * @description The tree levels are strict: district → street → community → grid → compound →
+         *     building; `kind` must be exactly the level below the parent's kind, and the name must
+         *     be unique among the parent's children.
+         *
+         *     Who may add children: `district_admin` with a grant covering the parent;
+         *     `street_staff` with a grant covering the parent when the parent is a street,
+         *     community, grid or compound; `community_staff` with a grant covering the parent when
+         *     the parent is a community, grid or compound. Anyone else answers `403` when it sees
+         *     the parent and `404` when it does not (nor when the parent does not exist).
+         *
+         *     Publishes a `territory.node_created` event (subject `node:<id>`, scope the new node's
+         *     path).
+         */
+        post: operations["createNode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/nodes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One territory node
+         * @description A node that does not exist and one the caller may not see both answer `404` (see `listNodes` for visibility).
+         */
+        get: operations["getNode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename a territory node
+         * @description Who may rename a node follows the rule for adding children (see `createNode`),
+         *     applied to the node's parent; the root district can only be renamed by a
+         *     `district_admin` at `/`. The new name must be unique among the node's siblings
+         *     (`409`). `updated_at` changes. Publishes a `territory.node_renamed` event (subject
+         *     `node:<id>`, scope the node's path).
+         */
+        patch: operations["renameNode"];
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -217,7 +289,9 @@ export interface paths {
          *     Event types of the platform: `session.created` (a login to your account; payload
          *     `SessionCreatedPayload`), `session.ended` (a logout from your account; payload
          *     `AccountCreatedPayload`'s shape `{"account_id"}`), `account.created` (payload
-         *     `AccountCreatedPayload`, scope `/`).
+         *     `AccountCreatedPayload`, scope `/`). Of the territory: `territory.node_created` and
+         *     `territory.node_renamed` (subject `node:<id>`, scope the node's path, payload
+         *     `NodeEventPayload`).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -484,7 +558,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -531,6 +605,100 @@ export interface components {
         };
         AccountCreatedPayload: {
             account_id: components["schemas"]["AccountId"];
+        };
+        /** @description A new territory node (scope = the node's path). */
+        NodeCreatedEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "territory.node_created";
+            subject: components["schemas"]["NodeSubject"];
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: components["schemas"]["NodeEventPayload"];
+        };
+        /** @description A renamed territory node (scope = the node's path; the payload has the new name). */
+        NodeRenamedEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "territory.node_renamed";
+            subject: components["schemas"]["NodeSubject"];
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: components["schemas"]["NodeEventPayload"];
+        };
+        /** @description The territory node the event is about. */
+        NodeSubject: string;
+        NodeEventPayload: {
+            node_id: components["schemas"]["NodeId"];
+            kind: components["schemas"]["NodeKind"];
+            name: components["schemas"]["NodeName"];
+        };
+        /** Format: int64 */
+        NodeId: number;
+        /**
+         * @description The level of a node. A child is always exactly one level below its parent.
+         * @enum {string}
+         */
+        NodeKind: "district" | "street" | "community" | "grid" | "compound" | "building";
+        /** @description 1 to 64 bytes of UTF-8 without control characters (so at most 21 Chinese characters). */
+        NodeName: string;
+        /**
+         * @description A territory path (a `Scope`): the root district is `/`, its children `/<id>`, their
+         *     children `/<id>/<id>` and so on, one segment per node below the root, by id.
+         * @example /
+         * @example /2
+         * @example /2/7
+         */
+        NodePath: string & components["schemas"]["Scope"];
+        /**
+         * @description A node of the territory tree.
+         * @example {
+         *       "id": 7,
+         *       "parent_id": 2,
+         *       "kind": "community",
+         *       "name": "康城社区",
+         *       "path": "/2/7",
+         *       "created_at": 1764300000000,
+         *       "updated_at": 1764300000000
+         *     }
+         */
+        Node: {
+            id: components["schemas"]["NodeId"];
+            /** @description The parent node; `null` only for the root district. */
+            parent_id: components["schemas"]["NodeId"] | null;
+            kind: components["schemas"]["NodeKind"];
+            name: components["schemas"]["NodeName"];
+            path: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        NodeList: {
+            items: components["schemas"]["Node"][];
+            /**
+             * Format: int64
+             * @description Pass as `after` for the next page; `null` on the last page.
+             */
+            next_after: number | null;
+        };
+        /**
+         * @example {
+         *       "parent_id": 7,
+         *       "kind": "grid",
+         *       "name": "第一网格"
+         *     }
+         */
+        CreateNode: {
+            parent_id: components["schemas"]["NodeId"];
+            kind: components["schemas"]["NodeKind"];
+            name: components["schemas"]["NodeName"];
+        };
+        /**
+         * @example {
+         *       "name": "第二网格"
+         *     }
+         */
+        RenameNode: {
+            name: components["schemas"]["NodeName"];
         };
     };
     responses: {
@@ -740,8 +908,10 @@ export interface components {
     parameters: {
         /** @description Page size. */
         Limit: number;
-        /** @description Return accounts whose id is greater than this (the previous page's `next_after`). */
+        /** @description Return the items whose id is greater than this (the previous page's `next_after`). */
         After: number;
+        /** @description Node id. Anything that is not a positive integer names no node (`404`). */
+        NodeIdPath: string;
     };
     requestBodies: never;
     headers: {
@@ -947,7 +1117,7 @@ export interface operations {
             query?: {
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Return accounts whose id is greater than this (the previous page's `next_after`). */
+                /** @description Return the items whose id is greater than this (the previous page's `next_after`). */
                 after?: components["parameters"]["After"];
             };
             header?: never;
@@ -1040,6 +1210,151 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listNodes: {
+        parameters: {
+            query?: {
+                /** @description The node whose children to list. Not an integer, or out of range, answers `422` with `field` `parent`. */
+                parent?: components["schemas"]["NodeId"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Return the items whose id is greater than this (the previous page's `next_after`). */
+                after?: components["parameters"]["After"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of nodes. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createNode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateNode"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The new node's URL, `/api/nodes/{id}`. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Node"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getNode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Node id. Anything that is not a positive integer names no node (`404`). */
+                id: components["parameters"]["NodeIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The node. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Node"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    renameNode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Node id. Anything that is not a positive integer names no node (`404`). */
+                id: components["parameters"]["NodeIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenameNode"];
+            };
+        };
+        responses: {
+            /** @description Renamed; the node as it is now. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Node"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];

@@ -75,6 +75,8 @@ const en: typeof zhCN = {
       session_created: 'Login',
       session_ended: 'Logout',
       account_created: 'Account created',
+      territory_node_created: 'Territory node added',
+      territory_node_renamed: 'Territory node renamed',
     },
   },
   home: {

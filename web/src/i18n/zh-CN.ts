@@ -74,6 +74,8 @@ export default {
       session_created: '账号登录',
       session_ended: '账号退出',
       account_created: '新建账号',
+      territory_node_created: '新增区域节点',
+      territory_node_renamed: '区域节点改名',
     },
   },
   home: {

@@ -1,0 +1,33 @@
+#pragma once
+//! The audit log: who did what to which record, when, from where and why — append-only
+//! and hash-chained, written in the transaction of the change it records. Public API of
+//! the module; other modules use only this header.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "store/db.hpp"
+
+namespace mashang::audit {
+
+struct Entry {
+  std::string action;                 //!< e.g. "territory.node_created", "person.revealed"
+  std::string target;                 //!< e.g. "node:12"
+  std::optional<int64_t> actor_id;    //!< the account; none for the CLI and the demo
+  std::string ip;                     //!< the caller's address, "" outside HTTP
+  std::string reason;                 //!< required for reveals
+  std::string details_json = "{}";    //!< what changed
+};
+
+//! Appends `e` inside the caller's write transaction (it serialises on the chain's head).
+void record(store::Conn& c, const Entry& e, int64_t now_ms);
+
+struct Verdict {
+  int64_t checked = 0;              //!< records read
+  std::optional<int64_t> broken_at; //!< the first record that fails, 0 for the head
+  std::string problem;              //!< what is wrong there
+};
+//! Re-reads the whole chain: every hash, every link, no gap in the ids, the head.
+Verdict verify(store::Db& db);
+
+}  // namespace mashang::audit

@@ -1,0 +1,94 @@
+// The hash chain of the audit log.
+#include "core/crypto.hpp"
+#include "modules/audit/audit.hpp"
+
+namespace mashang::audit {
+namespace {
+
+struct Stored {
+  int64_t id = 0, at = 0;
+  std::optional<int64_t> actor_id;
+  std::string ip, action, target, reason, details, prev_hash, hash;
+};
+
+// Length-prefixed fields, so no two different records serialise alike.
+std::string chain_hash(const std::string& prev_hash, int64_t id, int64_t at, std::optional<int64_t> actor,
+                       const std::string& ip, const std::string& action, const std::string& target,
+                       const std::string& reason, const std::string& details) {
+  std::string s = "mashang-audit-v1";
+  auto field = [&s](std::string_view v) {
+    s += '|';
+    s += std::to_string(v.size());
+    s += ':';
+    s += v;
+  };
+  field(prev_hash);
+  field(std::to_string(id));
+  field(std::to_string(at));
+  field(actor ? std::to_string(*actor) : "");
+  field(ip);
+  field(action);
+  field(target);
+  field(reason);
+  field(details);
+  return crypto::token_hash(s);
+}
+
+}  // namespace
+
+void record(store::Conn& c, const Entry& e, int64_t now_ms) {
+  // Updating the head row first locks it until commit (PostgreSQL), so appends are serial;
+  // SQLite has one writer anyway.
+  auto head = c.query_one("UPDATE audit_head SET last_id = last_id WHERE one = 1 RETURNING last_id, hash");
+  if (!head) throw Fault(Errc::internal, "the audit log has no head row");
+  int64_t id = head->integer(0) + 1;
+  std::string prev = head->text(1);
+  std::string h = chain_hash(prev, id, now_ms, e.actor_id, e.ip, e.action, e.target, e.reason, e.details_json);
+  c.exec("INSERT INTO audit (id, at, actor_id, ip, action, target, reason, details, prev_hash, hash) "
+         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         {id, now_ms, e.actor_id ? store::Value(*e.actor_id) : store::null_value, e.ip, e.action, e.target, e.reason,
+          e.details_json, prev, h});
+  c.exec("UPDATE audit_head SET last_id = $1, hash = $2 WHERE one = 1", {id, h});
+}
+
+Verdict verify(store::Db& db) {
+  Verdict v;
+  int64_t last_id = 0;
+  std::string last_hash;
+  constexpr int64_t kPage = 5000;
+  for (;;) {
+    std::vector<Stored> rows;
+    db.read([&](store::Conn& c) {
+      for (const auto& r : c.query("SELECT id, at, actor_id, ip, action, target, reason, details, prev_hash, hash "
+                                   "FROM audit WHERE id > $1 ORDER BY id LIMIT $2",
+                                   {last_id, kPage}))
+        rows.push_back({r.integer(0), r.integer(1), r.opt_integer(2), r.text(3), r.text(4), r.text(5), r.text(6),
+                        r.text(7), r.text(8), r.text(9)});
+    });
+    for (const auto& r : rows) {
+      ++v.checked;
+      auto fail = [&](std::string problem) {
+        v.broken_at = r.id;
+        v.problem = std::move(problem);
+      };
+      if (r.id != last_id + 1) fail("record " + std::to_string(last_id + 1) + " is missing");
+      else if (r.prev_hash != last_hash) fail("does not link to the record before it");
+      else if (chain_hash(r.prev_hash, r.id, r.at, r.actor_id, r.ip, r.action, r.target, r.reason, r.details) != r.hash)
+        fail("its content does not match its hash (edited)");
+      if (v.broken_at) return v;
+      last_id = r.id;
+      last_hash = r.hash;
+    }
+    if (static_cast<int64_t>(rows.size()) < kPage) break;
+  }
+  std::optional<store::Row> head;
+  db.read([&](store::Conn& c) { head = c.query_one("SELECT last_id, hash FROM audit_head WHERE one = 1"); });
+  if (!head || head->integer(0) != last_id || head->text(1) != last_hash) {
+    v.broken_at = 0;
+    v.problem = "the chain ends at record " + std::to_string(last_id) + " but its head records " +
+                (head ? std::to_string(head->integer(0)) : std::string("nothing")) + " (newest records deleted?)";
+  }
+  return v;
+}
+
+}  // namespace mashang::audit

@@ -1,0 +1,64 @@
+#pragma once
+//! The territory tree: district → street → community → grid → compound → building. Every
+//! node has a territory path ("/" for the district, "/<id>/<id>…" below it) that role grants
+//! name as their scope. Public API of the module; other modules use only this header.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/principal.hpp"
+#include "store/db.hpp"
+
+namespace mashang::territory {
+
+//! The levels of the tree, top down; a child is always exactly one level below its parent.
+inline constexpr std::string_view kKinds[] = {"district", "street", "community", "grid", "compound", "building"};
+inline constexpr size_t kNodeNameBytesMax = 64;
+inline constexpr int64_t kPageSizeMax = 200;
+
+struct Node {
+  int64_t id = 0;
+  std::optional<int64_t> parent_id;
+  std::string kind;
+  std::string name;
+  std::string path;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct NodePage {
+  std::vector<Node> items;
+  std::optional<int64_t> next_after;
+};
+
+//! The kind one level below `kind`, or nullopt for a building (or an unknown kind).
+std::optional<std::string_view> child_kind(std::string_view kind);
+
+class Service {
+ public:
+  Service(store::Db& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  //! One node the caller may see (404 otherwise: existence outside the view is private).
+  Result<Node> get(int64_t id, const Principal& who);
+  //! The children of `parent` the caller may see, by id after `after`; without a parent,
+  //! the top nodes of the caller's view (the nodes at its grants' scopes).
+  Result<NodePage> list(std::optional<int64_t> parent, int64_t after, int64_t limit, const Principal& who);
+  //! Adds a child under `parent_id`. `who` = nullptr is a trusted caller (demo, CLI).
+  //! `ip` (the caller's address) goes into the audit record.
+  Result<Node> create(int64_t parent_id, const std::string& kind, const std::string& name, const Principal* who,
+                      const std::string& ip = {});
+  //! Creates the district, the tree's root (once).
+  Result<Node> create_root(const std::string& name);
+  //! Renames a node; the same rule as creating it under its parent.
+  Result<Node> rename(int64_t id, const std::string& name, const Principal& who, const std::string& ip = {});
+
+ private:
+  store::Db& db_;
+  const Clock& clock_;
+};
+
+}  // namespace mashang::territory
