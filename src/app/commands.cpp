@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/demo.hpp"
 #include "app/wiring.hpp"
 #include "modules/audit/audit.hpp"
 #include "core/log.hpp"
@@ -109,79 +110,20 @@ int cmd_migrate(const Common& common) {
   return 0;
 }
 
-struct DemoAccount {
-  const char* username;
-  const char* phone;
-  const char* display_name;
-  const char* password;
-  const char* role;
-};
-
-// The demo district's people. Passwords are public (README): a demo is not for real data.
-constexpr DemoAccount kDemo[] = {
-    {"admin", "13900000001", "区管理员", "mashang-admin", "district_admin"},
-    {"resident", "13800138000", "居民王芳", "mashang-resident", "resident"},
-};
-
-// The demo district's tree: Kangbashi's four streets and nineteen communities.
-struct DemoStreet {
-  const char* name;
-  std::vector<const char*> communities;
-};
-const DemoStreet kDemoStreets[] = {
-    {"滨河街道", {"康城社区", "宁馨社区", "神华康城社区", "滨河社区", "书香社区"}},
-    {"青春山街道", {"格德热格社区", "青春山社区", "阳光社区", "安泰社区", "和谐社区"}},
-    {"哈巴格希街道", {"哈巴格希社区", "康馨社区", "园丁社区", "景泰社区", "惠民社区"}},
-    {"康新街道", {"康新社区", "新城社区", "康和社区", "福源社区"}},
-};
-
-// Builds the tree once; a database that has its district already keeps it.
-Status seed_territory(territory::Service& t) {
-  auto root = t.create_root("康巴什区");
-  if (!root.ok()) return root.error().code == Errc::conflict ? ok_status() : Status(root.error());
-  for (const auto& street : kDemoStreets) {
-    auto s = t.create(root->id, "street", street.name, nullptr);
-    if (!s.ok()) return s.error();
-    for (const char* community : street.communities)
-      if (auto c = t.create(s->id, "community", community, nullptr); !c.ok()) return c.error();
-  }
-  return ok_status();
-}
-
 int cmd_demo(const Common& common, bool as_json) {
   auto cfg = config_from(common);
   if (!cfg.ok()) return fail(cfg.error());
   auto sys = open_system(*cfg);
   if (!sys.ok()) return fail(sys.error());
-  if (auto st = seed_territory(*(*sys)->territory); !st.ok()) return fail(st.error());
-  auto& accounts = *(*sys)->accounts;
-  std::string json = "{\"accounts\":[";
-  for (const auto& d : kDemo) {
-    auto existing = accounts.find_by_login(d.username);
-    if (existing) {
-      if (auto st = accounts.set_password(existing->id, d.password); !st.ok()) return fail(st.error());
-    } else {
-      accounts::NewAccount in{d.username, d.phone, d.display_name, d.password, {{d.role, "/"}}};
-      if (auto a = accounts.create_account(in, nullptr); !a.ok()) return fail(a.error());
-    }
-    if (json.back() != '[') json += ",";
-    json += "{\"login\":";
-    text::append_json_string(json, d.username);
-    json += ",\"password\":";
-    text::append_json_string(json, d.password);
-    json += ",\"role\":";
-    text::append_json_string(json, d.role);
-    json += ",\"display_name\":";
-    text::append_json_string(json, d.display_name);
-    json += "}";
-  }
-  json += "]}";
+  auto logins = build_demo(**sys);
+  if (!logins.ok()) return fail(logins.error());
   if (as_json) {
-    std::cout << json << "\n";
+    std::cout << demo_json(*logins) << "\n";
   } else {
     std::cout << "Demo district ready in " << cfg->database.url << "\n";
-    for (const auto& d : kDemo)
-      std::cout << "  " << d.role << ": login " << d.username << " / password " << d.password << "\n";
+    for (const auto& d : *logins)
+      std::cout << "  " << d.label << " (" << d.role << " at " << d.scope << "): login " << d.login << " / password "
+                << d.password << "\n";
   }
   return 0;
 }

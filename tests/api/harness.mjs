@@ -156,7 +156,8 @@ export async function startServer({ config = {}, demo = true, sharing = null } =
       cwd: ROOT,
       timeout: 60000,
     })
-    accounts = JSON.parse(stdout).accounts
+    const parsed = JSON.parse(stdout)
+    accounts = Array.isArray(parsed) ? parsed : parsed.accounts
   }
   const port = await freePort()
   const outFd = openSync(join(dir, 'access.log'), 'a')

@@ -84,7 +84,7 @@ Result<Node> Service::get(int64_t id, const Principal& who) {
 Result<NodePage> Service::list(std::optional<int64_t> parent, int64_t after, int64_t limit, const Principal& who) {
   if (limit < 1 || limit > kPageSizeMax) return make_error(Errc::invalid_input, "limit must be 1 to 200", "limit");
   if (after < 0) return make_error(Errc::invalid_input, "after must be a non-negative id", "after");
-  if (parent && *parent <= 0) return not_found().error();
+  if (parent && *parent <= 0) return make_error(Errc::invalid_input, "parent must be a positive node id", "parent");
   std::vector<Node> items;
   bool found = !parent, paged = false;
   db_.read([&](store::Conn& c) {
