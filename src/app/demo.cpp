@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "core/idcard.hpp"
 #include "core/text.hpp"
 
 namespace mashang::app {
@@ -104,9 +105,29 @@ Result<std::map<std::string, std::string>> build_tree(territory::Service& t) {
 
 }  // namespace
 
+// The elder's household in 1号楼: an empty-nest elder living alone, whom the steward visits.
+Status build_households(System& sys, const std::string& building_path) {
+  Principal admin;
+  admin.grants = {{"district_admin", "/"}};
+  auto existing = sys.registry->list(std::nullopt, 0, 1, admin);
+  if (!existing.ok()) return existing.error();
+  if (!existing->items.empty()) return ok_status();
+  int64_t building = std::stoll(building_path.substr(building_path.rfind('/') + 1));
+  registry::Caller caller{admin, ""};
+  auto h = sys.registry->create_household({building, "1", 1, "101"}, caller);
+  if (!h.ok()) return h.error();
+  registry::NewPerson elder{"刘桂兰", "F", std::nullopt, std::string("15270119480312") + "124", "13900000006", "head",
+                            {"empty_nest_elder", "living_alone", "elder"}};
+  *elder.id_number += idcard::check_char(*elder.id_number);
+  auto p = sys.registry->add_person(h->id, elder, caller);
+  if (!p.ok()) return p.error();
+  return ok_status();
+}
+
 Result<std::vector<DemoLogin>> build_demo(System& sys) {
   auto paths = build_tree(*sys.territory);
   if (!paths.ok()) return paths.error();
+  if (auto st = build_households(sys, paths->at(kBuilding)); !st.ok()) return st.error();
   std::vector<DemoLogin> out;
   for (const auto& d : kAccounts) {
     std::string password = std::string("mashang-") + d.login;

@@ -6,6 +6,7 @@
 #include "http/json_body.hpp"
 #include "modules/accounts/routes.hpp"
 #include "modules/events/routes.hpp"
+#include "modules/registry/routes.hpp"
 #include "modules/territory/routes.hpp"
 #include "store/migrate.hpp"
 
@@ -96,6 +97,7 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
   sys->accounts = std::make_unique<accounts::Service>(*sys->db, sys->keys, sys->clock, cfg.sessions);
   sys->events = std::make_unique<events::Service>(*sys->db, cfg.events.replay_max);
   sys->territory = std::make_unique<territory::Service>(*sys->db, sys->clock);
+  sys->registry = std::make_unique<registry::Service>(*sys->db, sys->keys, sys->clock, *sys->territory);
   return sys;
 }
 
@@ -109,6 +111,7 @@ std::unique_ptr<Web> build_web(System& sys) {
   accounts::register_routes(web->router, *sys.accounts, sys.cfg);
   events::register_routes(web->router);
   territory::register_routes(web->router, *sys.territory);
+  registry::register_routes(web->router, *sys.registry);
   http::SessionResolver sessions{
       [&sys](const std::string& t) { return sys.accounts->resolve_session(t); },
       [&sys](const std::string& t) { return sys.accounts->cached_session(t); }};

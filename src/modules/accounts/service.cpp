@@ -5,6 +5,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "core/personal.hpp"
 #include "core/text.hpp"
 #include "modules/accounts/accounts.hpp"
 #include "modules/accounts/permissions.hpp"
@@ -135,11 +136,11 @@ Result<Account> Service::create_account(const NewAccount& in, const Principal* a
     row.username = in.username;
   }
   if (in.phone) {
-    auto phone = text::normalize_phone(*in.phone);
-    if (!phone) return make_error(Errc::invalid_input, "phone must be a mainland mobile number (11 digits)", "phone");
-    row.phone_index = keys_.blind_index("phone", *phone);
-    row.phone_sealed = keys_.seal(*phone);
-    row.phone_masked = text::mask_phone(*phone);
+    auto phone = personal::seal_phone(keys_, *in.phone);
+    if (!phone.ok()) return phone.error();
+    row.phone_index = phone->index;
+    row.phone_sealed = phone->sealed;
+    row.phone_masked = phone->masked;
   }
   if (in.display_name.empty() || in.display_name.size() > kDisplayNameBytesMax || !text::valid_utf8(in.display_name))
     return make_error(Errc::invalid_input, "display_name must be 1 to 64 bytes of text", "display_name");
@@ -188,7 +189,7 @@ std::optional<Account> Service::find_by_login(const std::string& login) {
   db_.read([&](store::Conn& c) {
     row = sql::find_by_username(c, login);
     if (!row)
-      if (auto phone = text::normalize_phone(login)) row = sql::find_by_phone_index(c, keys_.blind_index("phone", *phone));
+      if (auto phone = text::normalize_phone(login)) row = sql::find_by_phone_index(c, personal::phone_index(keys_, *phone));
   });
   if (!row) return std::nullopt;
   return row->account;
@@ -205,7 +206,7 @@ Result<Session> Service::login(const LoginInput& in) {
     fi = sql::failures_since(c, by_ip, since);
     row = sql::find_by_username(c, in.login);
     if (!row)
-      if (auto phone = text::normalize_phone(in.login)) row = sql::find_by_phone_index(c, keys_.blind_index("phone", *phone));
+      if (auto phone = text::normalize_phone(in.login)) row = sql::find_by_phone_index(c, personal::phone_index(keys_, *phone));
   });
   if (fl.count >= cfg_.login_failures_max || fi.count >= cfg_.login_failures_per_ip_max) {
     int64_t oldest = fl.count >= cfg_.login_failures_max ? fl.oldest_at : fi.oldest_at;

@@ -74,6 +74,12 @@ std::optional<std::string_view> child_kind(std::string_view kind) {
   return std::nullopt;
 }
 
+std::optional<Node> Service::find(int64_t id) {
+  std::optional<Node> n;
+  db_.read([&](store::Conn& c) { n = sql::by_id(c, id); });
+  return n;
+}
+
 Result<Node> Service::get(int64_t id, const Principal& who) {
   std::optional<Node> n;
   db_.read([&](store::Conn& c) { n = sql::by_id(c, id); });

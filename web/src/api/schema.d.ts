@@ -257,6 +257,136 @@ export interface paths {
         patch: operations["renameNode"];
         trace?: never;
     };
+    "/api/households": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The households in the caller's scope, ordered by id
+         * @description The households whose building the caller's registry grants cover, ordered by id;
+         *     with `node`, only those in buildings at or under that node. Keyset paging: pass the
+         *     previous page's `next_after` as `after`; it is `null` on the last page.
+         *
+         *     Registry readers: `district_admin`, `street_staff`, `community_staff`, `grid_worker`
+         *     and `steward`, each within the scope of that grant (a grant covers a building when
+         *     its scope equals the building's path or is a prefix of it ending on a `/` boundary).
+         *     Any other role answers `403` (even for an empty list). A `node` that does not exist
+         *     or that the caller may not see answers `404`. Persons are not listed here (see
+         *     `getHousehold`).
+         */
+        get: operations["listHouseholds"];
+        put?: never;
+        /**
+         * Register a household (an address in a building)
+         * @description `building_id` must be a node of kind `building` (otherwise `422` with `field`
+         *     `building_id`); a building that does not exist or that the caller may not see answers
+         *     `404`. The pair `unit` + `room` is unique within a building (`409`). The server
+         *     builds `address` as `<building name>-<unit>单元-<room>室` and `path` is the
+         *     building's path.
+         *
+         *     Who may register: `district_admin`, `street_staff`, `community_staff` and
+         *     `grid_worker` with a grant covering the building; a `steward` or any other role
+         *     answers `403`.
+         *
+         *     Publishes a `registry.household_created` event (subject `household:<id>`, scope the
+         *     building's path).
+         */
+        post: operations["createHousehold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/households/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One household with its persons (masked)
+         * @description The household and the persons registered in it, ordered by id, with their ID numbers
+         *     and phone numbers masked (see `revealPerson`). A household that does not exist and
+         *     one outside the caller's registry scope both answer `404`; a caller that is not a
+         *     registry reader (see `listHouseholds`) answers `403`.
+         */
+        get: operations["getHousehold"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/households/{id}/persons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a person in a household
+         * @description Checks: `gender` is `M` or `F`; `birth_date` is a real date `YYYY-MM-DD`, not in the
+         *     future; `id_number` is an 18-character resident ID number (GB 11643) with a valid
+         *     check character and a possible birth date not in the future, and its birth date and
+         *     gender (the parity of the 17th digit: odd `M`, even `F`) agree with `birth_date` and
+         *     `gender`; `phone` is a mainland mobile number; `relation` and `tags` are from their
+         *     lists. Each failure answers `422` naming the field. Without `birth_date`, the birth
+         *     date of `id_number` is taken. An ID number another person already has answers `409`
+         *     with `field` `id_number`.
+         *
+         *     The ID number and the phone number are stored sealed and answered masked; they never
+         *     appear in events or logs.
+         *
+         *     Who may add persons: the writers of `createHousehold`, with a grant covering the
+         *     household's building. A household that does not exist or that the caller may not see
+         *     answers `404`.
+         *
+         *     Publishes a `registry.person_added` event (subject `person:<id>`, scope the
+         *     building's path).
+         */
+        post: operations["addPerson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/persons/{id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A person's ID number and phone number in clear, for a stated reason
+         * @description Answers the unmasked ID number and phone number of one person. The `reason` (4 to
+         *     200 characters) is required, and every reveal is recorded in the audit log with the
+         *     caller, the person and the reason.
+         *
+         *     Who may reveal: `district_admin`, `street_staff`, `community_staff` and
+         *     `grid_worker` with a grant covering the person's building; anyone else answers `403`.
+         *     A person that does not exist or that the caller may not see answers `404`.
+         */
+        post: operations["revealPerson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -558,7 +688,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -588,6 +718,37 @@ export interface components {
             scope: components["schemas"]["Scope"];
             created_at: components["schemas"]["Timestamp"];
             payload: components["schemas"]["AccountCreatedPayload"];
+        };
+        /** @description A new household (scope = its building's path). The payload carries no personal data. */
+        HouseholdCreatedEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "registry.household_created";
+            subject: components["schemas"]["HouseholdSubject"];
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: components["schemas"]["HouseholdCreatedPayload"];
+        };
+        /** @description A person registered in a household (scope = the building's path). The payload carries no name, ID number or phone number. */
+        PersonAddedEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "registry.person_added";
+            subject: components["schemas"]["PersonSubject"];
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: components["schemas"]["PersonAddedPayload"];
+        };
+        /** @description The household the event is about. */
+        HouseholdSubject: string;
+        /** @description The person the event is about. */
+        PersonSubject: string;
+        HouseholdCreatedPayload: {
+            household_id: components["schemas"]["HouseholdId"];
+        };
+        PersonAddedPayload: {
+            person_id: components["schemas"]["PersonId"];
+            household_id: components["schemas"]["HouseholdId"];
         };
         /**
          * Format: int64
@@ -699,6 +860,201 @@ export interface components {
          */
         RenameNode: {
             name: components["schemas"]["NodeName"];
+        };
+        /** Format: int64 */
+        HouseholdId: number;
+        /** Format: int64 */
+        PersonId: number;
+        /**
+         * @description 1 to 16 bytes of UTF-8 without control characters.
+         * @example 2
+         */
+        HouseholdUnit: string;
+        /**
+         * @description 1 to 16 bytes of UTF-8 without control characters.
+         * @example 301
+         */
+        HouseholdRoom: string;
+        HouseholdFloor: number;
+        /**
+         * @description An address in a building.
+         * @example {
+         *       "id": 1,
+         *       "building_id": 12,
+         *       "unit": "2",
+         *       "floor": 3,
+         *       "room": "301",
+         *       "address": "1号楼-2单元-301室",
+         *       "path": "/2/7/9/11/12",
+         *       "created_at": 1764300000000,
+         *       "updated_at": 1764300000000
+         *     }
+         */
+        Household: {
+            id: components["schemas"]["HouseholdId"];
+            /** @description A territory node of kind `building`. */
+            building_id: components["schemas"]["NodeId"];
+            unit: components["schemas"]["HouseholdUnit"];
+            floor: components["schemas"]["HouseholdFloor"];
+            room: components["schemas"]["HouseholdRoom"];
+            /**
+             * @description Built by the server, `<building name>-<unit>单元-<room>室`.
+             * @example 1号楼-2单元-301室
+             */
+            address: string;
+            /** @description The building's territory path (the household's scope). */
+            path: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        HouseholdList: {
+            items: components["schemas"]["Household"][];
+            /**
+             * Format: int64
+             * @description Pass as `after` for the next page; `null` on the last page.
+             */
+            next_after: number | null;
+        };
+        /** @description A `Household` plus the persons registered in it (masked), ordered by id. */
+        HouseholdDetail: {
+            id: components["schemas"]["HouseholdId"];
+            /** @description A territory node of kind `building`. */
+            building_id: components["schemas"]["NodeId"];
+            unit: components["schemas"]["HouseholdUnit"];
+            floor: components["schemas"]["HouseholdFloor"];
+            room: components["schemas"]["HouseholdRoom"];
+            /** @description Built by the server, `<building name>-<unit>单元-<room>室`. */
+            address: string;
+            /** @description The building's territory path (the household's scope). */
+            path: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            persons: components["schemas"]["Person"][];
+        };
+        /**
+         * @example {
+         *       "building_id": 12,
+         *       "unit": "2",
+         *       "floor": 3,
+         *       "room": "301"
+         *     }
+         */
+        CreateHousehold: {
+            /** @description A territory node of kind `building`. */
+            building_id: components["schemas"]["NodeId"];
+            unit: components["schemas"]["HouseholdUnit"];
+            floor: components["schemas"]["HouseholdFloor"];
+            room: components["schemas"]["HouseholdRoom"];
+        };
+        /** @description 1 to 64 bytes of UTF-8 without control characters. */
+        PersonName: string;
+        /** @enum {string} */
+        Gender: "M" | "F";
+        /**
+         * Format: date
+         * @description A calendar date `YYYY-MM-DD`, not in the future.
+         * @example 1980-01-01
+         */
+        BirthDate: string;
+        /**
+         * @description The person's relation to the head of the household.
+         * @enum {string}
+         */
+        PersonRelation: "head" | "spouse" | "child" | "parent" | "grandchild" | "sibling" | "other";
+        /**
+         * @description A care category.
+         * @enum {string}
+         */
+        PersonTag: "empty_nest_elder" | "living_alone" | "disability" | "low_income" | "veteran" | "child" | "elder";
+        /**
+         * @description A resident ID number with its eight birth-date digits hidden.
+         * @example 152701********1234
+         */
+        MaskedIdNumber: string;
+        /**
+         * @description An 18-character resident ID number (GB 11643): 6 digits of region, the birth date
+         *     `YYYYMMDD`, 3 digits of sequence (odd for men, even for women) and a check character
+         *     (`0`-`9` or `X`).
+         * @example 152701198001011234
+         */
+        IdNumber: string;
+        /**
+         * @description A mainland mobile number, as stored (11 digits, separators removed).
+         * @example 13812345678
+         */
+        MobilePhone: string;
+        /**
+         * @description A person registered in a household; ID number and phone number masked.
+         * @example {
+         *       "id": 3,
+         *       "household_id": 1,
+         *       "name": "王芳",
+         *       "gender": "F",
+         *       "birth_date": "1992-03-15",
+         *       "id_number": "152701********2468",
+         *       "phone": "138****5678",
+         *       "relation": "head",
+         *       "tags": [
+         *         "low_income"
+         *       ],
+         *       "created_at": 1764300000000,
+         *       "updated_at": 1764300000000
+         *     }
+         */
+        Person: {
+            id: components["schemas"]["PersonId"];
+            household_id: components["schemas"]["HouseholdId"];
+            name: components["schemas"]["PersonName"];
+            gender: components["schemas"]["Gender"];
+            birth_date: components["schemas"]["BirthDate"] | null;
+            id_number: components["schemas"]["MaskedIdNumber"] | null;
+            phone: components["schemas"]["MaskedPhone"] | null;
+            relation: components["schemas"]["PersonRelation"];
+            tags: components["schemas"]["PersonTag"][];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @example {
+         *       "name": "王芳",
+         *       "gender": "F",
+         *       "id_number": "152701199203152468",
+         *       "phone": "13812345678",
+         *       "relation": "head",
+         *       "tags": [
+         *         "low_income"
+         *       ]
+         *     }
+         */
+        CreatePerson: {
+            name: components["schemas"]["PersonName"];
+            gender: components["schemas"]["Gender"];
+            /** @description Taken from `id_number` when omitted; must agree with it when both are given. */
+            birth_date?: components["schemas"]["BirthDate"];
+            /** @description Checked as described under `addPerson`; unique among all persons (`409`). */
+            id_number?: components["schemas"]["IdNumber"];
+            /**
+             * @description A mainland mobile number: 11 digits starting with `1` and a second digit of 3 to 9.
+             *     Spaces, `-`, `(`, `)` and a `+86` prefix are ignored (as for account phone numbers).
+             */
+            phone?: string;
+            relation: components["schemas"]["PersonRelation"];
+            /** @default [] */
+            tags: components["schemas"]["PersonTag"][];
+        };
+        /**
+         * @example {
+         *       "reason": "核实低保申请材料"
+         *     }
+         */
+        RevealRequest: {
+            /** @description Why the values are needed; recorded in the audit log. */
+            reason: string;
+        };
+        PersonRevealed: {
+            id: components["schemas"]["PersonId"];
+            id_number: components["schemas"]["IdNumber"] | null;
+            phone: components["schemas"]["MobilePhone"] | null;
         };
     };
     responses: {
@@ -912,6 +1268,10 @@ export interface components {
         After: number;
         /** @description Node id. Anything that is not a positive integer names no node (`404`). */
         NodeIdPath: string;
+        /** @description Household id. Anything that is not a positive integer names no household (`404`). */
+        HouseholdIdPath: string;
+        /** @description Person id. Anything that is not a positive integer names no person (`404`). */
+        PersonIdPath: string;
     };
     requestBodies: never;
     headers: {
@@ -1352,6 +1712,192 @@ export interface operations {
             404: components["responses"]["NotFound"];
             408: components["responses"]["Timeout"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listHouseholds: {
+        parameters: {
+            query?: {
+                /** @description Only the households in buildings at or under this territory node. Not an integer, or out of range, answers `422` with `field` `node`. */
+                node?: components["schemas"]["NodeId"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Return the items whose id is greater than this (the previous page's `next_after`). */
+                after?: components["parameters"]["After"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of households. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HouseholdList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createHousehold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateHousehold"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The new household's URL, `/api/households/{id}`. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Household"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getHousehold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Household id. Anything that is not a positive integer names no household (`404`). */
+                id: components["parameters"]["HouseholdIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The household and its persons. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HouseholdDetail"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addPerson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Household id. Anything that is not a positive integer names no household (`404`). */
+                id: components["parameters"]["HouseholdIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePerson"];
+            };
+        };
+        responses: {
+            /** @description Added; the person, masked. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Person"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revealPerson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Person id. Anything that is not a positive integer names no person (`404`). */
+                id: components["parameters"]["PersonIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevealRequest"];
+            };
+        };
+        responses: {
+            /** @description The unmasked values (`null` when the person has none). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonRevealed"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidInput"];

@@ -1,0 +1,102 @@
+#pragma once
+//! The population registry: households (an address in a building) and the persons living
+//! there. ID-card numbers and phones are personal data: sealed at rest, masked in every
+//! answer, revealed only with a permission and a reason, and every reveal is audited.
+//! Public API of the module; other modules use only this header.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "core/principal.hpp"
+#include "modules/territory/territory.hpp"
+#include "store/db.hpp"
+
+namespace mashang::registry {
+
+inline constexpr const char* kRelations[] = {"head", "spouse", "child", "parent", "grandchild", "sibling", "other"};
+inline constexpr const char* kTags[] = {"empty_nest_elder", "living_alone", "disability", "low_income",
+                                        "veteran",          "child",        "elder"};
+inline constexpr int64_t kPageSizeMax = 200;
+
+struct Household {
+  int64_t id = 0;
+  int64_t building_id = 0;
+  std::string unit;
+  int64_t floor = 0;
+  std::string room;
+  std::string address;  //!< "1号楼-2单元-301室"
+  std::string path;     //!< the building's territory path
+  int64_t created_at = 0, updated_at = 0;
+};
+
+struct Person {
+  int64_t id = 0;
+  int64_t household_id = 0;
+  std::string name;
+  std::string gender;  //!< "M" or "F"
+  std::optional<std::string> birth_date;
+  std::optional<std::string> id_masked;
+  std::optional<std::string> phone_masked;
+  std::string relation;
+  std::vector<std::string> tags;
+  int64_t created_at = 0, updated_at = 0;
+};
+
+struct NewHousehold {
+  int64_t building_id = 0;
+  std::string unit;
+  int64_t floor = 0;
+  std::string room;
+};
+
+struct NewPerson {
+  std::string name;
+  std::string gender;
+  std::optional<std::string> birth_date;
+  std::optional<std::string> id_number;
+  std::optional<std::string> phone;
+  std::string relation;
+  std::vector<std::string> tags;
+};
+
+struct Revealed {
+  int64_t id = 0;
+  std::optional<std::string> id_number;
+  std::optional<std::string> phone;
+};
+
+struct HouseholdPage {
+  std::vector<Household> items;
+  std::optional<int64_t> next_after;
+};
+
+//! Who did it, from where: for the audit log.
+struct Caller {
+  const Principal& who;
+  std::string ip;
+};
+
+class Service {
+ public:
+  Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock, territory::Service& territory)
+      : db_(db), keys_(keys), clock_(clock), territory_(territory) {}
+
+  Result<HouseholdPage> list(std::optional<int64_t> node, int64_t after, int64_t limit, const Principal& who);
+  Result<Household> create_household(const NewHousehold& in, const Caller& c);
+  Result<std::pair<Household, std::vector<Person>>> household(int64_t id, const Principal& who);
+  Result<Person> add_person(int64_t household_id, const NewPerson& in, const Caller& c);
+  //! The raw ID number and phone, with a reason that goes into the audit log.
+  Result<Revealed> reveal(int64_t person_id, const std::string& reason, const Caller& c);
+
+ private:
+  store::Db& db_;
+  const crypto::Keyring& keys_;
+  const Clock& clock_;
+  territory::Service& territory_;
+};
+
+}  // namespace mashang::registry

@@ -1,0 +1,232 @@
+// Rules of the registry: addresses, people, personal data sealed and masked, reveals audited.
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "core/idcard.hpp"
+#include "core/personal.hpp"
+#include "core/text.hpp"
+#include "modules/audit/audit.hpp"
+#include "modules/registry/permissions.hpp"
+#include "modules/registry/registry.hpp"
+#include "modules/registry/store.hpp"
+
+namespace mashang::registry {
+namespace {
+
+Error forbidden() { return make_error(Errc::forbidden, "your roles do not include the population registry"); }
+Error no_household() { return make_error(Errc::not_found, "no such household"); }
+
+bool plain_text(const std::string& s, size_t max_bytes) {
+  if (s.empty() || s.size() > max_bytes || !text::valid_utf8(s)) return false;
+  bool blank = true;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return false;
+    blank &= c == ' ';
+  }
+  return !blank;
+}
+
+int64_t today_days(const Clock& clock) { return clock.now_ms() / 86'400'000; }
+
+// "YYYY-MM-DD", a real date, not after today.
+Result<std::string> valid_date(const std::string& s, const Clock& clock) {
+  auto bad = make_error(Errc::invalid_input, "birth_date must be a date YYYY-MM-DD, not in the future", "birth_date");
+  int y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-' || std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+    return bad;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (s[i] < '0' || s[i] > '9') return bad;
+  static constexpr int days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days[m - 1] || (m == 2 && d == 29 && !leap)) return bad;
+  if (idcard::days_from_civil(y, m, d) > today_days(clock)) return bad;
+  return s;
+}
+
+std::string date_of(const idcard::IdCard& c) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", c.birth_year, c.birth_month, c.birth_day);
+  return buf;
+}
+
+void audit_write(store::Conn& c, const char* action, std::string target, const Caller& who, std::string details,
+                 int64_t now) {
+  audit::record(c, {action, std::move(target), who.who.account_id, who.ip, "", std::move(details)}, now);
+}
+
+}  // namespace
+
+Result<HouseholdPage> Service::list(std::optional<int64_t> node, int64_t after, int64_t limit, const Principal& who) {
+  if (limit < 1 || limit > kPageSizeMax) return make_error(Errc::invalid_input, "limit must be 1 to 200", "limit");
+  if (after < 0) return make_error(Errc::invalid_input, "after must be a non-negative id", "after");
+  if (node && *node <= 0) return make_error(Errc::invalid_input, "node must be a positive node id", "node");
+  if (!is_reader(who)) return forbidden();
+  std::vector<std::string> scopes;
+  if (node) {
+    auto n = territory_.find(*node);
+    if (!n) return make_error(Errc::not_found, "no such node");
+    if (can_read(who, n->path)) {
+      scopes = {n->path};
+    } else {
+      for (const auto& s : read_scopes(who))
+        if (scope_covers(n->path, s)) scopes.push_back(s);
+      if (scopes.empty()) return make_error(Errc::not_found, "no such node");
+    }
+  } else {
+    scopes = read_scopes(who);
+  }
+  std::vector<Household> items;
+  db_.read([&](store::Conn& c) {
+    for (const auto& s : scopes) {
+      auto part = sql::households_under(c, s, after, limit + 1);
+      items.insert(items.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+    }
+  });
+  std::sort(items.begin(), items.end(), [](const Household& a, const Household& b) { return a.id < b.id; });
+  HouseholdPage page;
+  if (static_cast<int64_t>(items.size()) > limit) {
+    items.resize(limit);
+    page.next_after = items.back().id;
+  }
+  page.items = std::move(items);
+  return page;
+}
+
+Result<Household> Service::create_household(const NewHousehold& in, const Caller& c) {
+  if (in.building_id <= 0) return make_error(Errc::invalid_input, "building_id must be a node id", "building_id");
+  if (!plain_text(in.unit, 16)) return make_error(Errc::invalid_input, "unit must be 1 to 16 bytes of text", "unit");
+  if (!plain_text(in.room, 16)) return make_error(Errc::invalid_input, "room must be 1 to 16 bytes of text", "room");
+  if (in.floor < -5 || in.floor > 200) return make_error(Errc::invalid_input, "floor must be -5 to 200", "floor");
+  if (!is_reader(c.who)) return forbidden();
+  auto b = territory_.find(in.building_id);
+  if (!b || !can_read(c.who, b->path)) return make_error(Errc::not_found, "no such building");
+  if (!can_write(c.who, b->path)) return make_error(Errc::forbidden, "you may not add households here");
+  if (b->kind != "building")
+    return make_error(Errc::invalid_input, "building_id names a " + b->kind + ", not a building", "building_id");
+  Result<Household> out = make_error(Errc::internal, "not created");
+  Status st = db_.write([&](store::Conn& conn) -> Status {
+    int64_t now = clock_.now_ms();
+    auto id = sql::insert_household(conn, in, b->path, now);
+    if (!id.ok()) {
+      if (id.error().code == Errc::conflict)
+        return make_error(Errc::conflict, b->name + " already has unit " + in.unit + " room " + in.room, "room");
+      return id.error();
+    }
+    std::string payload = "{\"household_id\":" + std::to_string(*id) + "}";
+    conn.emit({"registry.household_created", "household:" + std::to_string(*id), b->path, std::nullopt, payload});
+    audit_write(conn, "registry.household_created", "household:" + std::to_string(*id), c, payload, now);
+    out = sql::household(conn, *id).value();
+    return ok_status();
+  });
+  if (!st.ok()) return st.error();
+  return out;
+}
+
+Result<std::pair<Household, std::vector<Person>>> Service::household(int64_t id, const Principal& who) {
+  if (!is_reader(who)) return forbidden();
+  std::optional<Household> h;
+  std::vector<Person> persons;
+  db_.read([&](store::Conn& c) {
+    h = sql::household(c, id);
+    if (h && can_read(who, h->path)) persons = sql::persons_of(c, id);
+  });
+  if (!h || !can_read(who, h->path)) return no_household();
+  return std::make_pair(std::move(*h), std::move(persons));
+}
+
+Result<Person> Service::add_person(int64_t household_id, const NewPerson& in_raw, const Caller& c) {
+  NewPerson in = in_raw;
+  if (!plain_text(in.name, 64)) return make_error(Errc::invalid_input, "name must be 1 to 64 bytes of text", "name");
+  if (in.gender != "M" && in.gender != "F") return make_error(Errc::invalid_input, "gender must be M or F", "gender");
+  if (in.birth_date) {
+    auto d = valid_date(*in.birth_date, clock_);
+    if (!d.ok()) return d.error();
+  }
+  sql::PersonInsert row{in, {}, {}, {}, {}, {}, {}, "[", ""};
+  if (in.id_number) {
+    auto card = idcard::parse(*in.id_number, today_days(clock_));
+    if (!card.ok()) return card.error();
+    std::string born = date_of(*card);
+    if (in.birth_date && *in.birth_date != born)
+      return make_error(Errc::invalid_input, "the ID card number says born " + born + ", not " + *in.birth_date,
+                        "id_number");
+    if (std::string(1, card->gender) != in.gender)
+      return make_error(Errc::invalid_input, "the ID card number's gender differs from gender", "id_number");
+    in.birth_date = born;
+    auto sealed = personal::seal_id_card(keys_, card->number);
+    row.id_index = sealed.index;
+    row.id_sealed = sealed.sealed;
+    row.id_masked = sealed.masked;
+  }
+  if (in.phone) {
+    auto phone = personal::seal_phone(keys_, *in.phone);
+    if (!phone.ok()) return phone.error();
+    row.phone_index = phone->index;
+    row.phone_sealed = phone->sealed;
+    row.phone_masked = phone->masked;
+  }
+  if (std::none_of(std::begin(kRelations), std::end(kRelations), [&](const char* r) { return in.relation == r; }))
+    return make_error(Errc::invalid_input, "relation must be one of head, spouse, child, parent, grandchild, sibling, other",
+                      "relation");
+  std::set<std::string> seen;
+  for (const auto& t : in.tags) {
+    if (std::none_of(std::begin(kTags), std::end(kTags), [&](const char* k) { return t == k; }) || !seen.insert(t).second)
+      return make_error(Errc::invalid_input, "tags must be distinct known tags", "tags");
+    row.tags_json += (row.tags_json.size() > 1 ? ",\"" : "\"") + t + "\"";
+  }
+  row.tags_json += "]";
+  if (!is_reader(c.who)) return forbidden();
+  Result<Person> out = make_error(Errc::internal, "not added");
+  Status st = db_.write([&](store::Conn& conn) -> Status {
+    auto h = sql::household(conn, household_id);
+    if (!h || !can_read(c.who, h->path)) return no_household();
+    if (!can_write(c.who, h->path)) return make_error(Errc::forbidden, "you may not add persons here");
+    row.path = h->path;
+    int64_t now = clock_.now_ms();
+    auto id = sql::insert_person(conn, household_id, row, now);
+    if (!id.ok()) {
+      if (id.error().code == Errc::conflict)
+        return make_error(Errc::conflict, "a person with this ID card number is registered already", "id_number");
+      return id.error();
+    }
+    std::string payload =
+        "{\"person_id\":" + std::to_string(*id) + ",\"household_id\":" + std::to_string(household_id) + "}";
+    conn.emit({"registry.person_added", "person:" + std::to_string(*id), h->path, std::nullopt, payload});
+    audit_write(conn, "registry.person_added", "person:" + std::to_string(*id), c, payload, now);
+    out = sql::person(conn, *id).value().person;
+    return ok_status();
+  });
+  if (!st.ok()) return st.error();
+  return out;
+}
+
+Result<Revealed> Service::reveal(int64_t person_id, const std::string& reason, const Caller& c) {
+  if (reason.size() < 4 || reason.size() > 200 || !text::valid_utf8(reason) || !plain_text(reason, 200))
+    return make_error(Errc::invalid_input, "give a reason of 4 to 200 characters; it goes into the audit log", "reason");
+  if (!is_reader(c.who)) return forbidden();
+  Result<Revealed> out = make_error(Errc::internal, "not revealed");
+  Status st = db_.write([&](store::Conn& conn) -> Status {
+    auto p = sql::person(conn, person_id);
+    if (!p || !can_read(c.who, p->path)) return make_error(Errc::not_found, "no such person");
+    if (!can_reveal(c.who, p->path)) return make_error(Errc::forbidden, "you may not see this person's personal data");
+    Revealed r{person_id, std::nullopt, std::nullopt};
+    for (auto [sealed, dest] : {std::pair{&p->id_sealed, &r.id_number}, std::pair{&p->phone_sealed, &r.phone}}) {
+      if (!*sealed) continue;
+      auto plain = keys_.open(**sealed);
+      if (!plain.ok()) throw Fault(Errc::internal, "a sealed field does not open with this key file");
+      *dest = std::move(*plain);
+    }
+    audit::record(conn,
+                  {"registry.person_revealed", "person:" + std::to_string(person_id), c.who.account_id, c.ip, reason,
+                   "{\"fields\":[\"id_number\",\"phone\"]}"},
+                  clock_.now_ms());
+    out = std::move(r);
+    return ok_status();
+  });
+  if (!st.ok()) return st.error();
+  return out;
+}
+
+}  // namespace mashang::registry

@@ -1,0 +1,33 @@
+#pragma once
+// Internal to the registry module: its SQL.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "modules/registry/registry.hpp"
+#include "store/db.hpp"
+
+namespace mashang::registry::sql {
+
+struct PersonRow {
+  Person person;
+  std::string path;
+  std::optional<std::string> id_sealed, phone_sealed;
+};
+
+std::optional<Household> household(store::Conn& c, int64_t id);
+//! Households whose path is `scope` or below it, id > after, by id, at most `limit`.
+std::vector<Household> households_under(store::Conn& c, const std::string& scope, int64_t after, int64_t limit);
+Result<int64_t> insert_household(store::Conn& c, const NewHousehold& h, const std::string& path, int64_t now);
+std::vector<Person> persons_of(store::Conn& c, int64_t household_id);
+std::optional<PersonRow> person(store::Conn& c, int64_t id);
+
+struct PersonInsert {
+  const NewPerson& in;
+  std::optional<std::string> id_index, id_sealed, id_masked, phone_index, phone_sealed, phone_masked;
+  std::string tags_json;
+  std::string path;
+};
+Result<int64_t> insert_person(store::Conn& c, int64_t household_id, const PersonInsert& p, int64_t now);
+
+}  // namespace mashang::registry::sql

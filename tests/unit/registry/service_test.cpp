@@ -1,0 +1,139 @@
+// The registry's handling of personal data against a real SQLite database.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/idcard.hpp"
+#include "modules/audit/audit.hpp"
+#include "modules/registry/registry.hpp"
+#include "store/migrate.hpp"
+
+using namespace mashang;
+
+namespace {
+
+Principal with(std::initializer_list<Grant> grants) {
+  Principal p;
+  p.account_id = 7;
+  p.grants = grants;
+  return p;
+}
+
+std::string valid_id(const std::string& first17) { return first17 + idcard::check_char(first17); }
+
+class Registry : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    crypto::init();
+    dir = std::filesystem::temp_directory_path() / ("mashang-reg-" + crypto::random_token(6));
+    db = store::open("sqlite:" + (dir / "r.db").string(), 2, [this] { return clock.now_ms(); });
+    ASSERT_TRUE(store::migrate(*db).ok());
+    territory = std::make_unique<territory::Service>(*db, clock);
+    svc = std::make_unique<registry::Service>(*db, keys, clock, *territory);
+    auto root = territory->create_root("区");
+    auto street = territory->create(root->id, "street", "街道", nullptr);
+    auto community = territory->create(street->id, "community", "社区", nullptr);
+    auto grid = territory->create(community->id, "grid", "网格", nullptr);
+    auto compound = territory->create(grid->id, "compound", "小区", nullptr);
+    building = *territory->create(compound->id, "building", "1号楼", nullptr);
+    other_street = *territory->create(root->id, "street", "另一街道", nullptr);
+    auto h = svc->create_household({building.id, "1", 1, "101"}, {admin, "10.0.0.1"});
+    ASSERT_TRUE(h.ok()) << h.error().message;
+    household = h->id;
+  }
+  void TearDown() override {
+    svc.reset();
+    territory.reset();
+    db.reset();
+    std::filesystem::remove_all(dir);
+  }
+  Result<registry::Person> add(const std::string& id_number, const std::string& gender = "M") {
+    return svc->add_person(household, {"张三", gender, std::nullopt, id_number, "13812345678", "head", {"elder"}},
+                           {admin, "10.0.0.1"});
+  }
+
+  ManualClock clock{1'795'900'000'000};  // 2026-11-28
+  crypto::Keyring keys = crypto::Keyring::from_hex(std::string(64, 'd'));
+  Principal admin = with({{"district_admin", "/"}});
+  std::filesystem::path dir;
+  std::unique_ptr<store::Db> db;
+  std::unique_ptr<territory::Service> territory;
+  std::unique_ptr<registry::Service> svc;
+  territory::Node building, other_street;
+  int64_t household = 0;
+};
+
+TEST_F(Registry, IdNumbersAndPhonesAreSealedAtRestAndMaskedInAnswers) {
+  std::string id = valid_id("15270119800101123");
+  auto p = add(id);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->id_masked, idcard::mask(id));
+  EXPECT_EQ(p->phone_masked, "138****5678");
+  EXPECT_EQ(p->birth_date, "1980-01-01");
+  db->read([&](store::Conn& c) {
+    for (const auto& r : c.query("SELECT name, birth_date, id_index, id_sealed, id_masked, phone_index, "
+                                 "phone_sealed, phone_masked, tags, path FROM persons"))
+      for (size_t i = 0; i < 10; ++i)
+        if (!r.is_null(i)) {
+          EXPECT_EQ(r.text(i).find(id.substr(6, 8)), std::string::npos) << "column " << i;
+          EXPECT_EQ(r.text(i).find("12345678"), std::string::npos) << "column " << i;
+        }
+  });
+}
+
+TEST_F(Registry, AnIdNumberIsRegisteredOnce) {
+  std::string id = valid_id("15270119800101123");
+  ASSERT_TRUE(add(id).ok());
+  auto again = add(id);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::conflict);
+  EXPECT_EQ(again.error().field, "id_number");
+}
+
+TEST_F(Registry, TheIdNumberMustAgreeWithGenderAndBirthDate) {
+  EXPECT_EQ(add(valid_id("15270119800101123"), "F").error().field, "id_number");  // 3: odd, a man
+  auto wrong_date = svc->add_person(household,
+                                    {"李四", "M", "1980-01-02", valid_id("15270119800101123"), std::nullopt, "head", {}},
+                                    {admin, ""});
+  EXPECT_EQ(wrong_date.error().field, "id_number");
+  EXPECT_EQ(add("152701198001011230").error().field, "id_number");  // check character
+}
+
+TEST_F(Registry, ARevealNeedsAReasonAndIsAudited) {
+  std::string id = valid_id("15270119800101123");
+  auto p = add(id);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(svc->reveal(p->id, "ab", {admin, ""}).error().field, "reason");
+  int64_t before = audit::verify(*db).checked;
+  auto r = svc->reveal(p->id, "入户核实身份", {admin, "10.0.0.9"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->id_number, id);
+  EXPECT_EQ(r->phone, "13812345678");
+  auto v = audit::verify(*db);
+  EXPECT_FALSE(v.broken_at);
+  EXPECT_EQ(v.checked, before + 1);
+  db->read([&](store::Conn& c) {
+    auto row = c.query_one("SELECT action, actor_id, ip, reason FROM audit ORDER BY id DESC LIMIT 1");
+    EXPECT_EQ(row->text(0), "registry.person_revealed");
+    EXPECT_EQ(row->integer(1), 7);
+    EXPECT_EQ(row->text(2), "10.0.0.9");
+    EXPECT_EQ(row->text(3), "入户核实身份");
+  });
+}
+
+TEST_F(Registry, ScopeDecidesWhoReadsWritesAndReveals) {
+  auto p = add(valid_id("15270119800101123"));
+  ASSERT_TRUE(p.ok());
+  auto steward = with({{"steward", building.path}});
+  EXPECT_TRUE(svc->household(household, steward).ok());
+  EXPECT_EQ(svc->reveal(p->id, "看一下号码", {steward, ""}).error().code, Errc::forbidden);
+  auto outsider = with({{"street_staff", other_street.path}});
+  EXPECT_EQ(svc->household(household, outsider).error().code, Errc::not_found);
+  EXPECT_EQ(svc->reveal(p->id, "看一下号码", {outsider, ""}).error().code, Errc::not_found);
+  EXPECT_TRUE(svc->list(std::nullopt, 0, 50, outsider)->items.empty());
+  auto resident = with({{"resident", "/"}});
+  EXPECT_EQ(svc->list(std::nullopt, 0, 50, resident).error().code, Errc::forbidden);
+  EXPECT_EQ(svc->list(std::nullopt, 0, 50, steward)->items.size(), 1u);
+}
+
+}  // namespace
