@@ -6,6 +6,7 @@
 #include "http/json_body.hpp"
 #include "modules/accounts/routes.hpp"
 #include "modules/events/routes.hpp"
+#include "modules/audit/routes.hpp"
 #include "modules/registry/routes.hpp"
 #include "modules/territory/routes.hpp"
 #include "store/migrate.hpp"
@@ -112,6 +113,7 @@ std::unique_ptr<Web> build_web(System& sys) {
   events::register_routes(web->router);
   territory::register_routes(web->router, *sys.territory);
   registry::register_routes(web->router, *sys.registry);
+  audit::register_routes(web->router, *sys.db);
   http::SessionResolver sessions{
       [&sys](const std::string& t) { return sys.accounts->resolve_session(t); },
       [&sys](const std::string& t) { return sys.accounts->cached_session(t); }};

@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/principal.hpp"
 
 #include "store/db.hpp"
 
@@ -21,6 +25,29 @@ struct Entry {
 
 //! Appends `e` inside the caller's write transaction (it serialises on the chain's head).
 void record(store::Conn& c, const Entry& e, int64_t now_ms);
+
+//! A stored record, as admins browse it.
+struct Record {
+  int64_t id = 0, at = 0;
+  std::optional<int64_t> actor_id;
+  std::string ip, action, target, reason, details_json, hash;
+};
+
+struct Query {
+  std::optional<int64_t> actor_id;
+  std::optional<std::string> target;  //!< e.g. "person:12"
+  std::optional<int64_t> since, until;  //!< ms, inclusive
+  int64_t before = 0;                   //!< newest first: ids below this (0 = from the newest)
+  int64_t limit = 50;
+};
+struct Page {
+  std::vector<Record> items;
+  std::optional<int64_t> next_before;
+};
+//! Browsing is for district administrators at the root (403 otherwise).
+bool can_browse(const Principal& who);
+//! Records matching `q`, newest first. Bad limits are 422.
+Result<Page> browse(store::Db& db, const Query& q, const Principal& who);
 
 struct Verdict {
   int64_t checked = 0;              //!< records read

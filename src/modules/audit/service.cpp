@@ -51,6 +51,35 @@ void record(store::Conn& c, const Entry& e, int64_t now_ms) {
   c.exec("UPDATE audit_head SET last_id = $1, hash = $2 WHERE one = 1", {id, h});
 }
 
+bool can_browse(const Principal& who) { return who.has_role("district_admin", "/"); }
+
+Result<Page> browse(store::Db& db, const Query& q, const Principal& who) {
+  if (q.limit < 1 || q.limit > 200) return make_error(Errc::invalid_input, "limit must be 1 to 200", "limit");
+  if (q.before < 0) return make_error(Errc::invalid_input, "before must be a non-negative id", "before");
+  if (!can_browse(who)) return make_error(Errc::forbidden, "only a district administrator may read the audit log");
+  // One statement; an absent filter is a NULL parameter that matches everything (typed by
+  // CAST, which both databases read alike, so PostgreSQL need not guess a NULL's type).
+  static const std::string sql =
+      "SELECT id, at, actor_id, ip, action, target, reason, details, hash FROM audit "
+      "WHERE (CAST($1 AS BIGINT) = 0 OR id < CAST($1 AS BIGINT)) "
+      "AND (CAST($2 AS BIGINT) IS NULL OR actor_id = CAST($2 AS BIGINT)) "
+      "AND (CAST($3 AS TEXT) IS NULL OR target = CAST($3 AS TEXT)) "
+      "AND (CAST($4 AS BIGINT) IS NULL OR at >= CAST($4 AS BIGINT)) "
+      "AND (CAST($5 AS BIGINT) IS NULL OR at <= CAST($5 AS BIGINT)) ORDER BY id DESC LIMIT $6";
+  auto opt = [](const auto& v) { return v ? store::Value(*v) : store::null_value; };
+  Page page;
+  db.read([&](store::Conn& c) {
+    for (const auto& r : c.query(sql, {q.before, opt(q.actor_id), opt(q.target), opt(q.since), opt(q.until), q.limit + 1}))
+      page.items.push_back({r.integer(0), r.integer(1), r.opt_integer(2), r.text(3), r.text(4), r.text(5), r.text(6),
+                            r.text(7), r.text(8)});
+  });
+  if (static_cast<int64_t>(page.items.size()) > q.limit) {
+    page.items.pop_back();
+    page.next_before = page.items.back().id;
+  }
+  return page;
+}
+
 Verdict verify(store::Db& db) {
   Verdict v;
   int64_t last_id = 0;

@@ -15,6 +15,8 @@ const knownTypes = new Set<string>([
   'account.created',
   'territory.node_created',
   'territory.node_renamed',
+  'registry.household_created',
+  'registry.person_added',
 ])
 
 const BACKOFF_MIN_MS = 1000

@@ -387,6 +387,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first (district administrators)
+         * @description Every write to registry data and every reveal of personal data leaves a hash-chained
+         *     record: who (`actor_id`, null for the command line), from where (`ip`), what
+         *     (`action`, `target`, `details`), why (`reason`, required for reveals), when (`at`).
+         *     Filter by actor, by target (a person is `person:<id>`, a household `household:<id>`,
+         *     a node `node:<id>`) and by time; page backwards with `before` = the previous page's
+         *     `next_before` (null on the last page). `mashang audit verify` checks the chain.
+         *     Only district administrators at `/` may read it (`403` otherwise).
+         */
+        get: operations["browseAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -832,6 +858,40 @@ export interface components {
             path: components["schemas"]["NodePath"];
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @description One record of the audit log. */
+        AuditRecord: {
+            /** Format: int64 */
+            id: number;
+            at: components["schemas"]["Timestamp"];
+            /**
+             * Format: int64
+             * @description The account that acted; null for the command line and the demo.
+             */
+            actor_id: number | null;
+            /** @description The caller's address; empty outside HTTP. */
+            ip: string;
+            /**
+             * @example registry.person_revealed
+             * @example territory.node_created
+             */
+            action: string;
+            /** @example person:12 */
+            target: string;
+            /** @description Why (required for reveals; empty for ordinary writes). */
+            reason: string;
+            /** @description What changed (never raw personal data). */
+            details: Record<string, never>;
+            /** @description BLAKE2b-256 over the record and the previous record's hash. */
+            hash: string;
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditRecord"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; null on the last page.
+             */
+            next_before: number | null;
         };
         NodeList: {
             items: components["schemas"]["Node"][];
@@ -1900,6 +1960,48 @@ export interface operations {
             408: components["responses"]["Timeout"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    browseAudit: {
+        parameters: {
+            query?: {
+                /** @description Only records by this account. Not an integer answers `422` with `field` `actor`. */
+                actor?: number;
+                /** @description Only records about this target, e.g. `person:12`. */
+                target?: string;
+                /** @description Only records at or after this time (UTC milliseconds). */
+                since?: number;
+                /** @description Only records at or before this time (UTC milliseconds). */
+                until?: number;
+                /** @description Only records with an id below this one (the previous page's `next_before`). */
+                before?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of audit records, newest first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["InvalidInput"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];

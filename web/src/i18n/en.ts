@@ -77,6 +77,8 @@ const en: typeof zhCN = {
       account_created: 'Account created',
       territory_node_created: 'Territory node added',
       territory_node_renamed: 'Territory node renamed',
+      registry_household_created: 'Household registered',
+      registry_person_added: 'Person registered',
     },
   },
   home: {

@@ -76,6 +76,8 @@ export default {
       account_created: '新建账号',
       territory_node_created: '新增区域节点',
       territory_node_renamed: '区域节点改名',
+      registry_household_created: '新增住户',
+      registry_person_added: '新增人员',
     },
   },
   home: {

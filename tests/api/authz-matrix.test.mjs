@@ -1,0 +1,432 @@
+// The authorization matrix: every route of `mashang routes --json` × every demo account (and
+// no session) × a target inside the callers' part of the district and one outside it → the
+// expected status. The rules are keyed by the route table: a route added without a rule (or
+// a rule left behind by a removed route) fails the first test. One test per route runs its
+// whole row of the matrix and reports every mismatch at once.
+//
+// Inside = the demo branch 滨河街道 → 康城社区 → 第一网格 → 康城小区 → 1号楼 (its household, the
+// elder 刘桂兰). Outside = a branch made here as the admin under 青春山街道 (another street),
+// down to a building with a household and a person: visible only to the grants at "/"
+// (admin, resident, inspector). The doctor (格德热格社区, also in 青春山街道) sees neither.
+//
+// Expected statuses come from docs/reference/platform.md and the behaviour the other test files
+// pin down (territory.test.mjs, registry.test.mjs, accounts.test.mjs). Writes use bodies that
+// succeed when allowed (fresh names), so the status only reflects authorization.
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { test } from 'node:test'
+import { promisify } from 'node:util'
+
+import { BIN, ROOT, check, checkError, endsCleanly, startServer } from './harness.mjs'
+
+const run = promisify(execFile)
+const srv = await startServer()
+
+// ---------------------------------------------------------------------------------------
+// The route table and the callers
+
+const { stdout: routesJson } = await run(BIN, ['routes', '--json'], { cwd: ROOT, timeout: 20000 })
+const ROUTES = JSON.parse(routesJson).map((r) => `${r.method.toUpperCase()} ${r.path}`)
+
+/** The demo accounts the expectations below are written for (README.md). */
+const LOGINS = ['admin', 'resident', 'street', 'community', 'grid', 'steward', 'elder', 'committee', 'mediator',
+  'inspector', 'vendor', 'volunteer', 'teacher', 'doctor']
+/** Every caller of the matrix: each demo account, and no session at all. */
+const CALLERS = [...LOGINS, 'none']
+
+// One login per demo account (argon2id is slow on purpose); the tokens are reused throughout
+// and revoked by the last route test (POST /api/auth/logout).
+const sessions = {}
+await Promise.all(srv.accounts.map(async (a) => (sessions[a.login] = await srv.loginAs(a.login))))
+const admin = sessions.admin
+assert.ok(admin, 'no admin among the demo accounts')
+
+let seq = 0
+/** A name no other request of this file uses. */
+const fresh = (base) => `${base}${++seq}`
+
+// ---------------------------------------------------------------------------------------
+// Fixtures: the inside targets (demo) and the outside ones (made here, as the admin)
+
+const asAdmin = async (path) => check(await srv.get(path, { token: admin.token }), 200)
+const lastId = (path) => Number(path.split('/').pop())
+const made = async (path, json) => check(await srv.post(path, json, { token: admin.token }), 201)
+
+const root = (await asAdmin('/api/nodes')).items[0]
+const kangcheng = await asAdmin(`/api/nodes/${lastId(srv.account('community').scope)}`)
+const grid = await asAdmin(`/api/nodes/${lastId(srv.account('grid').scope)}`)
+const building = await asAdmin(`/api/nodes/${lastId(srv.account('steward').scope)}`)
+assert.equal(kangcheng.name, '康城社区')
+assert.equal(grid.kind, 'grid')
+assert.equal(building.kind, 'building')
+assert.ok(building.path.startsWith(`${kangcheng.path}/`), `${building.path} is not under ${kangcheng.path}`)
+const streetB = (await asAdmin(`/api/nodes?parent=${root.id}&limit=200`)).items.find((s) => s.name === '青春山街道')
+assert.ok(streetB, 'no 青春山街道 in the demo')
+assert.ok(!srv.account('doctor').scope.startsWith(kangcheng.path), 'the doctor was meant to be outside 康城社区')
+
+const home = (await asAdmin(`/api/households?node=${building.id}&limit=200`)).items[0]
+assert.ok(home, 'the demo has no household in 1号楼')
+const elder = (await asAdmin(`/api/households/${home.id}`)).persons.find((p) => p.name === '刘桂兰')
+assert.ok(elder, 'the demo household has no 刘桂兰')
+
+const outCommunity = await made('/api/nodes', { parent_id: streetB.id, kind: 'community', name: fresh('矩阵外社区') })
+const outGrid = await made('/api/nodes', { parent_id: outCommunity.id, kind: 'grid', name: fresh('矩阵外网格') })
+const outCompound = await made('/api/nodes', { parent_id: outGrid.id, kind: 'compound', name: fresh('矩阵外小区') })
+const outBuilding = await made('/api/nodes', { parent_id: outCompound.id, kind: 'building', name: fresh('矩阵外楼') })
+const outHome = await made('/api/households', { building_id: outBuilding.id, unit: '1', floor: 1, room: '101' })
+const outPerson = await made(`/api/households/${outHome.id}/persons`, { name: '矩阵外居民', gender: 'F', relation: 'head' })
+assert.ok(!outCommunity.path.startsWith(srv.account('doctor').scope), 'the outside branch is in the doctor\'s community')
+
+// ---------------------------------------------------------------------------------------
+// The rules
+//
+// RULES['METHOD /path'] = { public?, scopes: { <scope>: { request(caller), expect, verify? } } }
+//   request(caller) → { method, path, json? } (or { stream: true } for /api/events)
+//   expect: { <login>: status, '*': status for the other logins, none: status without a session }
+//           `none` defaults to 401 and may only be given for public routes; 'ok' means any
+//           status below 400 (the public pages)
+//   verify(body, caller, res) → a string describing what is wrong, or nothing (allowed answers)
+
+const OK = 'ok'
+/** An expectation table: `status` for the logins listed, `rest` for the others. */
+const only = (logins, status, rest, more = {}) => ({ ...Object.fromEntries(logins.map((l) => [l, status])), '*': rest, ...more })
+/** Registry readers and writers (platform.md, footnotes ¹ and ²). */
+const READERS = ['admin', 'street', 'community', 'grid', 'steward']
+const WRITERS = ['admin', 'street', 'community', 'grid']
+/** The grants at "/", the only ones that see the outside branch. */
+const AT_ROOT = ['admin', 'resident', 'inspector']
+/** The node managers over 康城社区 and the demo grid (platform.md: district, street, community). */
+const MANAGERS = ['admin', 'street', 'community']
+
+/**
+ * A registry write outside every caller's scope but the admin's. The steward (a reader, not a
+ * writer) gets 404 here, not the 403 it gets in its building: the server first looks the
+ * target up in the caller's reading scope (out of it: 404, as for a reader), and only then
+ * refuses the write (403). platform.md and the brief say "other roles get 403"; the server
+ * counts the steward as a registry role, hiding what it cannot see, as the territory does.
+ */
+const OUT_WRITE = (status) => ({ ...only(READERS, 404, 403), admin: status })
+const get = (path) => () => ({ method: 'GET', path })
+const publicPage = (path) => ({ public: true, scopes: { any: { request: get(path), expect: { '*': OK, none: OK } } } })
+const ids = (body) => (body?.items || []).map((x) => x.id)
+
+const RULES = {
+  'GET /healthz': publicPage('/healthz'),
+  'GET /readyz': publicPage('/readyz'),
+  'GET /metrics': publicPage('/metrics'),
+  'GET /api/version': publicPage('/api/version'),
+  'GET /api/openapi.yaml': publicPage('/api/openapi.yaml'),
+  'GET /api/docs': publicPage('/api/docs'),
+  'GET /api/docs/{file}': publicPage('/api/docs/swagger-ui.css'),
+
+  // Public: whoever calls (with a session or not), an unknown login answers 401 — the same
+  // for every caller. Unknown logins, each new, so the per-login throttle never trips (15
+  // failures from one address stay under the 20 per address).
+  'POST /api/auth/login': {
+    public: true,
+    scopes: {
+      any: {
+        request: () => ({ method: 'POST', path: '/api/auth/login', json: { login: fresh('matrix.nobody'), password: 'not-a-password' } }),
+        expect: { '*': 401, none: 401 },
+      },
+    },
+  },
+
+  // Runs last (see the order below): revokes the shared sessions.
+  'POST /api/auth/logout': {
+    scopes: {
+      any: {
+        request: () => ({ method: 'POST', path: '/api/auth/logout' }),
+        expect: { '*': 204 },
+        verify: async (_body, caller) => {
+          const after = await srv.get('/api/me', { token: sessions[caller].token })
+          if (after.status !== 401) return `the session still works after logout: GET /api/me → ${after.status}`
+        },
+      },
+    },
+  },
+
+  'GET /api/me': {
+    scopes: {
+      any: {
+        request: get('/api/me'),
+        expect: { '*': 200 },
+        verify: (body, caller) => {
+          if (body.id !== sessions[caller].account.id) return `/api/me is account ${body.id}, not ${caller}'s`
+        },
+      },
+    },
+  },
+
+  'GET /api/accounts': { scopes: { any: { request: get('/api/accounts'), expect: only(['admin'], 200, 403) } } },
+
+  // The audit log: district administrators at "/" only, whatever the target.
+  'GET /api/audit': {
+    scopes: {
+      inside: { request: get(`/api/audit?target=person:${elder.id}`), expect: only(['admin'], 200, 403) },
+      outside: { request: get(`/api/audit?target=person:${outPerson.id}`), expect: only(['admin'], 200, 403) },
+    },
+  },
+
+  // inside: an account with a grant in 康城社区; outside: one with a grant in the outside branch.
+  'POST /api/accounts': {
+    scopes: Object.fromEntries(
+      [['inside', kangcheng], ['outside', outCommunity]].map(([scope, n]) => [
+        scope,
+        {
+          request: () => {
+            const username = fresh('matrix.acct')
+            return {
+              method: 'POST',
+              path: '/api/accounts',
+              json: { username, display_name: username, password: 'a-good-password', roles: [{ role: 'community_staff', scope: n.path }] },
+            }
+          },
+          expect: only(['admin'], 201, 403),
+        },
+      ]),
+    ),
+  },
+
+  // inside: the caller's own account; outside: somebody else's (the admin's, or the resident's for the admin).
+  'GET /api/accounts/{id}': {
+    scopes: {
+      inside: {
+        request: (caller) => get(`/api/accounts/${caller === 'none' ? admin.account.id : sessions[caller].account.id}`)(),
+        expect: { '*': 200 },
+      },
+      outside: {
+        request: (caller) => get(`/api/accounts/${(caller === 'admin' ? sessions.resident : admin).account.id}`)(),
+        expect: only(['admin'], 200, 403),
+      },
+    },
+  },
+
+  'GET /api/events': { scopes: { any: { request: () => ({ method: 'GET', path: '/api/events', stream: true }), expect: { '*': 200 } } } },
+
+  // top: the nodes at the caller's grants; inside/outside: the children of a community.
+  'GET /api/nodes': {
+    scopes: {
+      top: { request: get('/api/nodes'), expect: { '*': 200 } },
+      inside: {
+        request: get(`/api/nodes?parent=${kangcheng.id}&limit=200`),
+        expect: { '*': 200, doctor: 404 },
+        verify: (body, caller) => {
+          if (['admin', 'street', 'community', 'grid'].includes(caller) && !ids(body).includes(grid.id))
+            return `the demo grid is not among the children of 康城社区: ${JSON.stringify(ids(body))}`
+        },
+      },
+      outside: {
+        request: get(`/api/nodes?parent=${outCommunity.id}&limit=200`),
+        expect: only(AT_ROOT, 200, 404),
+        verify: (body) => {
+          if (!ids(body).includes(outGrid.id)) return `the outside grid is not listed: ${JSON.stringify(ids(body))}`
+        },
+      },
+    },
+  },
+
+  'GET /api/nodes/{id}': {
+    scopes: {
+      // 康城社区: in every demo grant's subtree or on the way down to it, but the doctor's.
+      inside: { request: get(`/api/nodes/${kangcheng.id}`), expect: { '*': 200, doctor: 404 } },
+      outside: { request: get(`/api/nodes/${outCommunity.id}`), expect: only(AT_ROOT, 200, 404) },
+    },
+  },
+
+  // A grid under a community: managers of the community 201; who sees it but may not shape it
+  // 403; who does not see it 404.
+  'POST /api/nodes': {
+    scopes: Object.fromEntries(
+      [['inside', kangcheng, only(MANAGERS, 201, 403, { doctor: 404 })], ['outside', outCommunity, { ...only(AT_ROOT, 403, 404), admin: 201 }]].map(
+        ([scope, parent, expect]) => [
+          scope,
+          { request: () => ({ method: 'POST', path: '/api/nodes', json: { parent_id: parent.id, kind: 'grid', name: fresh('矩阵网格') } }), expect },
+        ],
+      ),
+    ),
+  },
+
+  // Renaming a grid: as for creating it under its community (the same table as above). The
+  // grid worker's own grid is the demo one: visible to it, not renamable (403).
+  'PATCH /api/nodes/{id}': {
+    scopes: Object.fromEntries(
+      [['inside', grid, only(MANAGERS, 200, 403, { doctor: 404 })], ['outside', outGrid, { ...only(AT_ROOT, 403, 404), admin: 200 }]].map(
+        ([scope, n, expect]) => [scope, { request: () => ({ method: 'PATCH', path: `/api/nodes/${n.id}`, json: { name: fresh('矩阵改名') } }), expect }],
+      ),
+    ),
+  },
+
+  // Registry: other roles 403 on every route, in or out of scope; readers/writers out of scope 404.
+  'GET /api/households': {
+    scopes: {
+      top: {
+        request: get('/api/households?limit=200'),
+        expect: only(READERS, 200, 403),
+        verify: (body, caller) => {
+          const got = ids(body)
+          if (!got.includes(home.id)) return `the demo household is not listed: ${JSON.stringify(got)}`
+          if (got.includes(outHome.id) !== (caller === 'admin'))
+            return `the outside household is ${got.includes(outHome.id) ? '' : 'not '}listed: ${JSON.stringify(got)}`
+        },
+      },
+      inside: {
+        request: get(`/api/households?node=${building.id}&limit=200`),
+        expect: only(READERS, 200, 403),
+        verify: (body) => {
+          if (!ids(body).includes(home.id)) return `the demo household is not listed: ${JSON.stringify(ids(body))}`
+        },
+      },
+      outside: {
+        request: get(`/api/households?node=${outBuilding.id}&limit=200`),
+        expect: { ...only(READERS, 404, 403), admin: 200 },
+        verify: (body) => {
+          if (!ids(body).includes(outHome.id)) return `the outside household is not listed: ${JSON.stringify(ids(body))}`
+        },
+      },
+    },
+  },
+
+  'POST /api/households': {
+    scopes: Object.fromEntries(
+      [['inside', building, only(WRITERS, 201, 403)], ['outside', outBuilding, OUT_WRITE(201)]].map(([scope, b, expect]) => [
+        scope,
+        { request: () => ({ method: 'POST', path: '/api/households', json: { building_id: b.id, unit: '8', floor: 8, room: fresh('8') } }), expect },
+      ]),
+    ),
+  },
+
+  'GET /api/households/{id}': {
+    scopes: {
+      inside: {
+        request: get(`/api/households/${home.id}`),
+        expect: only(READERS, 200, 403),
+        verify: (body) => {
+          if (!body.persons.some((p) => p.id === elder.id)) return '刘桂兰 is not among the persons'
+        },
+      },
+      outside: { request: get(`/api/households/${outHome.id}`), expect: { ...only(READERS, 404, 403), admin: 200 } },
+    },
+  },
+
+  'POST /api/households/{id}/persons': {
+    scopes: Object.fromEntries(
+      [['inside', home, only(WRITERS, 201, 403)], ['outside', outHome, OUT_WRITE(201)]].map(([scope, h, expect]) => [
+        scope,
+        {
+          request: () => ({ method: 'POST', path: `/api/households/${h.id}/persons`, json: { name: fresh('矩阵居民'), gender: 'M', relation: 'other' } }),
+          expect,
+        },
+      ]),
+    ),
+  },
+
+  'POST /api/persons/{id}/reveal': {
+    scopes: Object.fromEntries(
+      [['inside', elder, only(WRITERS, 200, 403)], ['outside', outPerson, OUT_WRITE(200)]].map(([scope, p, expect]) => [
+        scope,
+        { request: () => ({ method: 'POST', path: `/api/persons/${p.id}/reveal`, json: { reason: '权限矩阵核对' } }), expect },
+      ]),
+    ),
+  },
+}
+
+// ---------------------------------------------------------------------------------------
+// Running the matrix
+
+const CODES = { 400: 'bad_request', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 422: 'invalid_input' }
+
+/** The expected status of a caller in a scope of a rule. */
+function expected(rule, scope, caller) {
+  const e = scope.expect
+  if (caller === 'none') return rule.public ? e.none : 401
+  return caller in e ? e[caller] : e['*']
+}
+
+/** Sends one request of the matrix; resolves the Reply (the stream is opened and closed at once). */
+async function send(req, caller) {
+  const token = caller === 'none' ? undefined : sessions[caller].token
+  if (req.stream) {
+    const s = await srv.events({ token })
+    if (s.close) s.close()
+    return s.reply
+  }
+  return srv.request(req.method, req.path, { token, json: req.json })
+}
+
+/** Runs a rule over every caller and scope; resolves { problems, rows } (rows: the statuses got). */
+async function runRule(key, rule) {
+  const problems = []
+  const rows = []
+  for (const caller of CALLERS) {
+    const cells = []
+    for (const [name, scope] of Object.entries(rule.scopes)) {
+      const want = expected(rule, scope, caller)
+      const req = scope.request(caller)
+      const label = `${caller} ${name}: ${req.method} ${req.path}`
+      let res
+      try {
+        res = await send(req, caller)
+      } catch (e) {
+        problems.push(`${label}: no answer (${e.message})`)
+        cells.push(`${name}=?`)
+        continue
+      }
+      cells.push(`${name}=${res.status}`)
+      const fits = want === OK ? res.status < 400 : res.status === want
+      if (!fits) {
+        problems.push(`${label}: expected ${want}, got ${res.status} ${res.buf.toString('utf8').slice(0, 160)}`)
+        continue
+      }
+      try {
+        if (res.status >= 400) checkError(res, res.status, CODES[res.status])
+        else {
+          const body = check(res, res.status)
+          const wrong = scope.verify && (await scope.verify(body, caller, res))
+          if (wrong) problems.push(`${label}: ${wrong}`)
+        }
+      } catch (e) {
+        problems.push(`${label}: ${e.message.split('\n')[0]}`)
+      }
+    }
+    rows.push(`${caller.padEnd(10)} ${cells.join(' ')}`)
+  }
+  return { problems, rows }
+}
+
+const cells = (key) => CALLERS.length * Object.keys(RULES[key]?.scopes || {}).length
+
+test('every route has a rule, and every rule a route; the demo accounts are the callers the rules name', (t) => {
+  const covered = ROUTES.filter((r) => RULES[r])
+  const total = covered.reduce((n, r) => n + cells(r), 0)
+  t.diagnostic(`matrix: ${covered.length} routes × ${CALLERS.length} callers (${LOGINS.length} demo accounts + no session) × their scopes = ${total} cells`)
+  const problems = []
+  for (const r of ROUTES) if (!RULES[r]) problems.push(`${r}: a route without a rule (add one to RULES)`)
+  for (const k of Object.keys(RULES)) if (!ROUTES.includes(k)) problems.push(`${k}: a rule without a route in \`mashang routes --json\``)
+  const demo = srv.accounts.map((a) => a.login).sort()
+  if (JSON.stringify(demo) !== JSON.stringify([...LOGINS].sort()))
+    problems.push(`the demo accounts are ${demo.join(', ')}, the rules are written for ${[...LOGINS].sort().join(', ')}`)
+  for (const [key, rule] of Object.entries(RULES)) {
+    if (!rule.scopes || !Object.keys(rule.scopes).length) problems.push(`${key}: no scopes`)
+    for (const [name, s] of Object.entries(rule.scopes || {})) {
+      if (!('*' in s.expect)) problems.push(`${key} ${name}: no '*' entry`)
+      for (const k of Object.keys(s.expect))
+        if (k !== '*' && k !== 'none' && !LOGINS.includes(k)) problems.push(`${key} ${name}: unknown caller ${k}`)
+      if (!rule.public && 'none' in s.expect) problems.push(`${key} ${name}: a route that needs a session answers 401 without one`)
+    }
+  }
+  assert.deepEqual(problems, [], problems.join('\n'))
+})
+
+// The route table's order, except logout last: it ends the sessions every other row uses.
+const ORDER = [...ROUTES.filter((r) => r !== 'POST /api/auth/logout'), ...ROUTES.filter((r) => r === 'POST /api/auth/logout')]
+for (const key of ORDER) {
+  if (!RULES[key]) continue // reported by the first test
+  test(`${key}: ${CALLERS.length} callers × ${Object.keys(RULES[key].scopes).join('/')}`, async (t) => {
+    const { problems, rows } = await runRule(key, RULES[key])
+    for (const row of rows) t.diagnostic(row)
+    assert.deepEqual(problems, [], `${problems.length} of ${cells(key)} cells disagree:\n${problems.join('\n')}`)
+  })
+}
+
+endsCleanly(srv)
