@@ -4,10 +4,12 @@
 // may appear in any answer except a reveal's.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { promisify } from 'node:util'
 
-import { BIN, ROOT, assertSchema, check, checkError, endsCleanly, startServer } from './harness.mjs'
+import { BIN, ENGINE, ROOT, assertSchema, check, checkError, endsCleanly, psql, startServer } from './harness.mjs'
 
 const run = promisify(execFile)
 const srv = await startServer()
@@ -779,6 +781,28 @@ describe('personal data', () => {
     for (const raw of frames) for (const v of secrets) if (raw.includes(v)) leaks.push(`event ${raw} shows ${v}`)
     assert.deepEqual(leaks, [])
     assert.ok(replies.length > 200, `only ${replies.length} answers were looked at`)
+  })
+
+  test('no log line shows one either (access log and server log)', () => {
+    const leaks = []
+    for (const name of ['access.log', 'server.log']) {
+      const text = readFileSync(join(srv.dir, name), 'utf8')
+      assert.ok(name !== 'access.log' || text.length > 10000, `the access log is nearly empty (${text.length} bytes)`)
+      for (const v of secrets) if (text.includes(v)) leaks.push(`${name} shows ${v}`)
+    }
+    assert.deepEqual(leaks, [])
+  })
+
+  test('the database holds them only sealed (no clear ID number or phone in any column)', async () => {
+    const tables = ['persons', 'households', 'events', 'audit']
+    const leaks = []
+    for (const t of tables) {
+      const dump = ENGINE === 'sqlite'
+        ? (await promisify(execFile)('sqlite3', [srv.db.url.replace(/^sqlite:/, ''), `SELECT * FROM ${t}`], { maxBuffer: 64 << 20 })).stdout
+        : await psql(srv.db.url, `SELECT * FROM ${t}`)
+      for (const v of secrets) if (dump.includes(v)) leaks.push(`${t} holds ${v}`)
+    }
+    assert.deepEqual(leaks, [])
   })
 })
 
