@@ -98,6 +98,8 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
   sys->accounts = std::make_unique<accounts::Service>(*sys->db, sys->keys, sys->clock, cfg.sessions);
   sys->events = std::make_unique<events::Service>(*sys->db, cfg.events.replay_max);
   sys->territory = std::make_unique<territory::Service>(*sys->db, sys->clock);
+  sys->accounts->set_scope_check(
+      [t = sys->territory.get()](const std::string& scope) { return t->find_path(scope).has_value(); });
   sys->registry = std::make_unique<registry::Service>(*sys->db, sys->keys, sys->clock, *sys->territory);
   return sys;
 }

@@ -18,7 +18,7 @@ describe('create', () => {
       phone: '13900001111',
       display_name: '李雷',
       password: 'a-good-password',
-      roles: [{ role: 'grid_worker', scope: '/1/2' }, { role: 'resident' }],
+      roles: [{ role: 'grid_worker', scope: srv.account('grid').scope }, { role: 'resident' }],
     })
     const a = check(res, 201, 'Account')
     assert.equal(a.username, 'li.lei')
@@ -26,7 +26,7 @@ describe('create', () => {
     assert.equal(a.display_name, '李雷')
     assert.equal(a.status, 'active')
     const roles = a.roles.map((g) => `${g.role}@${g.scope}`).sort()
-    assert.deepEqual(roles, ['grid_worker@/1/2', 'resident@/'], 'grants as given, scope defaults to /')
+    assert.deepEqual(roles, [`grid_worker@${srv.account('grid').scope}`, 'resident@/'], 'grants as given, scope defaults to /')
     assert.ok(a.created_at >= t0 - 5000 && a.created_at <= Date.now() + 5000, `created_at ${a.created_at} is not now`)
     if (res.header('location')) assert.equal(res.header('location'), `/api/accounts/${a.id}`)
     const got = check(await srv.get(`/api/accounts/${a.id}`, { token: admin.token }), 200, 'Account')
@@ -34,6 +34,13 @@ describe('create', () => {
     // and the new account can sign in with its password
     const s = check(await srv.post('/api/auth/login', { login: 'li.lei', password: 'a-good-password' }), 200)
     assert.equal(s.account.id, a.id)
+  })
+
+  test('a grant whose scope names no territory node answers 422 (field roles)', async () => {
+    for (const scope of ['/999999', '/1/2', '/2/']) {
+      const r = await create({ username: `no.node${scope.length}x${scope.replace(/\W/g, '')}`, display_name: 'X', password: 'a-good-password', roles: [{ role: 'grid_worker', scope }] })
+      checkError(r, 422, 'invalid_input', { field: 'roles' })
+    }
   })
 
   test('with only a phone number: username is null', async () => {

@@ -2,6 +2,7 @@
 //! Accounts and sessions: who may sign in, how, and who is behind a request.
 //! Public API of the module; other modules use only this header.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,9 @@ class Service {
   Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock, Config::Sessions cfg);
   ~Service();
 
+  //! Where grants may point: a check that a scope names a territory node (wired by the
+  //! application, so accounts need not know the territory module). Unset: any path.
+  void set_scope_check(std::function<bool(const std::string& scope)> exists) { scope_exists_ = std::move(exists); }
   //! Creates an account with its grants. `actor` is null for the operator CLI.
   Result<Account> create_account(const NewAccount& in, const Principal* actor);
   //! Sets a new password (operator CLI and demo). Revokes the account's sessions.
@@ -88,6 +92,7 @@ class Service {
   Result<Page> list_accounts(int64_t after, int64_t limit, const Principal& actor);
 
  private:
+  std::function<bool(const std::string&)> scope_exists_;
   struct SessionCache;
   store::Db& db_;
   const crypto::Keyring& keys_;

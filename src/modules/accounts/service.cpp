@@ -148,6 +148,9 @@ Result<Account> Service::create_account(const NewAccount& in, const Principal* a
     return make_error(Errc::invalid_input, "password must be 8 to 128 characters", "password");
   for (const auto& g : in.grants)
     if (auto v = validate_grant(g); !v.ok()) return v.error();
+  for (const auto& g : in.grants)
+    if (scope_exists_ && !scope_exists_(g.scope))
+      return make_error(Errc::invalid_input, "scope " + g.scope + " names no node of the territory", "roles");
   row.display_name = in.display_name;
   row.password_hash = crypto::hash_password(in.password);  // slow: outside the transaction
   row.now = clock_.now_ms();

@@ -80,6 +80,12 @@ std::optional<Node> Service::find(int64_t id) {
   return n;
 }
 
+std::optional<Node> Service::find_path(const std::string& path) {
+  std::optional<Node> n;
+  db_.read([&](store::Conn& c) { n = sql::by_path(c, path); });
+  return n;
+}
+
 Result<Node> Service::get(int64_t id, const Principal& who) {
   std::optional<Node> n;
   db_.read([&](store::Conn& c) { n = sql::by_id(c, id); });

@@ -44,6 +44,8 @@ class Service {
 
   //! A node by id, with no permission check: for other modules, which apply their own rules.
   std::optional<Node> find(int64_t id);
+  //! The same by territory path.
+  std::optional<Node> find_path(const std::string& path);
   //! One node the caller may see (404 otherwise: existence outside the view is private).
   Result<Node> get(int64_t id, const Principal& who);
   //! The children of `parent` the caller may see, by id after `after`; without a parent,
