@@ -43,6 +43,32 @@ describe('create', () => {
     }
   })
 
+  test('staff create accounts with the roles below theirs, within their own scope only', async () => {
+    const street = await srv.loginAs('street')
+    const community = await srv.loginAs('community')
+    const streetScope = srv.account('street').scope
+    const communityScope = srv.account('community').scope
+    const gridScope = srv.account('grid').scope
+    const body = (username, roles) => ({ username, display_name: username, password: 'a-good-password', roles })
+    // street staff: community staff and below, inside the street
+    const a = check(await create(body('by.street', [{ role: 'community_staff', scope: communityScope }]), street.token), 201, 'Account')
+    check(await create(body('by.street2', [{ role: 'grid_worker', scope: gridScope }]), street.token), 201, 'Account')
+    checkError(await create(body('by.street3', [{ role: 'district_admin', scope: streetScope }]), street.token), 403, 'forbidden')
+    checkError(await create(body('by.street4', [{ role: 'street_staff', scope: streetScope }]), street.token), 403, 'forbidden')
+    checkError(await create(body('by.street5', [{ role: 'grid_worker', scope: '/' }]), street.token), 403, 'forbidden')
+    checkError(await create(body('by.street6', []), street.token), 422, 'invalid_input', { field: 'roles' })
+    // the street staff reads the account it made; community staff (not its granter) do not
+    check(await srv.get(`/api/accounts/${a.id}`, { token: street.token }), 200, 'Account')
+    checkError(await srv.get(`/api/accounts/${a.id}`, { token: community.token }), 403, 'forbidden')
+    // community staff: grid workers and below, inside the community
+    check(await create(body('by.community', [{ role: 'grid_worker', scope: gridScope }]), community.token), 201, 'Account')
+    checkError(await create(body('by.community2', [{ role: 'community_staff', scope: communityScope }]), community.token), 403, 'forbidden')
+    checkError(await create(body('by.community3', [{ role: 'resident', scope: streetScope }]), community.token), 403, 'forbidden')
+    // nobody else creates accounts, and listing them all stays with district admins
+    checkError(await create(body('by.grid', [{ role: 'resident', scope: gridScope }]), (await srv.loginAs('grid')).token), 403, 'forbidden')
+    checkError(await srv.get('/api/accounts', { token: street.token }), 403, 'forbidden')
+  })
+
   test('with only a phone number: username is null', async () => {
     const a = check(await create({ phone: '13900002222', display_name: '韩梅梅', password: 'a-good-password' }), 201, 'Account')
     assert.equal(a.username, null)

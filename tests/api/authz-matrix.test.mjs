@@ -182,7 +182,7 @@ const RULES = {
               json: { username, display_name: username, password: 'a-good-password', roles: [{ role: 'community_staff', scope: n.path }] },
             }
           },
-          expect: only(['admin'], 201, 403),
+          expect: scope === 'inside' ? only(['admin', 'street'], 201, 403) : only(['admin'], 201, 403),
         },
       ]),
     ),

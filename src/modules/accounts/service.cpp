@@ -126,8 +126,8 @@ Service::Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock,
 Service::~Service() = default;
 
 Result<Account> Service::create_account(const NewAccount& in, const Principal* actor) {
-  if (actor && !can_manage_accounts(*actor))
-    return make_error(Errc::forbidden, "only a district administrator may create accounts");
+  if (actor && !can_create_accounts(*actor))
+    return make_error(Errc::forbidden, "only district administrators and street or community staff create accounts");
   sql::NewAccountRow row;
   if (!in.username && !in.phone)
     return make_error(Errc::invalid_input, "give a username or a phone number", "username");
@@ -151,6 +151,11 @@ Result<Account> Service::create_account(const NewAccount& in, const Principal* a
   for (const auto& g : in.grants)
     if (scope_exists_ && !scope_exists_(g.scope))
       return make_error(Errc::invalid_input, "scope " + g.scope + " names no node of the territory", "roles");
+  if (actor && !can_manage_accounts(*actor) && in.grants.empty())
+    return make_error(Errc::invalid_input, "give the account at least one role within your scope", "roles");
+  for (const auto& g : in.grants)
+    if (actor && !can_grant(*actor, g))
+      return make_error(Errc::forbidden, "you may not grant " + g.role + " at " + g.scope);
   row.display_name = in.display_name;
   row.password_hash = crypto::hash_password(in.password);  // slow: outside the transaction
   row.now = clock_.now_ms();
@@ -284,10 +289,12 @@ std::shared_ptr<const Principal> Service::resolve_session(const std::string& tok
 }
 
 Result<Account> Service::get_account(int64_t id, const Principal& actor) {
-  if (!can_view_account(actor, id)) return make_error(Errc::forbidden, "you may not view this account");
+  if (actor.account_id != id && !can_create_accounts(actor))
+    return make_error(Errc::forbidden, "you may not view this account");
   std::optional<Account> a;
   db_.read([&](store::Conn& c) { a = sql::load_account(c, id); });
   if (!a) return make_error(Errc::not_found, "no account " + std::to_string(id));
+  if (!can_view_account(actor, *a)) return make_error(Errc::forbidden, "you may not view this account");
   return std::move(*a);
 }
 

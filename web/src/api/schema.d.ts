@@ -158,8 +158,14 @@ export interface paths {
         get: operations["listAccounts"];
         put?: never;
         /**
-         * Create an account with its role grants (district administrators)
-         * @description Publishes an `account.created` event (scope `/`, addressed to the new account).
+         * Create an account with its role grants (district administrators, street and community staff)
+         * @description District administrators grant any role anywhere. Street staff grant, within their
+         *     street, `community_staff`, `mediator`, `inspector` and the community roles; community
+         *     staff grant, within their community, `grid_worker`, `steward`, `resident`,
+         *     `committee_member`, `volunteer`, `vendor`, `teacher` and `doctor`. Staff must give at
+         *     least one role (`422`, field `roles`); a grant they may not hand out answers `403`. Every
+         *     scope must name a node of the territory (`422`, field `roles`). Publishes an
+         *     `account.created` event (scope `/`, addressed to the new account).
          */
         post: operations["createAccount"];
         delete?: never;
@@ -175,7 +181,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One account (district administrators, or the account itself) */
+        /** One account (district administrators, the account itself, or staff who could have granted one of its roles) */
         get: operations["getAccount"];
         put?: never;
         post?: never;
