@@ -109,7 +109,7 @@ Result<std::map<std::string, std::string>> build_tree(territory::Service& t) {
 Status build_households(System& sys, const std::string& building_path) {
   Principal admin;
   admin.grants = {{"district_admin", "/"}};
-  auto existing = sys.registry->list(std::nullopt, 0, 1, admin);
+  auto existing = sys.registry->list(std::nullopt, 0, 1, {admin, ""});
   if (!existing.ok()) return existing.error();
   if (!existing->items.empty()) return ok_status();
   int64_t building = std::stoll(building_path.substr(building_path.rfind('/') + 1));

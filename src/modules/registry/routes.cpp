@@ -27,7 +27,7 @@ Response list(Service& svc, Request& req) {
   if (!after.ok()) return http::error_response(after.error());
   auto limit = http::query_int(req, "limit", 50);
   if (!limit.ok()) return http::error_response(limit.error());
-  auto page = svc.list(*node, *after, *limit, *req.principal);
+  auto page = svc.list(*node, *after, *limit, {*req.principal, req.client_ip});
   if (!page.ok()) return http::error_response(page.error());
   return answer(200, dto::page_json(*page));
 }
@@ -55,7 +55,7 @@ Response create(Service& svc, Request& req) {
 Response get(Service& svc, Request& req) {
   auto id = http::path_id(req, "id");
   if (!id) return http::error_response(Errc::not_found, "no such household");
-  auto h = svc.household(*id, *req.principal);
+  auto h = svc.household(*id, {*req.principal, req.client_ip});
   if (!h.ok()) return http::error_response(h.error());
   return answer(200, dto::detail_json(h->first, h->second));
 }

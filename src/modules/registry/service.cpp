@@ -56,23 +56,41 @@ void audit_write(store::Conn& c, const char* action, std::string target, const C
   audit::record(c, {action, std::move(target), who.who.account_id, who.ip, "", std::move(details)}, now);
 }
 
+// Records a refusal (403 or 404) in the audit log, in a transaction of its own (the refused
+// operation's, if any, is rolled back), and passes the result on.
+template <class T>
+Result<T> audit_refusal(store::Db& db, const Clock& clock, const Caller& c, const std::string& target, Result<T> r) {
+  if (r.ok() || (r.error().code != Errc::forbidden && r.error().code != Errc::not_found)) return r;
+  std::string details = std::string("{\"status\":") + (r.error().code == Errc::forbidden ? "403" : "404") + "}";
+  // Its body cannot answer an error; a broken database throws, as everywhere.
+  static_cast<void>(db.write([&](store::Conn& conn) -> Status {
+    audit::record(conn, {"registry.access_refused", target, c.who.account_id, c.ip, "", details}, clock.now_ms());
+    return ok_status();
+  }));
+  return r;
+}
+
 }  // namespace
 
-Result<HouseholdPage> Service::list(std::optional<int64_t> node, int64_t after, int64_t limit, const Principal& who) {
+Result<HouseholdPage> Service::list(std::optional<int64_t> node, int64_t after, int64_t limit, const Caller& c) {
+  const Principal& who = c.who;
+  auto refused = [&](Error e) {
+    return audit_refusal<HouseholdPage>(db_, clock_, c, node ? "node:" + std::to_string(*node) : "households", e);
+  };
   if (limit < 1 || limit > kPageSizeMax) return make_error(Errc::invalid_input, "limit must be 1 to 200", "limit");
   if (after < 0) return make_error(Errc::invalid_input, "after must be a non-negative id", "after");
   if (node && *node <= 0) return make_error(Errc::invalid_input, "node must be a positive node id", "node");
-  if (!is_reader(who)) return forbidden();
+  if (!is_reader(who)) return refused(forbidden());
   std::vector<std::string> scopes;
   if (node) {
     auto n = territory_.find(*node);
-    if (!n) return make_error(Errc::not_found, "no such node");
+    if (!n) return refused(make_error(Errc::not_found, "no such node"));
     if (can_read(who, n->path)) {
       scopes = {n->path};
     } else {
       for (const auto& s : read_scopes(who))
         if (scope_covers(n->path, s)) scopes.push_back(s);
-      if (scopes.empty()) return make_error(Errc::not_found, "no such node");
+      if (scopes.empty()) return refused(make_error(Errc::not_found, "no such node"));
     }
   } else {
     scopes = read_scopes(who);
@@ -99,10 +117,13 @@ Result<Household> Service::create_household(const NewHousehold& in, const Caller
   if (!plain_text(in.unit, 16)) return make_error(Errc::invalid_input, "unit must be 1 to 16 bytes of text", "unit");
   if (!plain_text(in.room, 16)) return make_error(Errc::invalid_input, "room must be 1 to 16 bytes of text", "room");
   if (in.floor < -5 || in.floor > 200) return make_error(Errc::invalid_input, "floor must be -5 to 200", "floor");
-  if (!is_reader(c.who)) return forbidden();
+  auto refused = [&](Error e) {
+    return audit_refusal<Household>(db_, clock_, c, "node:" + std::to_string(in.building_id), e);
+  };
+  if (!is_reader(c.who)) return refused(forbidden());
   auto b = territory_.find(in.building_id);
-  if (!b || !can_read(c.who, b->path)) return make_error(Errc::not_found, "no such building");
-  if (!can_write(c.who, b->path)) return make_error(Errc::forbidden, "you may not add households here");
+  if (!b || !can_read(c.who, b->path)) return refused(make_error(Errc::not_found, "no such building"));
+  if (!can_write(c.who, b->path)) return refused(make_error(Errc::forbidden, "you may not add households here"));
   if (b->kind != "building")
     return make_error(Errc::invalid_input, "building_id names a " + b->kind + ", not a building", "building_id");
   Result<Household> out = make_error(Errc::internal, "not created");
@@ -124,15 +145,18 @@ Result<Household> Service::create_household(const NewHousehold& in, const Caller
   return out;
 }
 
-Result<std::pair<Household, std::vector<Person>>> Service::household(int64_t id, const Principal& who) {
-  if (!is_reader(who)) return forbidden();
+Result<std::pair<Household, std::vector<Person>>> Service::household(int64_t id, const Caller& c) {
+  using Detail = std::pair<Household, std::vector<Person>>;
+  const Principal& who = c.who;
+  auto refused = [&](Error e) { return audit_refusal<Detail>(db_, clock_, c, "household:" + std::to_string(id), e); };
+  if (!is_reader(who)) return refused(forbidden());
   std::optional<Household> h;
   std::vector<Person> persons;
   db_.read([&](store::Conn& c) {
     h = sql::household(c, id);
     if (h && can_read(who, h->path)) persons = sql::persons_of(c, id);
   });
-  if (!h || !can_read(who, h->path)) return no_household();
+  if (!h || !can_read(who, h->path)) return refused(no_household());
   return std::make_pair(std::move(*h), std::move(persons));
 }
 
@@ -177,7 +201,10 @@ Result<Person> Service::add_person(int64_t household_id, const NewPerson& in_raw
     row.tags_json += (row.tags_json.size() > 1 ? ",\"" : "\"") + t + "\"";
   }
   row.tags_json += "]";
-  if (!is_reader(c.who)) return forbidden();
+  auto refused = [&](Error e) {
+    return audit_refusal<Person>(db_, clock_, c, "household:" + std::to_string(household_id), e);
+  };
+  if (!is_reader(c.who)) return refused(forbidden());
   Result<Person> out = make_error(Errc::internal, "not added");
   Status st = db_.write([&](store::Conn& conn) -> Status {
     auto h = sql::household(conn, household_id);
@@ -198,14 +225,17 @@ Result<Person> Service::add_person(int64_t household_id, const NewPerson& in_raw
     out = sql::person(conn, *id).value().person;
     return ok_status();
   });
-  if (!st.ok()) return st.error();
+  if (!st.ok()) return refused(st.error());
   return out;
 }
 
 Result<Revealed> Service::reveal(int64_t person_id, const std::string& reason, const Caller& c) {
   if (reason.size() < 4 || reason.size() > 200 || !text::valid_utf8(reason) || !plain_text(reason, 200))
     return make_error(Errc::invalid_input, "give a reason of 4 to 200 characters; it goes into the audit log", "reason");
-  if (!is_reader(c.who)) return forbidden();
+  auto refused = [&](Error e) {
+    return audit_refusal<Revealed>(db_, clock_, c, "person:" + std::to_string(person_id), e);
+  };
+  if (!is_reader(c.who)) return refused(forbidden());
   Result<Revealed> out = make_error(Errc::internal, "not revealed");
   Status st = db_.write([&](store::Conn& conn) -> Status {
     auto p = sql::person(conn, person_id);
@@ -225,7 +255,7 @@ Result<Revealed> Service::reveal(int64_t person_id, const std::string& reason, c
     out = std::move(r);
     return ok_status();
   });
-  if (!st.ok()) return st.error();
+  if (!st.ok()) return refused(st.error());
   return out;
 }
 

@@ -125,15 +125,36 @@ TEST_F(Registry, ScopeDecidesWhoReadsWritesAndReveals) {
   auto p = add(valid_id("15270119800101123"));
   ASSERT_TRUE(p.ok());
   auto steward = with({{"steward", building.path}});
-  EXPECT_TRUE(svc->household(household, steward).ok());
+  EXPECT_TRUE(svc->household(household, {steward, ""}).ok());
   EXPECT_EQ(svc->reveal(p->id, "看一下号码", {steward, ""}).error().code, Errc::forbidden);
   auto outsider = with({{"street_staff", other_street.path}});
-  EXPECT_EQ(svc->household(household, outsider).error().code, Errc::not_found);
+  EXPECT_EQ(svc->household(household, {outsider, ""}).error().code, Errc::not_found);
   EXPECT_EQ(svc->reveal(p->id, "看一下号码", {outsider, ""}).error().code, Errc::not_found);
-  EXPECT_TRUE(svc->list(std::nullopt, 0, 50, outsider)->items.empty());
+  EXPECT_TRUE(svc->list(std::nullopt, 0, 50, {outsider, ""})->items.empty());
   auto resident = with({{"resident", "/"}});
-  EXPECT_EQ(svc->list(std::nullopt, 0, 50, resident).error().code, Errc::forbidden);
-  EXPECT_EQ(svc->list(std::nullopt, 0, 50, steward)->items.size(), 1u);
+  EXPECT_EQ(svc->list(std::nullopt, 0, 50, {resident, ""}).error().code, Errc::forbidden);
+  EXPECT_EQ(svc->list(std::nullopt, 0, 50, {steward, ""})->items.size(), 1u);
+}
+
+TEST_F(Registry, RefusalsLeaveATraceInTheAuditLog) {
+  auto p = add(valid_id("15270119800101123"));
+  ASSERT_TRUE(p.ok());
+  auto outsider = with({{"street_staff", other_street.path}});
+  auto resident = with({{"resident", "/"}});
+  EXPECT_FALSE(svc->household(household, {outsider, "10.0.0.66"}).ok());
+  EXPECT_FALSE(svc->reveal(p->id, "只是看看号码", {outsider, "10.0.0.66"}).ok());
+  EXPECT_FALSE(svc->list(std::nullopt, 0, 50, {resident, "10.0.0.67"}).ok());
+  db->read([&](store::Conn& c) {
+    auto rows = c.query("SELECT target, ip, details FROM audit WHERE action = 'registry.access_refused' ORDER BY id");
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].text(0), "household:" + std::to_string(household));
+    EXPECT_EQ(rows[0].text(2), "{\"status\":404}");
+    EXPECT_EQ(rows[1].text(0), "person:" + std::to_string(p->id));
+    EXPECT_EQ(rows[1].text(1), "10.0.0.66");
+    EXPECT_EQ(rows[2].text(0), "households");
+    EXPECT_EQ(rows[2].text(2), "{\"status\":403}");
+  });
+  EXPECT_FALSE(audit::verify(*db).broken_at);
 }
 
 }  // namespace
