@@ -56,7 +56,11 @@ function credentials() {
     const a = demo.find((x) => rolesOf(x).includes(role))
     return a ? { login: a.login ?? a.username, password: a.password } : null
   }
-  return { admin: pick('ADMIN', 'district_admin'), resident: pick('RESIDENT', 'resident') }
+  return {
+    admin: pick('ADMIN', 'district_admin'),
+    resident: pick('RESIDENT', 'resident'),
+    grid: pick('GRID', 'grid_worker'),
+  }
 }
 
 const creds = credentials()
@@ -197,6 +201,30 @@ describe('web shell', () => {
       await page.waitForURL((u) => u.pathname === '/m/me')
       await page.getByTestId('logout').click()
       await page.waitForURL((u) => u.pathname === '/login')
+    })
+  })
+
+  const skipNoGrid = skipNoServer || (creds.grid ? false : 'no grid worker (MASHANG_GRID_* or MASHANG_DEMO_JSON)')
+  test('a grid worker lists the households of its grid, sees a person masked, and reveals with a reason', { skip: skipNoGrid }, async () => {
+    await withPage('households', PHONE, async (page) => {
+      await logIn(page, creds.grid)
+      await page.waitForURL((u) => u.pathname === '/m')
+      await page.getByTestId('go-households').click()
+      await page.waitForURL((u) => u.pathname === '/m/households')
+      const first = page.getByTestId('household').first()
+      await first.waitFor({ state: 'visible' })
+      assert.match(await first.textContent(), /号楼-.+单元-.+室/)
+      await first.click()
+      await page.waitForURL((u) => /^\/m\/households\/\d+$/.test(u.pathname))
+      const person = page.getByTestId('person').first()
+      await person.waitFor({ state: 'visible' })
+      const masked = await person.textContent()
+      assert.match(masked, /\d{6}\*{8}\d{3}[\dX]/, `no masked ID number in ${masked}`)
+      await person.getByTestId('reveal').click()
+      await page.getByTestId('reveal-reason').locator('input').fill('入户走访核对身份')
+      await page.getByRole('button', { name: '确认' }).click()
+      await page.waitForFunction(() => /\d{17}[\dX]/.test(document.querySelector('[data-testid=person]')?.textContent ?? ''))
+      await page.screenshot({ path: join(ARTIFACTS, 'phone-households.png'), animations: 'disabled' })
     })
   })
 

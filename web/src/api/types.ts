@@ -26,6 +26,12 @@ export type LoginRequest = RequestOf<'/api/auth/login', 'post'>
 export type LoginResponse = ResponseOf<'/api/auth/login', 'post'>
 export type AccountPage = ResponseOf<'/api/accounts', 'get'>
 export type RoleGrant = Account['roles'][number]
+export type HouseholdPage = ResponseOf<'/api/households', 'get'>
+export type HouseholdDetail = ResponseOf<'/api/households/{id}', 'get'>
+export type Person = HouseholdDetail['persons'][number]
+export type PersonRevealed = ResponseOf<'/api/persons/{id}/reveal', 'post'>
+/** Roles that may read the population registry (see docs/reference/platform.md). */
+export const REGISTRY_READERS = ['district_admin', 'street_staff', 'community_staff', 'grid_worker', 'steward']
 
 /** The body of POST /api/accounts as docs/openapi.yaml (CreateAccount) describes it. */
 interface CreateAccountShape {

@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { ensureSession, homePath } from '@/modules/platform/auth'
 import { useSessionStore } from '@/stores/session'
+import { REGISTRY_READERS } from '@/api/types'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -33,6 +34,18 @@ const routes: RouteRecordRaw[] = [
         name: 'm-home',
         component: () => import('@/modules/platform/PhoneHome.vue'),
         meta: { title: 'nav.home' },
+      },
+      {
+        path: 'households',
+        name: 'm-households',
+        component: () => import('@/modules/registry/PhoneHouseholds.vue'),
+        meta: { title: 'registry.households', roles: [...REGISTRY_READERS] },
+      },
+      {
+        path: 'households/:id',
+        name: 'm-household',
+        component: () => import('@/modules/registry/PhoneHousehold.vue'),
+        meta: { title: 'registry.household', roles: [...REGISTRY_READERS] },
       },
       {
         path: 'messages',
