@@ -112,7 +112,7 @@ Response reveal(Service& svc, Request& req) {
   if (!id) return http::error_response(Errc::not_found, "no such person");
   auto body = http::parse_object(req);
   if (!body.ok()) return http::error_response(body.error());
-  auto reason = http::require_string(*body, "reason", 200);
+  auto reason = http::require_string(*body, "reason", 800);  // bytes; the service counts 4..200 characters
   if (!reason.ok()) return http::error_response(reason.error());
   auto r = svc.reveal(*id, *reason, {*req.principal, req.client_ip});
   if (!r.ok()) return http::error_response(r.error());

@@ -104,6 +104,8 @@ TEST_F(Registry, ARevealNeedsAReasonAndIsAudited) {
   auto p = add(id);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(svc->reveal(p->id, "ab", {admin, ""}).error().field, "reason");
+  EXPECT_EQ(svc->reveal(p->id, "家访", {admin, ""}).error().field, "reason");  // 2 characters, 6 bytes
+  EXPECT_EQ(svc->reveal(p->id, std::string(201, 'x'), {admin, ""}).error().field, "reason");
   int64_t before = audit::verify(*db).checked;
   auto r = svc->reveal(p->id, "入户核实身份", {admin, "10.0.0.9"});
   ASSERT_TRUE(r.ok()) << r.error().message;
