@@ -95,6 +95,9 @@ int cmd_serve(const Common& common) {
     spdlog::info("mashang {} serving http://{}:{} on {} ({})", MASHANG_VERSION, o.host, port,
                  (*sys)->db->dialect_name(), cfg->server.web_root);
   });
+  // The hub goes away with `web`, before the database: stop publishing to it first (on
+  // PostgreSQL a listener thread publishes until the database closes).
+  (*sys)->db->on_commit(nullptr);
   spdlog::info("stopped");
   return rc;
 }

@@ -3,6 +3,7 @@
 //! for both with $1..$N placeholders. Modules write SQL in their store.cpp against `Conn`.
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -105,16 +106,24 @@ class Db {
   //! Called with the stored events of every commit that recorded some, in id order.
   //! SQLite: on the committing thread, for this process's commits. PostgreSQL: on a
   //! listener thread, for the commits of every instance sharing the database.
-  virtual void on_commit(CommitListener l) { listener_ = std::move(l); }
+  //! An empty listener detaches (before whatever it publishes to goes away); once it
+  //! returns, no call of the old listener is running or will start.
+  virtual void on_commit(CommitListener l) {
+    std::lock_guard lock(listener_mu_);
+    listener_ = std::move(l);
+  }
   //! Copies the database to `path` while it is in use (SQLite online backup; PostgreSQL: pg_dump).
   virtual Status backup(const std::string& path) = 0;
 
  protected:
   void published(const std::vector<EventRecord>& events) {
-    if (listener_ && !events.empty()) listener_(events);
+    if (events.empty()) return;
+    std::lock_guard lock(listener_mu_);
+    if (listener_) listener_(events);
   }
 
  private:
+  std::mutex listener_mu_;
   CommitListener listener_;
 };
 

@@ -172,8 +172,9 @@ class PgDb final : public Db {
   // every instance sharing the database see every instance's events, in the order of the
   // event log (event-writing transactions commit in id order: see PgConn::emit).
   void on_commit(CommitListener l) override {
+    bool start = static_cast<bool>(l);
     Db::on_commit(std::move(l));
-    if (listener_.joinable()) return;
+    if (!start || listener_.joinable()) return;
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_fd_ < 0) throw Fault(Errc::internal, "eventfd failed");
     PGconn* c = connect(url_);
