@@ -46,8 +46,14 @@ class Territory : public ::testing::Test {
 
 TEST_F(Territory, PathsAreTheIdsBelowTheRoot) {
   EXPECT_EQ(root.path, "/");
-  EXPECT_EQ(a.path, "/" + std::to_string(a.id));
-  EXPECT_EQ(a1.path, a.path + "/" + std::to_string(a1.id));
+  // (appended step by step: GCC 12 warns falsely, -Wrestrict, on "/" + std::to_string(…))
+  std::string street = "/";
+  street += std::to_string(a.id);
+  EXPECT_EQ(a.path, street);
+  std::string community = street;
+  community += '/';
+  community += std::to_string(a1.id);
+  EXPECT_EQ(a1.path, community);
   EXPECT_EQ(a1.parent_id, a.id);
   EXPECT_FALSE(root.parent_id);
 }
