@@ -1,19 +1,18 @@
 #include "app/commands.hpp"
 
-#include <thread>
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "app/demo.hpp"
 #include "app/wiring.hpp"
-#include "modules/audit/audit.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/server.hpp"
+#include "modules/audit/audit.hpp"
 #include "store/migrate.hpp"
 
 #ifndef MASHANG_VERSION
@@ -72,8 +71,8 @@ int cmd_serve(const Common& common) {
   int cores = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   bool sqlite = (*sys)->db->dialect() == store::Dialect::sqlite;
   o.worker_threads = static_cast<int>(l.worker_threads > 0 ? l.worker_threads
-                                      : sqlite               ? cores
-                                                             : cfg->database.pool_size + 2);
+                                      : sqlite             ? cores
+                                                           : cfg->database.pool_size + 2);
   o.header_bytes_max = l.header_bytes_max;
   o.body_bytes_max = l.body_bytes_max;
   o.connections_max = l.connections_max;
@@ -82,11 +81,10 @@ int cmd_serve(const Common& common) {
   o.shutdown_grace_ms = l.shutdown_grace_ms;
   o.heartbeat_ms = cfg->events.heartbeat_ms;
   auto& events = *(*sys)->events;
-  http::Server server(o, *web->pipeline, web->hub,
-                      [&events](int64_t after, const Principal& who) {
-                        auto page = events.replay(after, who);
-                        return http::ReplayPage{std::move(page.events), page.scanned_to, page.more};
-                      });
+  http::Server server(o, *web->pipeline, web->hub, [&events](int64_t after, const Principal& who) {
+    auto page = events.replay(after, who);
+    return http::ReplayPage{std::move(page.events), page.scanned_to, page.more};
+  });
   web->metrics.gauge("mashang_http_connections", "Open client connections.",
                      [&server] { return static_cast<double>(server.connections()); });
   web->metrics.counter("mashang_http_connections_rejected_total", "Connections refused above connections_max.",

@@ -116,7 +116,12 @@ Status build_households(System& sys, const std::string& building_path) {
   registry::Caller caller{admin, ""};
   auto h = sys.registry->create_household({building, "1", 1, "101"}, caller);
   if (!h.ok()) return h.error();
-  registry::NewPerson elder{"刘桂兰", "F", std::nullopt, std::string("15270119480312") + "124", "13900000006", "head",
+  registry::NewPerson elder{"刘桂兰",
+                            "F",
+                            std::nullopt,
+                            std::string("15270119480312") + "124",
+                            "13900000006",
+                            "head",
                             {"empty_nest_elder", "living_alone", "elder"}};
   *elder.id_number += idcard::check_char(*elder.id_number);
   auto p = sys.registry->add_person(h->id, elder, caller);

@@ -5,8 +5,8 @@
 #include "http/error_map.hpp"
 #include "http/json_body.hpp"
 #include "modules/accounts/routes.hpp"
-#include "modules/events/routes.hpp"
 #include "modules/audit/routes.hpp"
+#include "modules/events/routes.hpp"
 #include "modules/registry/routes.hpp"
 #include "modules/territory/routes.hpp"
 #include "store/migrate.hpp"
@@ -26,13 +26,11 @@ using http::Response;
 
 void platform_routes(System& sys, Web& web) {
   auto& r = web.router;
-  r.add("GET", "/healthz", [](Request&) { return http::json_response(200, {{"status", "ok"}}); },
-        {.blocking = false});
-  r.add("GET", "/readyz",
-        [&sys](Request&) {
-          if (!sys.db->ping()) return http::error_response(Errc::unavailable, "the database does not answer");
-          return http::json_response(200, {{"status", "ready"}, {"database", sys.db->dialect_name()}});
-        });
+  r.add("GET", "/healthz", [](Request&) { return http::json_response(200, {{"status", "ok"}}); }, {.blocking = false});
+  r.add("GET", "/readyz", [&sys](Request&) {
+    if (!sys.db->ping()) return http::error_response(Errc::unavailable, "the database does not answer");
+    return http::json_response(200, {{"status", "ready"}, {"database", sys.db->dialect_name()}});
+  });
   r.add("GET", "/metrics",
         [&web](Request&) {
           Response res;
@@ -116,9 +114,8 @@ std::unique_ptr<Web> build_web(System& sys) {
   territory::register_routes(web->router, *sys.territory);
   registry::register_routes(web->router, *sys.registry);
   audit::register_routes(web->router, *sys.db);
-  http::SessionResolver sessions{
-      [&sys](const std::string& t) { return sys.accounts->resolve_session(t); },
-      [&sys](const std::string& t) { return sys.accounts->cached_session(t); }};
+  http::SessionResolver sessions{[&sys](const std::string& t) { return sys.accounts->resolve_session(t); },
+                                 [&sys](const std::string& t) { return sys.accounts->cached_session(t); }};
   web->pipeline = std::make_unique<http::Pipeline>(web->router, web->metrics, *web->limiter, sessions, sys.clock);
   sys.db->on_commit([w = web.get()](const std::vector<store::EventRecord>& evs) { w->hub.publish(evs); });
   return web;

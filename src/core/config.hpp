@@ -30,9 +30,9 @@ struct Config {
     int64_t idle_timeout_ms = 60'000;
     int64_t request_timeout_ms = 15'000;
     int64_t shutdown_grace_ms = 10'000;
-    int64_t rate_limit_per_s = 100;   //!< sustained requests per second per client address
-    int64_t rate_limit_burst = 400;   //!< bucket size per client address
-    int64_t worker_threads = 0;       //!< database worker threads; 0 = cores (SQLite) or pool_size + 2 (PostgreSQL)
+    int64_t rate_limit_per_s = 100;  //!< sustained requests per second per client address
+    int64_t rate_limit_burst = 400;  //!< bucket size per client address
+    int64_t worker_threads = 0;      //!< database worker threads; 0 = cores (SQLite) or pool_size + 2 (PostgreSQL)
   } limits;
   struct Sessions {
     int64_t ttl_ms = 14LL * 24 * 3600 * 1000;

@@ -1,9 +1,8 @@
 #include "core/log.hpp"
 
-#include <unistd.h>
-
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <mutex>
