@@ -13,6 +13,12 @@ int days_in_month(int y, int m) {
   return m == 2 && leap(y) ? 29 : days[m - 1];
 }
 
+}  // namespace
+
+bool is_civil_date(int y, int m, int d) { return m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m); }
+
+namespace {
+
 int digits(std::string_view s) {
   int v = 0;
   for (char c : s) v = v * 10 + (c - '0');
@@ -49,8 +55,7 @@ Result<IdCard> parse(std::string_view in, int64_t today_days) {
   card.birth_year = digits(std::string_view(n).substr(6, 4));
   card.birth_month = digits(std::string_view(n).substr(10, 2));
   card.birth_day = digits(std::string_view(n).substr(12, 2));
-  if (card.birth_year < 1900 || card.birth_month < 1 || card.birth_month > 12 || card.birth_day < 1 ||
-      card.birth_day > days_in_month(card.birth_year, card.birth_month))
+  if (card.birth_year < 1900 || !is_civil_date(card.birth_year, card.birth_month, card.birth_day))
     return bad("the birth date in the ID card number is not a date");
   if (days_from_civil(card.birth_year, card.birth_month, card.birth_day) > today_days)
     return bad("the birth date in the ID card number is in the future");

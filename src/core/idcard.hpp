@@ -28,6 +28,9 @@ char check_char(std::string_view first17);
 //! "152701198001011234" → "152701********1234"; anything not 18 long → "******".
 std::string mask(std::string_view number);
 
+//! True when y-m-d is a date of the (proleptic Gregorian) calendar.
+bool is_civil_date(int y, int m, int d);
+
 //! Days since 1970-01-01 of a civil date (proleptic Gregorian).
 int64_t days_from_civil(int y, int m, int d);
 

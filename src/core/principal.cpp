@@ -1,5 +1,7 @@
 #include "core/principal.hpp"
 
+#include <algorithm>
+
 namespace mashang {
 
 bool is_role(std::string_view role) {
@@ -9,10 +11,20 @@ bool is_role(std::string_view role) {
 }
 
 bool scope_covers(std::string_view scope, std::string_view path) {
-  if (scope == "/" ) return true;
+  if (scope == "/") return true;
   if (!path.starts_with(scope)) return false;
   // "/1/2" covers "/1/2" and "/1/2/5" but not "/1/23".
   return path.size() == scope.size() || scope.ends_with('/') || path[scope.size()] == '/';
+}
+
+std::vector<std::string> outermost_scopes(std::vector<std::string> scopes) {
+  std::sort(scopes.begin(), scopes.end());
+  scopes.erase(std::unique(scopes.begin(), scopes.end()), scopes.end());
+  std::vector<std::string> out;
+  for (const auto& s : scopes)
+    if (std::none_of(scopes.begin(), scopes.end(), [&](const std::string& t) { return t != s && scope_covers(t, s); }))
+      out.push_back(s);
+  return out;
 }
 
 bool Principal::has_role(std::string_view role, std::string_view path) const {

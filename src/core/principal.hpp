@@ -23,6 +23,9 @@ struct Grant {
   bool operator==(const Grant&) const = default;
 };
 
+//! The scopes not covered by another one of the list (duplicates once), in sorted order.
+std::vector<std::string> outermost_scopes(std::vector<std::string> scopes);
+
 //! True when territory path `scope` covers `path` (equal, or `path` lies below it).
 bool scope_covers(std::string_view scope, std::string_view path);
 

@@ -1,7 +1,6 @@
 #include "core/text.hpp"
 
 #include <array>
-
 #include <cctype>
 
 namespace mashang::text {
@@ -18,13 +17,23 @@ bool valid_utf8(std::string_view s) {
   size_t i = 0, n = s.size();
   while (i < n) {
     unsigned char c = p[i];
-    if (c < 0x80) { ++i; continue; }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
     size_t len;
     unsigned cp;
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-    else return false;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else
+      return false;
     if (i + len > n) return false;
     for (size_t k = 1; k < len; ++k) {
       if ((p[i + k] & 0xC0) != 0x80) return false;
@@ -40,9 +49,12 @@ bool valid_utf8(std::string_view s) {
 std::optional<std::string> normalize_phone(std::string_view s) {
   std::string digits;
   for (char c : s) {
-    if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
-    else if (c == ' ' || c == '-' || c == '+' || c == '(' || c == ')') continue;
-    else return std::nullopt;
+    if (std::isdigit(static_cast<unsigned char>(c)))
+      digits += c;
+    else if (c == ' ' || c == '-' || c == '+' || c == '(' || c == ')')
+      continue;
+    else
+      return std::nullopt;
   }
   if (digits.size() == 13 && digits.starts_with("86")) digits.erase(0, 2);
   if (digits.size() != 11 || digits[0] != '1' || digits[1] < '3') return std::nullopt;
@@ -85,6 +97,16 @@ void append_json_string(std::string& out, std::string_view s) {
   }
   out.append(p + run, n - run);
   out += '"';
+}
+
+bool plain_line(std::string_view s, size_t max_bytes) {
+  if (s.empty() || s.size() > max_bytes || !valid_utf8(s)) return false;
+  bool blank = true;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return false;
+    blank &= c == ' ';
+  }
+  return !blank;
 }
 
 bool iequals(std::string_view a, std::string_view b) {

@@ -18,6 +18,10 @@ std::optional<std::string> normalize_phone(std::string_view s);
 //! "13812345678" → "138****5678". Anything shorter than 7 characters becomes "****".
 std::string mask_phone(std::string_view phone);
 
+//! One line of text as people type it into a form: 1..max_bytes of valid UTF-8, no control
+//! characters, not only spaces.
+bool plain_line(std::string_view s, size_t max_bytes);
+
 //! Appends `s` to `out` as a JSON string literal (quotes included).
 void append_json_string(std::string& out, std::string_view s);
 

@@ -30,14 +30,7 @@ std::vector<std::string> read_scopes(const Principal& who) {
   std::vector<std::string> out;
   for (const auto& g : who.grants)
     if (std::find(std::begin(kReaders), std::end(kReaders), g.role) != std::end(kReaders)) out.push_back(g.scope);
-  // Drop scopes inside another one.
-  std::vector<std::string> top;
-  for (const auto& s : out) {
-    bool inner = false;
-    for (const auto& t : out) inner |= (t != s && scope_covers(t, s)) || (t == s && &t < &s);
-    if (!inner) top.push_back(s);
-  }
-  return top;
+  return outermost_scopes(std::move(out));
 }
 
 }  // namespace mashang::registry

@@ -17,16 +17,6 @@ namespace {
 Error forbidden() { return make_error(Errc::forbidden, "your roles do not include the population registry"); }
 Error no_household() { return make_error(Errc::not_found, "no such household"); }
 
-bool plain_text(const std::string& s, size_t max_bytes) {
-  if (s.empty() || s.size() > max_bytes || !text::valid_utf8(s)) return false;
-  bool blank = true;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return false;
-    blank &= c == ' ';
-  }
-  return !blank;
-}
-
 int64_t today_days(const Clock& clock) { return clock.now_ms() / 86'400'000; }
 
 // "YYYY-MM-DD", a real date, not after today.
@@ -38,9 +28,7 @@ Result<std::string> valid_date(const std::string& s, const Clock& clock) {
     return bad;
   for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
     if (s[i] < '0' || s[i] > '9') return bad;
-  static constexpr int days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days[m - 1] || (m == 2 && d == 29 && !leap)) return bad;
+  if (y < 1900 || !idcard::is_civil_date(y, m, d)) return bad;
   if (idcard::days_from_civil(y, m, d) > today_days(clock)) return bad;
   return s;
 }
@@ -114,8 +102,10 @@ Result<HouseholdPage> Service::list(std::optional<int64_t> node, int64_t after, 
 
 Result<Household> Service::create_household(const NewHousehold& in, const Caller& c) {
   if (in.building_id <= 0) return make_error(Errc::invalid_input, "building_id must be a node id", "building_id");
-  if (!plain_text(in.unit, 16)) return make_error(Errc::invalid_input, "unit must be 1 to 16 bytes of text", "unit");
-  if (!plain_text(in.room, 16)) return make_error(Errc::invalid_input, "room must be 1 to 16 bytes of text", "room");
+  if (!text::plain_line(in.unit, 16))
+    return make_error(Errc::invalid_input, "unit must be 1 to 16 bytes of text", "unit");
+  if (!text::plain_line(in.room, 16))
+    return make_error(Errc::invalid_input, "room must be 1 to 16 bytes of text", "room");
   if (in.floor < -5 || in.floor > 200) return make_error(Errc::invalid_input, "floor must be -5 to 200", "floor");
   auto refused = [&](Error e) {
     return audit_refusal<Household>(db_, clock_, c, "node:" + std::to_string(in.building_id), e);
@@ -162,7 +152,8 @@ Result<std::pair<Household, std::vector<Person>>> Service::household(int64_t id,
 
 Result<Person> Service::add_person(int64_t household_id, const NewPerson& in_raw, const Caller& c) {
   NewPerson in = in_raw;
-  if (!plain_text(in.name, 64)) return make_error(Errc::invalid_input, "name must be 1 to 64 bytes of text", "name");
+  if (!text::plain_line(in.name, 64))
+    return make_error(Errc::invalid_input, "name must be 1 to 64 bytes of text", "name");
   if (in.gender != "M" && in.gender != "F") return make_error(Errc::invalid_input, "gender must be M or F", "gender");
   if (in.birth_date) {
     auto d = valid_date(*in.birth_date, clock_);
@@ -192,11 +183,12 @@ Result<Person> Service::add_person(int64_t household_id, const NewPerson& in_raw
     row.phone_masked = phone->masked;
   }
   if (std::none_of(std::begin(kRelations), std::end(kRelations), [&](const char* r) { return in.relation == r; }))
-    return make_error(Errc::invalid_input, "relation must be one of head, spouse, child, parent, grandchild, sibling, other",
-                      "relation");
+    return make_error(Errc::invalid_input,
+                      "relation must be one of head, spouse, child, parent, grandchild, sibling, other", "relation");
   std::set<std::string> seen;
   for (const auto& t : in.tags) {
-    if (std::none_of(std::begin(kTags), std::end(kTags), [&](const char* k) { return t == k; }) || !seen.insert(t).second)
+    if (std::none_of(std::begin(kTags), std::end(kTags), [&](const char* k) { return t == k; }) ||
+        !seen.insert(t).second)
       return make_error(Errc::invalid_input, "tags must be distinct known tags", "tags");
     row.tags_json += (row.tags_json.size() > 1 ? ",\"" : "\"") + t + "\"";
   }
@@ -232,8 +224,9 @@ Result<Person> Service::add_person(int64_t household_id, const NewPerson& in_raw
 Result<Revealed> Service::reveal(int64_t person_id, const std::string& reason, const Caller& c) {
   size_t chars = 0;  // characters, not bytes: "家访核实" is a reason of 4
   for (unsigned char ch : reason) chars += (ch & 0xC0) != 0x80;
-  if (chars < 4 || chars > 200 || !plain_text(reason, 800))
-    return make_error(Errc::invalid_input, "give a reason of 4 to 200 characters; it goes into the audit log", "reason");
+  if (chars < 4 || chars > 200 || !text::plain_line(reason, 800))
+    return make_error(Errc::invalid_input, "give a reason of 4 to 200 characters; it goes into the audit log",
+                      "reason");
   auto refused = [&](Error e) {
     return audit_refusal<Revealed>(db_, clock_, c, "person:" + std::to_string(person_id), e);
   };

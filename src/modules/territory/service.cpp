@@ -15,13 +15,7 @@ Result<std::string> valid_name(const std::string& name) {
   auto bad = [] {
     return make_error(Errc::invalid_input, "name must be 1 to 64 bytes of text without control characters", "name");
   };
-  if (name.empty() || name.size() > kNodeNameBytesMax || !text::valid_utf8(name)) return bad();
-  bool blank = true;
-  for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f) return bad();
-    blank &= c == ' ';
-  }
-  if (blank) return bad();
+  if (!text::plain_line(name, kNodeNameBytesMax)) return bad();
   return name;
 }
 
@@ -41,22 +35,9 @@ void changed(store::Conn& c, const char* type, const Node& n, const Principal* w
              std::string details, int64_t now) {
   c.emit({type, "node:" + std::to_string(n.id), n.path, std::nullopt, event_payload(n)});
   audit::record(c,
-                {type, "node:" + std::to_string(n.id), who ? std::optional<int64_t>(who->account_id) : std::nullopt,
-                 ip, "", std::move(details)},
+                {type, "node:" + std::to_string(n.id), who ? std::optional<int64_t>(who->account_id) : std::nullopt, ip,
+                 "", std::move(details)},
                 now);
-}
-
-// The paths of the caller's view's top: its grants' scopes, without those inside another.
-std::vector<std::string> top_scopes(const Principal& who) {
-  std::set<std::string> scopes;
-  for (const auto& g : who.grants) scopes.insert(g.scope);
-  std::vector<std::string> out;
-  for (const auto& s : scopes) {
-    bool inner = false;
-    for (const auto& t : scopes) inner |= t != s && scope_covers(t, s);
-    if (!inner) out.push_back(s);
-  }
-  return out;
 }
 
 // The path of the child of `parent_path` on the way down to `scope` (a proper descendant).
@@ -101,7 +82,9 @@ Result<NodePage> Service::list(std::optional<int64_t> parent, int64_t after, int
   bool found = !parent, paged = false;
   db_.read([&](store::Conn& c) {
     if (!parent) {
-      for (const auto& s : top_scopes(who))
+      std::vector<std::string> scopes;
+      for (const auto& g : who.grants) scopes.push_back(g.scope);
+      for (const auto& s : outermost_scopes(std::move(scopes)))
         if (auto n = sql::by_path(c, s)) items.push_back(std::move(*n));
       return;
     }
@@ -152,12 +135,14 @@ Result<Node> Service::create_root(const std::string& name) {
   return out;
 }
 
-Result<Node> Service::create(int64_t parent_id, const std::string& kind, const std::string& name,
-                             const Principal* who, const std::string& ip) {
+Result<Node> Service::create(int64_t parent_id, const std::string& kind, const std::string& name, const Principal* who,
+                             const std::string& ip) {
   if (parent_id <= 0) return make_error(Errc::invalid_input, "parent_id must be a node id", "parent_id");
   bool known = false;
   for (auto k : kKinds) known |= k == kind;
-  if (!known) return make_error(Errc::invalid_input, "kind must be one of district, street, community, grid, compound, building", "kind");
+  if (!known)
+    return make_error(Errc::invalid_input, "kind must be one of district, street, community, grid, compound, building",
+                      "kind");
   auto n = valid_name(name);
   if (!n.ok()) return n.error();
   Result<Node> out = make_error(Errc::internal, "not created");
@@ -205,8 +190,8 @@ Result<Node> Service::rename(int64_t id, const std::string& name, const Principa
     auto r = sql::rename(c, id, name, now);
     if (!r.ok()) {
       if (r.error().code == Errc::conflict)
-        return make_error(Errc::conflict, (parent ? parent->name : "the district") + " already has a node named " + name,
-                          "name");
+        return make_error(Errc::conflict,
+                          (parent ? parent->name : "the district") + " already has a node named " + name, "name");
       return r.error();
     }
     std::string details = "{\"from\":";
