@@ -584,6 +584,9 @@ describe('scope boundaries', () => {
       extra = await node(root, 'street', fresh('边界街道'))
       prefix = streets.find((s) => String(extra.id).startsWith(String(s.id)))
     }
+    // Skipped, not failed, when the ids in reach share no prefix with a demo street (ids are
+    // global, so an earlier test file may have moved them past such a range); the same rule is
+    // covered without ids by the unit test Scope.CoversItsSubtreeOnly ("/1/2" vs "/1/23").
     if (!prefix) return t.skip(`no new street id starts with a demo street id (${streets.map((s) => s.id)}; last ${extra.id})`)
     const st = await staff([{ role: 'street_staff', scope: prefix.path }])
     assert.ok(extra.path.startsWith(prefix.path), `${extra.path} vs ${prefix.path}`)
