@@ -7,6 +7,7 @@
 #include "modules/accounts/routes.hpp"
 #include "modules/audit/routes.hpp"
 #include "modules/events/routes.hpp"
+#include "modules/grids/routes.hpp"
 #include "modules/registry/routes.hpp"
 #include "modules/territory/routes.hpp"
 #include "store/migrate.hpp"
@@ -98,6 +99,7 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
   sys->territory = std::make_unique<territory::Service>(*sys->db, sys->clock);
   sys->accounts->set_scope_check(
       [t = sys->territory.get()](const std::string& scope) { return t->find_path(scope).has_value(); });
+  sys->grids = std::make_unique<grids::Service>(*sys->db, sys->clock);
   sys->registry = std::make_unique<registry::Service>(*sys->db, sys->keys, sys->clock, *sys->territory);
   return sys;
 }
@@ -112,12 +114,17 @@ std::unique_ptr<Web> build_web(System& sys) {
   accounts::register_routes(web->router, *sys.accounts, sys.cfg);
   events::register_routes(web->router);
   territory::register_routes(web->router, *sys.territory);
+  grids::register_routes(web->router, *sys.grids);
   registry::register_routes(web->router, *sys.registry);
   audit::register_routes(web->router, *sys.db);
   http::SessionResolver sessions{[&sys](const std::string& t) { return sys.accounts->resolve_session(t); },
                                  [&sys](const std::string& t) { return sys.accounts->cached_session(t); }};
   web->pipeline = std::make_unique<http::Pipeline>(web->router, web->metrics, *web->limiter, sessions, sys.clock);
-  sys.db->on_commit([w = web.get()](const std::vector<store::EventRecord>& evs) { w->hub.publish(evs); });
+  sys.db->on_commit([w = web.get(), g = sys.grids.get()](const std::vector<store::EventRecord>& evs) {
+    for (const auto& e : evs)
+      if (grids::Service::affects_index(e.type)) g->invalidate();
+    w->hub.publish(evs);
+  });
   return web;
 }
 

@@ -14,6 +14,7 @@
 #include "http/static_files.hpp"
 #include "modules/accounts/accounts.hpp"
 #include "modules/events/events.hpp"
+#include "modules/grids/grids.hpp"
 #include "modules/registry/registry.hpp"
 #include "modules/territory/territory.hpp"
 #include "store/db.hpp"
@@ -28,6 +29,7 @@ struct System {
   std::unique_ptr<accounts::Service> accounts;
   std::unique_ptr<events::Service> events;
   std::unique_ptr<territory::Service> territory;
+  std::unique_ptr<grids::Service> grids;
   std::unique_ptr<registry::Service> registry;
 };
 

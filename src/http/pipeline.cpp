@@ -45,7 +45,7 @@ std::optional<Response> Pipeline::precheck(const Route& route, Request& req) {
   if (route.options.json_body && is_mutation(req.method)) {
     std::string_view ct = req.header("content-type");
     std::string_view base = trim(ct.substr(0, ct.find(';')));
-    if (!text::iequals(base, "application/json"))
+    if (!text::iequals(base, "application/json") && !text::iequals(base, "application/geo+json"))
       return error_response(Errc::unsupported_media_type, "send the body as application/json");
   }
   return std::nullopt;

@@ -12,7 +12,8 @@ bool can_see(const Principal& who, std::string_view path) {
 bool can_manage_children(const Principal& who, const Node& parent) {
   const std::string_view k = parent.kind;
   if (who.has_role("district_admin", parent.path)) return true;
-  if ((k == "street" || k == "community" || k == "grid" || k == "compound") && who.has_role("street_staff", parent.path))
+  if ((k == "street" || k == "community" || k == "grid" || k == "compound") &&
+      who.has_role("street_staff", parent.path))
     return true;
   if ((k == "community" || k == "grid" || k == "compound") && who.has_role("community_staff", parent.path)) return true;
   return false;

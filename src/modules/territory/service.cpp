@@ -135,9 +135,8 @@ Result<Node> Service::create_root(const std::string& name) {
   return out;
 }
 
-Result<Node> Service::create(int64_t parent_id, const std::string& kind, const std::string& name, const Principal* who,
-                             const std::string& ip) {
-  if (parent_id <= 0) return make_error(Errc::invalid_input, "parent_id must be a node id", "parent_id");
+Result<Node> add_child(store::Conn& c, const Node& p, const std::string& kind, const std::string& name,
+                       const Principal* who, const std::string& ip, int64_t now) {
   bool known = false;
   for (auto k : kKinds) known |= k == kind;
   if (!known)
@@ -145,26 +144,39 @@ Result<Node> Service::create(int64_t parent_id, const std::string& kind, const s
                       "kind");
   auto n = valid_name(name);
   if (!n.ok()) return n.error();
+  if (who && !can_see(*who, p.path)) return make_error(Errc::not_found, "no such parent node");
+  if (who && !can_manage_children(*who, p)) return make_error(Errc::forbidden, "you may not add nodes under " + p.name);
+  auto below = child_kind(p.kind);
+  if (!below || *below != kind)
+    return make_error(
+        Errc::invalid_input,
+        below ? "a " + p.kind + " holds " + std::string(*below) + " nodes, not " + kind : "a building holds no nodes",
+        "kind");
+  auto out = sql::insert(c, p.id, p.path, kind, name, now);
+  if (!out.ok()) {
+    if (out.error().code == Errc::conflict)
+      return make_error(Errc::conflict, p.name + " already has a node named " + name, "name");
+    return out.error();
+  }
+  changed(c, "territory.node_created", *out, who, ip, event_payload(*out), now);
+  return out;
+}
+
+std::optional<Node> find_in(store::Conn& c, int64_t id) { return sql::by_id(c, id); }
+
+std::optional<Node> child_named(store::Conn& c, int64_t parent_id, const std::string& name) {
+  return sql::child_named(c, parent_id, name);
+}
+
+Result<Node> Service::create(int64_t parent_id, const std::string& kind, const std::string& name, const Principal* who,
+                             const std::string& ip) {
+  if (parent_id <= 0) return make_error(Errc::invalid_input, "parent_id must be a node id", "parent_id");
   Result<Node> out = make_error(Errc::internal, "not created");
   Status st = db_.write([&](store::Conn& c) -> Status {
     auto p = sql::by_id(c, parent_id);
     if (!p || (who && !can_see(*who, p->path))) return make_error(Errc::not_found, "no such parent node");
-    if (who && !can_manage_children(*who, *p))
-      return make_error(Errc::forbidden, "you may not add nodes under " + p->name);
-    auto below = child_kind(p->kind);
-    if (!below || *below != kind)
-      return make_error(Errc::invalid_input,
-                        below ? "a " + p->kind + " holds " + std::string(*below) + " nodes, not " + kind
-                              : "a building holds no nodes",
-                        "kind");
-    int64_t now = clock_.now_ms();
-    out = sql::insert(c, p->id, p->path, kind, name, now);
-    if (!out.ok()) {
-      if (out.error().code == Errc::conflict)
-        return make_error(Errc::conflict, p->name + " already has a node named " + name, "name");
-      return out.error();
-    }
-    changed(c, "territory.node_created", *out, who, ip, event_payload(*out), now);
+    out = add_child(c, *p, kind, name, who, ip, clock_.now_ms());
+    if (!out.ok()) return out.error();
     return ok_status();
   });
   if (!st.ok()) return st.error();

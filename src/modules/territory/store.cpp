@@ -29,6 +29,13 @@ std::optional<Node> by_path(store::Conn& c, const std::string& path) {
 
 std::optional<Node> root(store::Conn& c) { return by_path(c, "/"); }
 
+std::optional<Node> child_named(store::Conn& c, int64_t parent, const std::string& name) {
+  static const std::string sql = std::string(kColumns) + "WHERE parent_id = $1 AND name = $2";
+  auto rows = c.query(sql, {parent, name});
+  if (rows.empty()) return std::nullopt;
+  return node_of(rows.front());
+}
+
 std::vector<Node> children(store::Conn& c, int64_t parent, int64_t after, int64_t limit) {
   static const std::string sql = std::string(kColumns) + "WHERE parent_id = $1 AND id > $2 ORDER BY id LIMIT $3";
   std::vector<Node> out;

@@ -38,6 +38,23 @@ struct NodePage {
 //! The kind one level below `kind`, or nullopt for a building (or an unknown kind).
 std::optional<std::string_view> child_kind(std::string_view kind);
 
+//! A node is visible to whoever holds a grant covering it, and (its name only, for
+//! orientation) to whoever holds a grant below it.
+bool can_see(const Principal& who, std::string_view path);
+//! Adding children under `parent` (and renaming or reshaping them): district admins over it;
+//! street staff from a street down to compounds; community staff from a community down.
+bool can_manage_children(const Principal& who, const Node& parent);
+
+//! Adds a child under `parent` inside the caller's write transaction (the rule and the
+//! audit record of Service::create). For modules that create nodes as part of a larger
+//! change, such as a grid import.
+Result<Node> add_child(store::Conn& c, const Node& parent, const std::string& kind, const std::string& name,
+                       const Principal* who, const std::string& ip, int64_t now);
+//! A node by id inside a transaction.
+std::optional<Node> find_in(store::Conn& c, int64_t id);
+//! A node's child by name inside a transaction.
+std::optional<Node> child_named(store::Conn& c, int64_t parent_id, const std::string& name);
+
 class Service {
  public:
   Service(store::Db& db, const Clock& clock) : db_(db), clock_(clock) {}
