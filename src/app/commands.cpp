@@ -111,12 +111,12 @@ int cmd_migrate(const Common& common) {
   return 0;
 }
 
-int cmd_demo(const Common& common, bool as_json) {
+int cmd_demo(const Common& common, bool as_json, const DemoOptions& opt) {
   auto cfg = config_from(common);
   if (!cfg.ok()) return fail(cfg.error());
   auto sys = open_system(*cfg);
   if (!sys.ok()) return fail(sys.error());
-  auto logins = build_demo(**sys);
+  auto logins = build_demo(**sys, opt);
   if (!logins.ok()) return fail(logins.error());
   if (as_json) {
     std::cout << demo_json(*logins) << "\n";
@@ -235,6 +235,13 @@ int run_cli(int argc, char** argv) {
   auto* demo = app.add_subcommand("demo", "create or refresh the demo district and print its accounts");
   bool demo_json = false;
   demo->add_flag("--json", demo_json, "print the accounts as JSON");
+  DemoOptions demo_opt;
+  demo->add_option("--seed", demo_opt.seed, "the seed the district is generated from (same seed, same district)");
+  std::string demo_size = "full";
+  demo->add_option("--size", demo_size,
+                   "full: 45,000 households and 120,000 persons; small: the same tree and grids, households in "
+                   "one building only (for tests)")
+      ->check(CLI::IsMember({"full", "small"}));
   auto* user = app.add_subcommand("user", "manage accounts");
   user->require_subcommand(1);
   auto* user_add = user->add_subcommand("add", "create an account");
@@ -262,7 +269,10 @@ int run_cli(int argc, char** argv) {
   int rc = guarded([&] {
     if (serve->parsed()) return cmd_serve(common);
     if (migrate->parsed()) return cmd_migrate(common);
-    if (demo->parsed()) return cmd_demo(common, demo_json);
+    if (demo->parsed()) {
+      demo_opt.size = demo_size == "small" ? demo::Size::small : demo::Size::full;
+      return cmd_demo(common, demo_json, demo_opt);
+    }
     if (user_add->parsed()) return cmd_user_add(common, ua);
     if (backup->parsed()) return cmd_backup(common, backup_out);
     if (routes->parsed()) return cmd_routes(common, routes_json);

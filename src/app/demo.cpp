@@ -2,27 +2,16 @@
 
 #include <map>
 
+#include "app/demo_plan.hpp"
 #include "core/idcard.hpp"
 #include "core/text.hpp"
 
 namespace mashang::app {
 namespace {
 
-// Kangbashi's four streets and nineteen communities.
-struct DemoStreet {
-  const char* name;
-  std::vector<const char*> communities;
-};
-const DemoStreet kStreets[] = {
-    {"滨河街道", {"康城社区", "宁馨社区", "神华康城社区", "滨河社区", "书香社区"}},
-    {"青春山街道", {"格德热格社区", "青春山社区", "阳光社区", "安泰社区", "和谐社区"}},
-    {"哈巴格希街道", {"哈巴格希社区", "康馨社区", "园丁社区", "景泰社区", "惠民社区"}},
-    {"康新街道", {"康新社区", "新城社区", "康和社区", "福源社区"}},
-};
-// One branch down to a building, where the grid worker, the steward and the elder live.
-const char* kGrid = "康城社区第一网格";
-const char* kCompound = "康城小区";
-const char* kBuilding = "1号楼";
+using demo::kFirstBuilding;
+using demo::kFirstCompound;
+using demo::kFirstGrid;
 
 // Where each demo account's grant sits: a node named in the tree above ("" = the district).
 struct DemoAccount {
@@ -39,9 +28,9 @@ const DemoAccount kAccounts[] = {
     {"resident", "13800138000", "居民王芳", "resident", "resident", ""},
     {"street", "13900000002", "滨河街道干部", "street_staff", "street staff", "滨河街道"},
     {"community", "13900000003", "康城社区干部", "community_staff", "community staff", "康城社区"},
-    {"grid", "13900000004", "网格员李强", "grid_worker", "grid worker", kGrid},
-    {"steward", "13900000005", "楼栋管家张敏", "steward", "building steward", kBuilding},
-    {"elder", "13900000006", "空巢老人刘桂兰", "resident", "elder", kBuilding},
+    {"grid", "13900000004", "网格员李强", "grid_worker", "grid worker", kFirstGrid},
+    {"steward", "13900000005", "楼栋管家张敏", "steward", "building steward", kFirstBuilding},
+    {"elder", "13900000006", "空巢老人刘桂兰", "resident", "elder", kFirstBuilding},
     {"committee", "13900000007", "积分评议员", "committee_member", "points committee", "康城社区"},
     {"mediator", "13900000008", "调解员", "mediator", "mediator", "滨河街道"},
     {"inspector", "13900000009", "城管队员", "inspector", "city inspector", ""},
@@ -51,92 +40,136 @@ const DemoAccount kAccounts[] = {
     {"teacher", "13900000013", "暑期课堂老师", "teacher", "summer class teacher", "康城社区"},
 };
 
-// Adds `name` under `parent` unless it is there; returns the node either way.
-Result<territory::Node> ensure(territory::Service& t, const Principal& admin, int64_t parent, const char* kind,
-                               const char* name) {
-  for (int64_t after = 0;;) {
-    auto page = t.list(parent, after, territory::kPageSizeMax, admin);
-    if (!page.ok()) return page.error();
-    for (auto& n : page->items)
-      if (n.name == name) return n;
-    if (!page->next_after) break;
-    after = *page->next_after;
-  }
-  return t.create(parent, kind, name, nullptr);
-}
-
-Result<std::map<std::string, std::string>> build_tree(territory::Service& t) {
+Principal district_admin() {
   Principal admin;
   admin.grants = {{"district_admin", "/"}};
-  std::map<std::string, std::string> path_of;
-  auto top = t.list(std::nullopt, 0, 1, admin);
-  if (!top.ok()) return top.error();
-  territory::Node root;
-  if (top->items.empty()) {
-    auto r = t.create_root("康巴什区");
+  return admin;
+}
+
+struct Built {
+  std::map<std::string, std::string> path_of;                 // names the accounts refer to → path
+  std::vector<std::pair<int64_t, grids::Shape>> grid_shapes;  // grid node → polygon
+  std::vector<std::pair<int64_t, const demo::PlanBuilding*>> buildings;
+};
+
+// The tree in one transaction: every node that is not there yet (a second run adds nothing).
+Result<Built> build_tree(System& sys, const demo::Plan& plan) {
+  Built out;
+  auto root = sys.territory->find_path("/");
+  if (!root) {
+    auto r = sys.territory->create_root("康巴什区");
     if (!r.ok()) return r.error();
     root = *r;
-  } else {
-    root = top->items.front();
   }
-  path_of[""] = root.path;
-  for (const auto& street : kStreets) {
-    auto s = ensure(t, admin, root.id, "street", street.name);
-    if (!s.ok()) return s.error();
-    path_of[street.name] = s->path;
-    for (const char* name : street.communities) {
-      auto c = ensure(t, admin, s->id, "community", name);
-      if (!c.ok()) return c.error();
-      path_of[name] = c->path;
-      if (std::string_view(name) != "康城社区") continue;
-      auto g = ensure(t, admin, c->id, "grid", kGrid);
-      if (!g.ok()) return g.error();
-      auto cp = ensure(t, admin, g->id, "compound", kCompound);
-      if (!cp.ok()) return cp.error();
-      auto b = ensure(t, admin, cp->id, "building", kBuilding);
-      if (!b.ok()) return b.error();
-      path_of[kGrid] = g->path;
-      path_of[kCompound] = cp->path;
-      path_of[kBuilding] = b->path;
+  out.path_of[""] = root->path;
+  Status st = sys.db->write([&](store::Conn& c) -> Status {
+    int64_t now = sys.clock.now_ms();
+    auto ensure = [&](const territory::Node& parent, const char* kind,
+                      const std::string& name) -> Result<territory::Node> {
+      if (auto n = territory::child_named(c, parent.id, name)) return *n;
+      return territory::add_child(c, parent, kind, name, nullptr, "", now);
+    };
+    for (const auto& s : plan.streets) {
+      auto street = ensure(*root, "street", s.name);
+      if (!street.ok()) return street.error();
+      out.path_of[s.name] = street->path;
+      for (const auto& cm : s.communities) {
+        auto community = ensure(*street, "community", cm.name);
+        if (!community.ok()) return community.error();
+        out.path_of[cm.name] = community->path;
+        for (const auto& g : cm.grids) {
+          auto grid = ensure(*community, "grid", g.name);
+          if (!grid.ok()) return grid.error();
+          out.path_of[g.name] = grid->path;
+          out.grid_shapes.emplace_back(grid->id, g.shape);
+          for (const auto& cp : g.compounds) {
+            auto compound = ensure(*grid, "compound", cp.name);
+            if (!compound.ok()) return compound.error();
+            if (g.name == kFirstGrid && cp.name == kFirstCompound) out.path_of[kFirstCompound] = compound->path;
+            for (const auto& b : cp.buildings) {
+              auto building = ensure(*compound, "building", b.name);
+              if (!building.ok()) return building.error();
+              if (g.name == kFirstGrid && cp.name == kFirstCompound && b.name == kFirstBuilding)
+                out.path_of[kFirstBuilding] = building->path;
+              out.buildings.emplace_back(building->id, &b);
+            }
+          }
+        }
+      }
     }
+    return ok_status();
+  });
+  if (!st.ok()) return st.error();
+  return out;
+}
+
+Status shape_grids(System& sys, const Built& built) {
+  std::vector<grids::FeatureIn> features;
+  for (const auto& [id, shape] : built.grid_shapes) {
+    grids::FeatureIn f;
+    f.node_id = id;
+    f.shape = shape;
+    features.push_back(std::move(f));
   }
-  return path_of;
+  auto rep = sys.grids->import(std::move(features), false, district_admin(), "");
+  if (!rep.ok()) return rep.error();
+  if (!rep->problems.empty())
+    return make_error(Errc::internal,
+                      "demo grid " + std::to_string(rep->problems[0].feature) + ": " + rep->problems[0].message);
+  return ok_status();
+}
+
+int64_t id_of(const std::string& path) { return std::stoll(path.substr(path.rfind('/') + 1)); }
+
+// Households building by building, each in one transaction; a building that has households
+// already is left as it is, so a second run (or one after an interruption) adds only what
+// is missing.
+Status build_households(System& sys, const Built& built) {
+  auto admin = district_admin();
+  registry::Caller caller{admin, ""};
+  for (const auto& [id, plan] : built.buildings) {
+    if (plan->households.empty()) continue;
+    auto existing = sys.registry->list(id, 0, 2, caller);
+    if (!existing.ok()) return existing.error();
+    if (existing->items.size() > (id == id_of(built.path_of.at(kFirstBuilding)) ? 1u : 0u)) continue;
+    std::vector<registry::BatchHousehold> batch = plan->households;
+    for (auto& h : batch) h.address.building_id = id;
+    auto n = sys.registry->write_batch(batch, caller);
+    if (!n.ok()) return n.error();
+  }
+  return ok_status();
+}
+
+// The elder's household in 1号楼: an empty-nest elder living alone, whom the steward visits.
+Status build_elder(System& sys, int64_t building) {
+  auto admin = district_admin();
+  registry::Caller caller{admin, ""};
+  registry::NewPerson elder{"刘桂兰",
+                            "F",
+                            std::nullopt,
+                            demo::elder_id_number(),
+                            "13900000006",
+                            "head",
+                            {"empty_nest_elder", "living_alone", "elder"}};
+  auto n = sys.registry->write_batch({{{building, "1", 1, "101"}, {elder}}}, caller);
+  if (!n.ok()) return n.error();
+  return ok_status();
 }
 
 }  // namespace
 
-// The elder's household in 1号楼: an empty-nest elder living alone, whom the steward visits.
-Status build_households(System& sys, const std::string& building_path) {
-  Principal admin;
-  admin.grants = {{"district_admin", "/"}};
-  auto existing = sys.registry->list(std::nullopt, 0, 1, {admin, ""});
-  if (!existing.ok()) return existing.error();
-  if (!existing->items.empty()) return ok_status();
-  int64_t building = std::stoll(building_path.substr(building_path.rfind('/') + 1));
-  registry::Caller caller{admin, ""};
-  auto h = sys.registry->create_household({building, "1", 1, "101"}, caller);
-  if (!h.ok()) return h.error();
-  registry::NewPerson elder{"刘桂兰",
-                            "F",
-                            std::nullopt,
-                            std::string("15270119480312") + "124",
-                            "13900000006",
-                            "head",
-                            {"empty_nest_elder", "living_alone", "elder"}};
-  *elder.id_number += idcard::check_char(*elder.id_number);
-  auto p = sys.registry->add_person(h->id, elder, caller);
-  if (!p.ok()) return p.error();
-  return ok_status();
-}
-
-Result<std::vector<DemoLogin>> build_demo(System& sys) {
-  auto paths = build_tree(*sys.territory);
-  if (!paths.ok()) return paths.error();
-  if (auto st = build_households(sys, paths->at(kBuilding)); !st.ok()) return st.error();
+Result<std::vector<DemoLogin>> build_demo(System& sys, const DemoOptions& opt) {
+  auto plan = demo::make_plan(opt.seed, opt.size);
+  auto built = build_tree(sys, plan);
+  if (!built.ok()) return built.error();
+  const auto& paths = built->path_of;
+  if (auto st = shape_grids(sys, *built); !st.ok()) return st.error();
+  if (auto st = build_elder(sys, id_of(paths.at(kFirstBuilding))); !st.ok()) return st.error();
+  if (auto st = build_households(sys, *built); !st.ok()) return st.error();
   std::vector<DemoLogin> out;
   for (const auto& d : kAccounts) {
     std::string password = std::string("mashang-") + d.login;
-    std::string scope = paths->at(d.at);
+    std::string scope = paths.at(d.at);
     if (auto existing = sys.accounts->find_by_login(d.login)) {
       if (auto st = sys.accounts->set_password(existing->id, password); !st.ok()) return st.error();
     } else {

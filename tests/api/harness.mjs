@@ -152,7 +152,7 @@ export async function startServer({ config = {}, demo = true, sharing = null } =
   writeFileSync(configFile, toml(cfg))
   let accounts = sharing ? sharing.accounts : []
   if (demo) {
-    const { stdout } = await run(BIN, ['demo', '--db', db.url, '--data-dir', dir, '--json'], {
+    const { stdout } = await run(BIN, ['demo', '--db', db.url, '--data-dir', dir, '--size', 'small', '--json'], {
       cwd: ROOT,
       timeout: 60000,
     })

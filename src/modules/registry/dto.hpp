@@ -9,8 +9,10 @@
 namespace mashang::registry::dto {
 
 inline void write_opt(std::string& o, const std::optional<std::string>& v) {
-  if (v) text::append_json_string(o, *v);
-  else o += "null";
+  if (v)
+    text::append_json_string(o, *v);
+  else
+    o += "null";
 }
 
 inline void write_household_fields(std::string& o, const Household& h) {

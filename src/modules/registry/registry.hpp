@@ -16,6 +16,9 @@
 #include "store/db.hpp"
 
 namespace mashang::registry {
+namespace sql {
+struct PersonInsert;
+}
 
 inline constexpr const char* kRelations[] = {"head", "spouse", "child", "parent", "grandchild", "sibling", "other"};
 inline constexpr const char* kTags[] = {"empty_nest_elder", "living_alone", "disability", "low_income",
@@ -74,6 +77,15 @@ struct HouseholdPage {
   std::optional<int64_t> next_after;
 };
 
+//! A household and its persons, for writing many at once (roster imports, the demo).
+struct BatchHousehold {
+  NewHousehold address;
+  std::vector<NewPerson> persons;
+};
+struct BatchCounts {
+  int64_t households_created = 0, households_matched = 0, persons_created = 0, persons_updated = 0;
+};
+
 //! Who did it, from where: for the audit log.
 struct Caller {
   const Principal& who;
@@ -93,8 +105,16 @@ class Service {
   Result<Person> add_person(int64_t household_id, const NewPerson& in, const Caller& c);
   //! The raw ID number and phone, with a reason that goes into the audit log.
   Result<Revealed> reveal(int64_t person_id, const std::string& reason, const Caller& c);
+  //! Writes households and their persons in one transaction, all or nothing. A household
+  //! is matched by its address (building, unit, room); a person by ID-card number (moved
+  //! here and updated if registered elsewhere), else by name within the household when it
+  //! has no ID number on file; anything unmatched is added. Every write is audited; one
+  //! live event per building. The caller must be allowed to write in every building.
+  Result<BatchCounts> write_batch(const std::vector<BatchHousehold>& batch, const Caller& c);
 
  private:
+  Result<sql::PersonInsert> prepare(const NewPerson& in) const;
+
   store::Db& db_;
   const crypto::Keyring& keys_;
   const Clock& clock_;

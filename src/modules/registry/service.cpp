@@ -1,6 +1,7 @@
 // Rules of the registry: addresses, people, personal data sealed and masked, reveals audited.
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "core/idcard.hpp"
@@ -150,8 +151,9 @@ Result<std::pair<Household, std::vector<Person>>> Service::household(int64_t id,
   return std::make_pair(std::move(*h), std::move(persons));
 }
 
-Result<Person> Service::add_person(int64_t household_id, const NewPerson& in_raw, const Caller& c) {
-  NewPerson in = in_raw;
+Result<sql::PersonInsert> Service::prepare(const NewPerson& in_raw) const {
+  sql::PersonInsert row{in_raw, {}, {}, {}, {}, {}, {}, "[", ""};
+  NewPerson& in = row.in;
   if (!text::plain_line(in.name, 64))
     return make_error(Errc::invalid_input, "name must be 1 to 64 bytes of text", "name");
   if (in.gender != "M" && in.gender != "F") return make_error(Errc::invalid_input, "gender must be M or F", "gender");
@@ -159,7 +161,6 @@ Result<Person> Service::add_person(int64_t household_id, const NewPerson& in_raw
     auto d = valid_date(*in.birth_date, clock_);
     if (!d.ok()) return d.error();
   }
-  sql::PersonInsert row{in, {}, {}, {}, {}, {}, {}, "[", ""};
   if (in.id_number) {
     auto card = idcard::parse(*in.id_number, today_days(clock_));
     if (!card.ok()) return card.error();
@@ -193,6 +194,13 @@ Result<Person> Service::add_person(int64_t household_id, const NewPerson& in_raw
     row.tags_json += (row.tags_json.size() > 1 ? ",\"" : "\"") + t + "\"";
   }
   row.tags_json += "]";
+  return row;
+}
+
+Result<Person> Service::add_person(int64_t household_id, const NewPerson& in, const Caller& c) {
+  auto prepared = prepare(in);
+  if (!prepared.ok()) return prepared.error();
+  sql::PersonInsert& row = *prepared;
   auto refused = [&](Error e) {
     return audit_refusal<Person>(db_, clock_, c, "household:" + std::to_string(household_id), e);
   };
@@ -252,6 +260,87 @@ Result<Revealed> Service::reveal(int64_t person_id, const std::string& reason, c
   });
   if (!st.ok()) return refused(st.error());
   return out;
+}
+
+Result<BatchCounts> Service::write_batch(const std::vector<BatchHousehold>& batch, const Caller& c) {
+  if (!is_reader(c.who)) return forbidden();
+  // Everything that can be checked without the database first: a bad row writes nothing.
+  std::vector<std::vector<sql::PersonInsert>> rows(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const auto& a = batch[i].address;
+    if (!text::plain_line(a.unit, 16) || !text::plain_line(a.room, 16) || a.floor < -5 || a.floor > 200)
+      return make_error(Errc::invalid_input, "household " + std::to_string(i + 1) + ": a bad address", "address");
+    for (const auto& p : batch[i].persons) {
+      auto r = prepare(p);
+      if (!r.ok()) return r.error();
+      rows[i].push_back(std::move(*r));
+    }
+  }
+  BatchCounts n;
+  Status st = db_.write([&](store::Conn& conn) -> Status {
+    int64_t now = clock_.now_ms();
+    std::map<int64_t, std::optional<territory::Node>> buildings;
+    std::map<int64_t, std::pair<int64_t, int64_t>> per_building;  // households, persons written
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const auto& a = batch[i].address;
+      auto& b = buildings[a.building_id];
+      if (!b) b = territory::find_in(conn, a.building_id);
+      if (!b || !can_read(c.who, b->path) || b->kind != "building")
+        return make_error(Errc::not_found, "no building you may see has node_id " + std::to_string(a.building_id));
+      if (!can_write(c.who, b->path)) return make_error(Errc::forbidden, "you may not write households in " + b->name);
+      auto hid = sql::household_at(conn, a.building_id, a.unit, a.room);
+      if (hid) {
+        ++n.households_matched;
+      } else {
+        auto id = sql::insert_household(conn, a, b->path, now);
+        if (!id.ok()) return id.error();
+        hid = *id;
+        ++n.households_created;
+        audit_write(conn, "registry.household_created", "household:" + std::to_string(*hid), c,
+                    "{\"household_id\":" + std::to_string(*hid) + ",\"via\":\"batch\"}", now);
+      }
+      auto& counts = per_building[a.building_id];
+      ++counts.first;
+      for (auto& row : rows[i]) {
+        row.path = b->path;
+        auto pid =
+            row.id_index ? sql::person_by_index(conn, *row.id_index) : sql::person_named(conn, *hid, row.in.name);
+        std::string details = "{\"household_id\":" + std::to_string(*hid) + ",\"via\":\"batch\"}";
+        if (pid) {
+          // A person registered outside the caller's area is not moved into it by a roster.
+          if (auto old = sql::person(conn, *pid); !old || !can_write(c.who, old->path))
+            return make_error(Errc::conflict,
+                              row.in.name +
+                                  ": this ID card number is registered in another area; the district "
+                                  "office can move the person",
+                              "id_number");
+          sql::update_person(conn, *pid, *hid, row, now);
+          ++n.persons_updated;
+          audit_write(conn, "registry.person_updated", "person:" + std::to_string(*pid), c, details, now);
+        } else {
+          auto id = sql::insert_person(conn, *hid, row, now);
+          if (!id.ok()) {
+            if (id.error().code == Errc::conflict)
+              return make_error(Errc::conflict, "an ID card number appears twice in the batch", "id_number");
+            return id.error();
+          }
+          ++n.persons_created;
+          audit_write(conn, "registry.person_added", "person:" + std::to_string(*id), c, details, now);
+        }
+        ++counts.second;
+      }
+    }
+    // One live event per building rather than one per row: a roster is thousands of rows.
+    for (const auto& [id, counts] : per_building) {
+      std::string payload = "{\"building_id\":" + std::to_string(id) +
+                            ",\"households\":" + std::to_string(counts.first) +
+                            ",\"persons\":" + std::to_string(counts.second) + "}";
+      conn.emit({"registry.batch_written", "node:" + std::to_string(id), buildings[id]->path, std::nullopt, payload});
+    }
+    return ok_status();
+  });
+  if (!st.ok()) return st.error();
+  return n;
 }
 
 }  // namespace mashang::registry

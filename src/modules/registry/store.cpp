@@ -14,7 +14,8 @@ constexpr const char* kHouseholdSelect =
     "FROM households h JOIN nodes n ON n.id = h.building_id ";
 
 Household household_of(const store::Row& r) {
-  Household h{r.integer(0), r.integer(1), r.text(2), r.integer(3), r.text(4), "", r.text(6), r.integer(7), r.integer(8)};
+  Household h{r.integer(0), r.integer(1), r.text(2),    r.integer(3), r.text(4),
+              "",           r.text(6),    r.integer(7), r.integer(8)};
   h.address = r.text(5) + "-" + h.unit + "单元-" + h.room + "室";
   return h;
 }
@@ -38,8 +39,8 @@ constexpr const char* kPersonSelect =
 
 PersonRow person_of(const store::Row& r) {
   PersonRow p;
-  p.person = Person{r.integer(0), r.integer(1), r.text(2), r.text(3), r.opt_text(4), r.opt_text(5), r.opt_text(6),
-                    r.text(7), tags_of(r.text(8)), r.integer(9), r.integer(10)};
+  p.person = Person{r.integer(0),  r.integer(1), r.text(2),          r.text(3),    r.opt_text(4), r.opt_text(5),
+                    r.opt_text(6), r.text(7),    tags_of(r.text(8)), r.integer(9), r.integer(10)};
   p.path = r.text(11);
   p.id_sealed = r.opt_text(12);
   p.phone_sealed = r.opt_text(13);
@@ -56,8 +57,8 @@ std::optional<Household> household(store::Conn& c, int64_t id) {
 }
 
 std::vector<Household> households_under(store::Conn& c, const std::string& scope, int64_t after, int64_t limit) {
-  static const std::string sql = std::string(kHouseholdSelect) +
-                                 "WHERE (h.path = $1 OR h.path LIKE $2) AND h.id > $3 ORDER BY h.id LIMIT $4";
+  static const std::string sql =
+      std::string(kHouseholdSelect) + "WHERE (h.path = $1 OR h.path LIKE $2) AND h.id > $3 ORDER BY h.id LIMIT $4";
   std::string below = (scope == "/" ? "" : scope) + "/%";
   std::vector<Household> out;
   for (const auto& r : c.query(sql, {scope, below, after, limit})) out.push_back(household_of(r));
@@ -92,11 +93,42 @@ Result<int64_t> insert_person(store::Conn& c, int64_t household_id, const Person
       "INSERT INTO persons (household_id, name, gender, birth_date, id_index, id_sealed, id_masked, phone_index, "
       "phone_sealed, phone_masked, relation, tags, path, created_at, updated_at) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
-      {household_id, p.in.name, p.in.gender, opt(p.in.birth_date), opt(p.id_index), opt(p.id_sealed),
-       opt(p.id_masked), opt(p.phone_index), opt(p.phone_sealed), opt(p.phone_masked), p.in.relation, p.tags_json,
-       p.path, now});
+      {household_id, p.in.name, p.in.gender, opt(p.in.birth_date), opt(p.id_index), opt(p.id_sealed), opt(p.id_masked),
+       opt(p.phone_index), opt(p.phone_sealed), opt(p.phone_masked), p.in.relation, p.tags_json, p.path, now});
   if (!r.ok()) return r.error();
   return r->at(0).integer(0);
+}
+
+void update_person(store::Conn& c, int64_t id, int64_t household_id, const PersonInsert& p, int64_t now) {
+  c.exec(
+      "UPDATE persons SET household_id = $2, name = $3, gender = $4, birth_date = $5, id_index = $6, id_sealed = $7, "
+      "id_masked = $8, phone_index = $9, phone_sealed = $10, phone_masked = $11, relation = $12, tags = $13, "
+      "path = $14, updated_at = $15 WHERE id = $1",
+      {id, household_id, p.in.name, p.in.gender, opt(p.in.birth_date), opt(p.id_index), opt(p.id_sealed),
+       opt(p.id_masked), opt(p.phone_index), opt(p.phone_sealed), opt(p.phone_masked), p.in.relation, p.tags_json,
+       p.path, now});
+}
+
+std::optional<int64_t> household_at(store::Conn& c, int64_t building_id, const std::string& unit,
+                                    const std::string& room) {
+  auto r = c.query_one("SELECT id FROM households WHERE building_id = $1 AND unit = $2 AND room = $3",
+                       {building_id, unit, room});
+  if (!r) return std::nullopt;
+  return r->integer(0);
+}
+
+std::optional<int64_t> person_by_index(store::Conn& c, const std::string& id_index) {
+  auto r = c.query_one("SELECT id FROM persons WHERE id_index = $1", {id_index});
+  if (!r) return std::nullopt;
+  return r->integer(0);
+}
+
+std::optional<int64_t> person_named(store::Conn& c, int64_t household_id, const std::string& name) {
+  auto r = c.query_one(
+      "SELECT id FROM persons WHERE household_id = $1 AND name = $2 AND id_index IS NULL ORDER BY id LIMIT 1",
+      {household_id, name});
+  if (!r) return std::nullopt;
+  return r->integer(0);
 }
 
 }  // namespace mashang::registry::sql

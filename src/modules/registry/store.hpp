@@ -23,11 +23,20 @@ std::vector<Person> persons_of(store::Conn& c, int64_t household_id);
 std::optional<PersonRow> person(store::Conn& c, int64_t id);
 
 struct PersonInsert {
-  const NewPerson& in;
+  NewPerson in;
   std::optional<std::string> id_index, id_sealed, id_masked, phone_index, phone_sealed, phone_masked;
   std::string tags_json;
   std::string path;
 };
 Result<int64_t> insert_person(store::Conn& c, int64_t household_id, const PersonInsert& p, int64_t now);
+//! Replaces a person's fields (and household: a person may move).
+void update_person(store::Conn& c, int64_t id, int64_t household_id, const PersonInsert& p, int64_t now);
+
+std::optional<int64_t> household_at(store::Conn& c, int64_t building_id, const std::string& unit,
+                                    const std::string& room);
+//! The person with this ID-number blind index.
+std::optional<int64_t> person_by_index(store::Conn& c, const std::string& id_index);
+//! A person of the household with this name and no ID number on file.
+std::optional<int64_t> person_named(store::Conn& c, int64_t household_id, const std::string& name);
 
 }  // namespace mashang::registry::sql
