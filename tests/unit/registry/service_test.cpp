@@ -92,9 +92,8 @@ TEST_F(Registry, AnIdNumberIsRegisteredOnce) {
 
 TEST_F(Registry, TheIdNumberMustAgreeWithGenderAndBirthDate) {
   EXPECT_EQ(add(valid_id("15270119800101123"), "F").error().field, "id_number");  // 3: odd, a man
-  auto wrong_date = svc->add_person(household,
-                                    {"李四", "M", "1980-01-02", valid_id("15270119800101123"), std::nullopt, "head", {}},
-                                    {admin, ""});
+  auto wrong_date = svc->add_person(
+      household, {"李四", "M", "1980-01-02", valid_id("15270119800101123"), std::nullopt, "head", {}}, {admin, ""});
   EXPECT_EQ(wrong_date.error().field, "id_number");
   EXPECT_EQ(add("152701198001011230").error().field, "id_number");  // check character
 }
@@ -160,3 +159,78 @@ TEST_F(Registry, RefusalsLeaveATraceInTheAuditLog) {
 }
 
 }  // namespace
+
+namespace {
+registry::NewPerson person(const std::string& name, const std::string& id17, const std::string& gender = "M") {
+  return {name, gender, std::nullopt, valid_id(id17), std::nullopt, "head", {}};
+}
+}  // namespace
+
+TEST_F(Registry, ABatchIsWrittenWholeAndMatchedOnTheSecondRun) {
+  std::vector<registry::BatchHousehold> batch{
+      {{building.id, "1", 2, "201"}, {person("甲", "15060319800101001"), person("乙", "15060319820202002", "F")}},
+      {{building.id, "1", 1, "101"}, {person("丙", "15060319900303003")}},  // the household from SetUp
+  };
+  auto n = svc->write_batch(batch, {admin, "10.0.0.2"});
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(n->households_created, 1);
+  EXPECT_EQ(n->households_matched, 1);
+  EXPECT_EQ(n->persons_created, 3);
+  // The same roster again, one person moved to 101: updates, no duplicates.
+  batch[1].persons.push_back(batch[0].persons[1]);
+  batch[0].persons.pop_back();
+  n = svc->write_batch(batch, {admin, "10.0.0.2"});
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(n->households_created, 0);
+  EXPECT_EQ(n->persons_created, 0);
+  EXPECT_EQ(n->persons_updated, 3);
+  int64_t persons = 0, in_101 = 0, audited = 0;
+  db->read([&](store::Conn& c) {
+    persons = c.query_one("SELECT COUNT(*) FROM persons")->integer(0);
+    in_101 = c.query_one("SELECT COUNT(*) FROM persons WHERE household_id = $1", {household})->integer(0);
+    audited = c.query_one(
+                   "SELECT COUNT(*) FROM audit WHERE action IN ('registry.person_added', "
+                   "'registry.person_updated') AND ip = '10.0.0.2'")
+                  ->integer(0);
+  });
+  EXPECT_EQ(persons, 3);
+  EXPECT_EQ(in_101, 2);
+  EXPECT_EQ(audited, 6);
+  EXPECT_TRUE(audit::verify(*db).problem.empty());
+}
+
+TEST_F(Registry, ABadRowOrAForbiddenBuildingWritesNothing) {
+  auto count = [&] {
+    int64_t n = 0;
+    db->read([&](store::Conn& c) { n = c.query_one("SELECT COUNT(*) FROM persons")->integer(0); });
+    return n;
+  };
+  auto bad = person("丁", "15060319800101001");
+  bad.id_number->back() = bad.id_number->back() == '0' ? '1' : '0';  // wrong check digit
+  auto r = svc->write_batch({{{building.id, "1", 2, "201"}, {person("甲", "15060319800101011"), bad}}}, {admin, ""});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field, "id_number");
+  EXPECT_EQ(count(), 0);
+  auto outsider = with({{"community_staff", other_street.path}});
+  r = svc->write_batch({{{building.id, "1", 2, "201"}, {person("甲", "15060319800101011")}}}, {outsider, ""});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::not_found);
+  EXPECT_EQ(count(), 0);
+}
+
+TEST_F(Registry, ARosterDoesNotPullInAPersonRegisteredElsewhere) {
+  auto far_compound = territory->create(
+      territory
+          ->create(territory->create(other_street.id, "community", "远社区", nullptr)->id, "grid", "远网格", nullptr)
+          ->id,
+      "compound", "远小区", nullptr);
+  auto far_building = *territory->create(far_compound->id, "building", "9号楼", nullptr);
+  ASSERT_TRUE(
+      svc->write_batch({{{far_building.id, "1", 1, "101"}, {person("远", "15060319700505005")}}}, {admin, ""}).ok());
+  std::string community = building.path.substr(0, building.path.find('/', building.path.find('/', 1) + 1));
+  auto local = with({{"community_staff", community}});
+  auto r = svc->write_batch({{{building.id, "1", 3, "301"}, {person("远", "15060319700505005")}}}, {local, ""});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::conflict);
+  EXPECT_NE(r.error().message.find("another area"), std::string::npos);
+}
