@@ -77,6 +77,39 @@ const outHome = await made('/api/households', { building_id: outBuilding.id, uni
 const outPerson = await made(`/api/households/${outHome.id}/persons`, { name: '矩阵外居民', gender: 'F', relation: 'head' })
 assert.ok(!outCommunity.path.startsWith(srv.account('doctor').scope), 'the outside branch is in the doctor\'s community')
 
+// Grid shapes: squares around lon 100–105, lat 30–35, far from the demo district's grids
+// (about 109.70–109.86 E, 39.56–39.64 N) and from each other: one per request (`square()`).
+// Two are stored here: a new grid in 康城社区 (inside) and the outside grid (by node_id).
+let squares = 0
+/** A closed 0.01° square no other request of this file uses. */
+const square = () => {
+  const k = squares++
+  const lon = 100 + (k % 200) * 0.02
+  const lat = 30 + Math.floor(k / 200) * 0.02
+  return [[[lon, lat], [lon + 0.01, lat], [lon + 0.01, lat + 0.01], [lon, lat + 0.01], [lon, lat]]]
+}
+const shapeOf = (properties, coordinates = square()) => ({
+  type: 'FeatureCollection',
+  features: [{ type: 'Feature', properties, geometry: { type: 'Polygon', coordinates } }],
+})
+const insideSquare = square()
+const outsideSquare = square()
+const shapedReport = async (properties, coordinates) =>
+  check(await srv.post('/api/grids/geojson', shapeOf(properties, coordinates), { token: admin.token }), 200)
+const insideName = fresh('矩阵形网格')
+const insideShape = await shapedReport({ parent_id: kangcheng.id, name: insideName }, insideSquare)
+const outsideShape = await shapedReport({ node_id: outGrid.id }, outsideSquare)
+assert.deepEqual([insideShape.created, outsideShape.updated], [1, 1], 'the matrix could not shape its two grids')
+const insideShaped = (await asAdmin(`/api/nodes?parent=${kangcheng.id}&limit=200`)).items.find((n) => n.name === insideName)
+assert.ok(insideShaped, 'the shaped grid in 康城社区 is not among its children')
+/** Whether a caller's (only) grant covers a path: the export's visibility rule. */
+const covers = (caller, path) => {
+  const scope = srv.account(caller).scope
+  return scope === '/' || path === scope || path.startsWith(`${scope}/`)
+}
+/** The middle of a stored square. */
+const middle = (sq) => ({ lon: sq[0][0][0] + 0.005, lat: sq[0][0][1] + 0.005 })
+
 // ---------------------------------------------------------------------------------------
 // The rules
 //
@@ -326,6 +359,59 @@ const RULES = {
       [['inside', elder, only(WRITERS, 200, 403)], ['outside', outPerson, OUT_WRITE(200)]].map(([scope, p, expect]) => [
         scope,
         { request: () => ({ method: 'POST', path: `/api/persons/${p.id}/reveal`, json: { reason: '权限矩阵核对' } }), expect },
+      ]),
+    ),
+  },
+
+  // The export: every caller gets 200 with the shaped grids under its grants (a grant at or
+  // above the grid; the grid worker's own grid is another one, the steward's grant is below).
+  'GET /api/grids/geojson': {
+    scopes: {
+      any: {
+        request: get('/api/grids/geojson'),
+        expect: { '*': 200 },
+        verify: (body, caller) => {
+          const got = body.features.map((f) => f.id)
+          for (const [what, n] of [['inside', insideShaped], ['outside', outGrid]])
+            if (got.includes(n.id) !== covers(caller, n.path))
+              return `the ${what} grid ${n.path} is ${got.includes(n.id) ? '' : 'not '}exported to ${caller} (${srv.account(caller).scope})`
+        },
+      },
+    },
+  },
+
+  // Imports, as dry runs (nothing is written), each with a square of its own. A refusal is a
+  // problem of the feature — 422 with the report — not 403: one file may mix grids the caller
+  // may and may not shape, and every feature is reported. inside: a new grid in 康城社区
+  // (district admin, its street staff and its community staff); outside: one in the outside
+  // community (the district admin only).
+  'POST /api/grids/geojson': {
+    scopes: Object.fromEntries(
+      [['inside', kangcheng, only(MANAGERS, 200, 422)], ['outside', outCommunity, only(['admin'], 200, 422)]].map(([scope, c, expect]) => [
+        scope,
+        {
+          request: () => ({ method: 'POST', path: '/api/grids/geojson?dry_run=true', json: shapeOf({ parent_id: c.id, name: fresh('矩阵导入') }) }),
+          expect,
+          verify: (body) => {
+            if (body.dry_run !== true || body.applied !== false || body.problems.length !== 0) return `not a clean dry run: ${JSON.stringify(body)}`
+          },
+        },
+      ]),
+    ),
+  },
+
+  // The point lookup answers any signed-in caller, whatever its grants.
+  'GET /api/grids/locate': {
+    scopes: Object.fromEntries(
+      [['inside', insideSquare, insideShaped], ['outside', outsideSquare, outGrid]].map(([scope, sq, n]) => [
+        scope,
+        {
+          request: get(`/api/grids/locate?lon=${middle(sq).lon}&lat=${middle(sq).lat}`),
+          expect: { '*': 200 },
+          verify: (body) => {
+            if (body.grid?.id !== n.id) return `expected grid ${n.id}, got ${JSON.stringify(body)}`
+          },
+        },
       ]),
     ),
   },
