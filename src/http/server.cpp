@@ -3,14 +3,14 @@
 // and runs the live-event streams.
 #include "http/server.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
-
-#include <array>
 #include <charconv>
 #include <chrono>
 #include <list>
@@ -65,7 +65,7 @@ struct ConnState {
   bool timed_out = false;
   bool idle = true;
   std::shared_ptr<Waker> waker;  // set while streaming events
-  std::string out;                // the response being written; its capacity is reused
+  std::string out;               // the response being written; its capacity is reused
 };
 
 // Arms a connection's deadline for the socket operation(s) in its scope.
@@ -181,11 +181,16 @@ struct Server::Impl {
   std::atomic<int64_t> active{0}, rejected{0};
   std::atomic<bool> stopping{false};
   Route static_route, unmatched_route;
+  int64_t body_limit_any = 0;  // the largest body any route accepts
 
   Impl(ServerOptions opts, Pipeline& pl, Hub& h, EventReplay r)
       : o(std::move(opts)), p(pl), hub(h), replay(std::move(r)) {
     std::vector<std::pair<std::string, std::string>> labels;
-    for (const auto& route : p.router().routes()) labels.emplace_back(route->method, route->pattern);
+    body_limit_any = o.body_bytes_max;
+    for (const auto& route : p.router().routes()) {
+      labels.emplace_back(route->method, route->pattern);
+      body_limit_any = std::max(body_limit_any, route->options.body_bytes_max);
+    }
     static_route.method = "GET";
     static_route.pattern = "static";
     static_route.handler = p.router().fallback();
@@ -248,8 +253,8 @@ struct Server::Impl {
     co_return !ec;
   }
 
-  void record(const Route& route, const Request& req, const Response& res,
-              std::chrono::steady_clock::time_point t0, size_t bytes) {
+  void record(const Route& route, const Request& req, const Response& res, std::chrono::steady_clock::time_point t0,
+              size_t bytes) {
     auto elapsed = std::chrono::steady_clock::now() - t0;
     int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
     p.metrics().observe(route.index, res.status, static_cast<double>(micros) / 1e6);
@@ -281,8 +286,10 @@ struct Server::Impl {
       out += v;
       out += "\r\n";
     }
-    if (!keep_alive) out += "Connection: close\r\n";
-    else if (version == 10) out += "Connection: keep-alive\r\n";
+    if (!keep_alive)
+      out += "Connection: close\r\n";
+    else if (version == 10)
+      out += "Connection: keep-alive\r\n";
     out += "\r\n";
     if (!bodyless && req.method != "HEAD") out += res.body;
   }
@@ -295,8 +302,8 @@ struct Server::Impl {
     co_return co_await send_raw(st, out);
   }
 
-  awaitable<void> write_early_error(ConnState& st, IoThread& t, Request& req, Errc code,
-                                    std::string msg, std::chrono::steady_clock::time_point t0) {
+  awaitable<void> write_early_error(ConnState& st, IoThread& t, Request& req, Errc code, std::string msg,
+                                    std::chrono::steady_clock::time_point t0) {
     if (req.request_id.empty()) req.request_id = make_request_id(t, {});
     if (req.method.empty()) req.method = "-";
     Response res = error_response(code, std::move(msg));
@@ -311,8 +318,10 @@ struct Server::Impl {
   awaitable<bool> stream_session_holds(const Request& req, const Subscription& sub) {
     if (req.session_token.empty()) co_return true;  // an anonymous stream
     std::shared_ptr<const Principal> now;
-    if (auto hit = p.session_cached(req)) now = std::move(*hit);
-    else now = co_await on_pool([&] { return p.revalidate(req); });
+    if (auto hit = p.session_cached(req))
+      now = std::move(*hit);
+    else
+      now = co_await on_pool([&] { return p.revalidate(req); });
     co_return now && now->grants == sub.principal().grants;
   }
 
@@ -338,8 +347,9 @@ struct Server::Impl {
     head.content_type = "text/event-stream";
     Pipeline::finish(head, req);
     record(route, req, head, t0, 0);
-    std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nConnection: close\r\n"
-                      "X-Accel-Buffering: no\r\n";
+    std::string out =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nConnection: close\r\n"
+        "X-Accel-Buffering: no\r\n";
     out += security_headers();
     for (auto& [k, v] : head.headers) out += k + ": " + v + "\r\n";
     out += "\r\nretry: 3000\n\n";
@@ -452,7 +462,9 @@ struct Server::Impl {
       req.client_ip = ip;
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<uint32_t>(o.header_bytes_max));
-      parser.body_limit(static_cast<uint64_t>(o.body_bytes_max));
+      // The largest limit of any route: the route, and so its own limit, is known only
+      // after the header (checked again below).
+      parser.body_limit(static_cast<uint64_t>(body_limit_any));
       // Usually the whole header has arrived with the first read: parse it from the buffer
       // and skip the asynchronous read (and its timer) altogether.
       boost::system::error_code hec;
@@ -478,8 +490,7 @@ struct Server::Impl {
       if (h.find(bhttp::field::transfer_encoding) != h.end() && !parser.chunked()) {
         // RFC 9112 §6.3: a body framed by anything but a final "chunked" cannot be
         // delimited; reading on would let a proxy and this server disagree (smuggling).
-        co_await write_early_error(st, t, req, Errc::bad_request,
-                                   "Transfer-Encoding must end with chunked", t0);
+        co_await write_early_error(st, t, req, Errc::bad_request, "Transfer-Encoding must end with chunked", t0);
         co_return;
       }
       req.method = std::string(h.method_string());
@@ -498,8 +509,7 @@ struct Server::Impl {
         req.path = std::string(url->path());
         req.query = std::string(url->encoded_query());
         if (!text::valid_utf8(req.path) || (url->has_query() && !text::valid_utf8(std::string(url->query())))) {
-          co_await write_early_error(st, t, req, Errc::bad_request, "request path or query is not valid UTF-8",
-                                     t0);
+          co_await write_early_error(st, t, req, Errc::bad_request, "request path or query is not valid UTF-8", t0);
           co_return;
         }
       }
@@ -544,12 +554,11 @@ struct Server::Impl {
           if (bec == bhttp::error::body_limit)
             co_await write_early_error(st, t, req, Errc::too_large, "request body is too large", t0);
           else if (st.timed_out)
-            co_await write_early_error(st, t, req, Errc::timeout,
-                                       "request body not received within " + std::to_string(o.request_timeout_ms) + " ms",
-                                       t0);
+            co_await write_early_error(
+                st, t, req, Errc::timeout,
+                "request body not received within " + std::to_string(o.request_timeout_ms) + " ms", t0);
           else if (bec != asio::error::eof && bec != bhttp::error::end_of_stream)
-            co_await write_early_error(st, t, req, Errc::bad_request, "malformed request body: " + bec.message(),
-                                       t0);
+            co_await write_early_error(st, t, req, Errc::bad_request, "malformed request body: " + bec.message(), t0);
           co_return;
         }
         body_pending = false;
@@ -634,8 +643,10 @@ struct Server::Impl {
         boost::system::error_code ec;
         if (tp->acceptor) tp->acceptor->close(ec);
         for (ConnState* c : tp->conns) {
-          if (c->waker) c->waker->timer.cancel();
-          else if (c->idle) c->sock.cancel(ec);
+          if (c->waker)
+            c->waker->timer.cancel();
+          else if (c->idle)
+            c->sock.cancel(ec);
         }
       });
     }

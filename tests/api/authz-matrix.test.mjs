@@ -387,7 +387,7 @@ const RULES = {
   // community (the district admin only).
   'POST /api/grids/geojson': {
     scopes: Object.fromEntries(
-      [['inside', kangcheng, only(MANAGERS, 200, 422)], ['outside', outCommunity, only(['admin'], 200, 422)]].map(([scope, c, expect]) => [
+      [['inside', kangcheng, only(MANAGERS, 200, 403)], ['outside', outCommunity, only(['admin'], 200, 403, { street: 422, community: 422 })]].map(([scope, c, expect]) => [
         scope,
         {
           request: () => ({ method: 'POST', path: '/api/grids/geojson?dry_run=true', json: shapeOf({ parent_id: c.id, name: fresh('矩阵导入') }) }),

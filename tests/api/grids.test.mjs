@@ -709,27 +709,30 @@ describe('who may shape which grid', () => {
     }
   })
 
-  test('a grid_worker sees its grid but may not reshape it nor add one', async () => {
+  test('a grid_worker sees its grid but may not reshape it nor add one: 403 before any feature is read', async () => {
     const s = await setup()
     const t = tries(s)
     const gw = await staff([{ role: 'grid_worker', scope: s.g1.path }])
-    const rep = await importGrids(t.reshape(6), { status: 422, dry: 'true', token: gw.token })
-    assert.deepEqual(rep.problems, [{ feature: 0, node_id: s.g1.id, name: '', message: `you may not reshape grids of ${s.c1.name}` }])
-    const rep2 = await importGrids(t.newIn(s.c1, 6), { status: 422, dry: 'true', token: gw.token })
-    assert.equal(rep2.problems[0].message, `you may not add or reshape grids of ${s.c1.name}`)
+    checkError(await srv.post('/api/grids/geojson?dry_run=true', collection(t.reshape(6)), { token: gw.token }), 403, 'forbidden')
+    checkError(await srv.post('/api/grids/geojson?dry_run=true', collection(t.newIn(s.c1, 6)), { token: gw.token }), 403, 'forbidden')
   })
 
-  test('a resident at / sees everything and may shape nothing; an account without grants sees nothing', async () => {
+  test('a resident at / sees everything and may shape nothing; an account without grants may shape nothing', async () => {
     const s = await setup()
     const t = tries(s)
     const resident = await srv.loginAs('resident')
-    const rep = await importGrids(t.newIn(s.c3, 8), { status: 422, dry: 'true', token: resident.token })
-    assert.equal(rep.problems[0].message, `you may not add or reshape grids of ${s.c3.name}`)
-    const rep2 = await importGrids(t.reshape(8), { status: 422, dry: 'true', token: resident.token })
-    assert.equal(rep2.problems[0].message, `you may not reshape grids of ${s.c1.name}`)
+    checkError(await srv.post('/api/grids/geojson?dry_run=true', collection(t.newIn(s.c3, 8)), { token: resident.token }), 403, 'forbidden')
+    checkError(await srv.post('/api/grids/geojson', collection(t.reshape(8)), { token: resident.token }), 403, 'forbidden')
     const none = await staff([])
-    const rep3 = await importGrids(t.reshape(8), { status: 422, dry: 'true', token: none.token })
-    assert.equal(rep3.problems[0].message, `no grid you may see has node_id ${s.g1.id}`)
+    checkError(await srv.post('/api/grids/geojson?dry_run=true', collection(t.reshape(8)), { token: none.token }), 403, 'forbidden')
+  })
+
+  test('community staff of another community: a grid outside their view is no grid they may see', async () => {
+    const s = await setup()
+    const t = tries(s)
+    const other = await staff([{ role: 'community_staff', scope: s.c2.path }])
+    const rep = await importGrids(t.reshape(9), { status: 422, dry: 'true', token: other.token })
+    assert.equal(rep.problems[0].message, `no grid you may see has node_id ${s.g1.id}`)
   })
 
   test('one refused feature stops the whole file: the allowed features are not written', async () => {

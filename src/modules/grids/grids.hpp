@@ -52,7 +52,8 @@ struct FeatureProblem {
 struct ImportReport {
   bool dry_run = false;
   bool applied = false;  //!< false when there were problems (nothing was written) or on a dry run
-  size_t features = 0, created = 0, updated = 0;
+  size_t features = 0;
+  size_t created = 0, updated = 0;  //!< on a dry run without problems: what the import would do
   std::vector<FeatureProblem> problems;
 };
 
@@ -103,6 +104,10 @@ class Service {
   std::atomic<std::shared_ptr<const Index>> index_;
   std::atomic<bool> stale_{true};
 };
+
+//! Whether the caller holds a role that shapes grids anywhere (district admin, street or
+//! community staff); which grids exactly is decided per feature.
+bool can_shape_grids(const Principal& who);
 
 //! The event type written for every grid whose shape changes.
 inline constexpr const char* kShapeEvent = "territory.grid_shaped";

@@ -87,8 +87,16 @@ Service::~Service() = default;
 
 bool Service::affects_index(std::string_view type) { return type == kShapeEvent || type == "territory.node_renamed"; }
 
+bool can_shape_grids(const Principal& who) {
+  for (const auto& g : who.grants)
+    if (g.role == "district_admin" || g.role == "street_staff" || g.role == "community_staff") return true;
+  return false;
+}
+
 Result<ImportReport> Service::import(std::vector<FeatureIn> features, bool dry_run, const Principal& who,
                                      const std::string& ip) {
+  if (!can_shape_grids(who))
+    return make_error(Errc::forbidden, "shaping grids needs the district admin, street staff or community staff role");
   if (features.empty()) return make_error(Errc::invalid_input, "the FeatureCollection has no features", "features");
   if (features.size() > kFeaturesMax)
     return make_error(Errc::invalid_input,
@@ -148,7 +156,10 @@ Result<ImportReport> Service::import(std::vector<FeatureIn> features, bool dry_r
       if (replaced.count(r.node_id)) continue;
       auto s = geo::from_geojson(r.geometry);
       if (!s.ok()) return s.error();
-      stored_names[r.node_id] = r.name + " (node_id " + std::to_string(r.node_id) + ")";
+      // Existence outside the caller's view stays private: such a grid is not named.
+      stored_names[r.node_id] = territory::can_see(who, r.path)
+                                    ? "grid " + r.name + " (node_id " + std::to_string(r.node_id) + ")"
+                                    : "a grid outside your area";
       items.push_back({r.node_id, std::move(*s)});
     }
     for (size_t i = 0; i < features.size(); ++i)
@@ -158,8 +169,10 @@ Result<ImportReport> Service::import(std::vector<FeatureIn> features, bool dry_r
       if (!ok[i]) continue;
       auto other = tree.overlapping(features[i].shape, -static_cast<int64_t>(i) - 1);
       if (!other) continue;
-      fail(i, *other > 0 ? "overlaps grid " + stored_names[*other] : "overlaps feature " + std::to_string(-*other - 1));
+      fail(i, *other > 0 ? "overlaps " + stored_names[*other] : "overlaps feature " + std::to_string(-*other - 1));
     }
+    for (size_t i = 0; i < features.size(); ++i)
+      if (ok[i]) ++(targets[i].grid ? rep.updated : rep.created);
     if (!rep.problems.empty() || dry_run) return make_error(Errc::invalid_input, "not applied");
 
     int64_t now = clock_.now_ms();
@@ -169,9 +182,6 @@ Result<ImportReport> Service::import(std::vector<FeatureIn> features, bool dry_r
         auto g = territory::add_child(c, *t.community, "grid", t.name, &who, ip, now);
         if (!g.ok()) return g.error();
         t.grid = std::move(*g);
-        ++rep.created;
-      } else {
-        ++rep.updated;
       }
       const auto& shape = features[i].shape;
       auto b = geo::bounds(shape);
@@ -195,6 +205,7 @@ Result<ImportReport> Service::import(std::vector<FeatureIn> features, bool dry_r
     return rep;
   }
   if (!st.ok() && st.error().message != "not applied") return st.error();
+  if (!rep.problems.empty()) rep.created = rep.updated = 0;  // nothing was, or would be, written
   return rep;
 }
 

@@ -200,6 +200,7 @@ TEST_F(Grids, DryRunAndProblemsWriteNothing) {
   ASSERT_TRUE(rep.ok());
   EXPECT_TRUE(rep->problems.empty());
   EXPECT_FALSE(rep->applied);
+  EXPECT_EQ(rep->created, 1u);  // what it would do
   EXPECT_EQ(count("SELECT COUNT(*) FROM grid_shapes"), 0);
   EXPECT_EQ(count("SELECT COUNT(*) FROM nodes WHERE kind = 'grid'"), 0);
 }
@@ -209,6 +210,11 @@ TEST_F(Grids, OverlapWithAStoredGridIsRefused) {
   auto rep = svc->import({feature(std::nullopt, b.id, "二", one(square(0.9, 0, 1)))}, false, admin, "");
   ASSERT_EQ(rep->problems.size(), 1u);
   EXPECT_TRUE(has(rep->problems[0].message, "overlaps grid 一")) << rep->problems[0].message;
+  // Staff of another community learn of an overlap, not of the grid's name.
+  rep = svc->import({feature(std::nullopt, b.id, "二", one(square(0.9, 0, 1)))}, false,
+                    with({{"community_staff", b.path}}), "");
+  ASSERT_EQ(rep->problems.size(), 1u);
+  EXPECT_EQ(rep->problems[0].message, "overlaps a grid outside your area");
   // A neighbour along the shared edge is fine.
   EXPECT_TRUE(svc->import({feature(std::nullopt, b.id, "二", one(square(1, 0, 1)))}, false, admin, "")->applied);
 }
@@ -220,9 +226,8 @@ TEST_F(Grids, StaffShapeOnlyTheirOwnCommunity) {
   EXPECT_TRUE(has(rep->problems[0].message, "no node you may see")) << rep->problems[0].message;
   EXPECT_TRUE(svc->import({feature(std::nullopt, a.id, "一", one(square(0, 0, 1)))}, false, staff, "")->applied);
   auto worker = with({{"grid_worker", a.path}});
-  rep = svc->import({feature(std::nullopt, a.id, "一", one(square(0, 0, 1)))}, false, worker, "");
-  ASSERT_EQ(rep->problems.size(), 1u);
-  EXPECT_TRUE(has(rep->problems[0].message, "may not"));
+  EXPECT_EQ(svc->import({feature(std::nullopt, a.id, "一", one(square(0, 0, 1)))}, false, worker, "").error().code,
+            Errc::forbidden);
   // Export shows each caller only the grids in view.
   EXPECT_EQ(svc->shaped(staff).size(), 1u);
   EXPECT_EQ(svc->shaped(with({{"community_staff", b.path}})).size(), 0u);
