@@ -9,6 +9,7 @@
 #include "modules/events/routes.hpp"
 #include "modules/grids/routes.hpp"
 #include "modules/registry/routes.hpp"
+#include "modules/roster/routes.hpp"
 #include "modules/territory/routes.hpp"
 #include "store/migrate.hpp"
 
@@ -101,6 +102,8 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
       [t = sys->territory.get()](const std::string& scope) { return t->find_path(scope).has_value(); });
   sys->grids = std::make_unique<grids::Service>(*sys->db, sys->clock);
   sys->registry = std::make_unique<registry::Service>(*sys->db, sys->keys, sys->clock, *sys->territory);
+  sys->roster = std::make_unique<roster::Service>(*sys->db, sys->clock, *sys->territory, *sys->registry,
+                                                  cfg.paths.data_dir + "/uploads");
   return sys;
 }
 
@@ -116,6 +119,7 @@ std::unique_ptr<Web> build_web(System& sys) {
   territory::register_routes(web->router, *sys.territory);
   grids::register_routes(web->router, *sys.grids);
   registry::register_routes(web->router, *sys.registry);
+  roster::register_routes(web->router, *sys.roster);
   audit::register_routes(web->router, *sys.db);
   http::SessionResolver sessions{[&sys](const std::string& t) { return sys.accounts->resolve_session(t); },
                                  [&sys](const std::string& t) { return sys.accounts->cached_session(t); }};

@@ -16,6 +16,7 @@
 #include "modules/events/events.hpp"
 #include "modules/grids/grids.hpp"
 #include "modules/registry/registry.hpp"
+#include "modules/roster/roster.hpp"
 #include "modules/territory/territory.hpp"
 #include "store/db.hpp"
 
@@ -31,6 +32,7 @@ struct System {
   std::unique_ptr<territory::Service> territory;
   std::unique_ptr<grids::Service> grids;
   std::unique_ptr<registry::Service> registry;
+  std::unique_ptr<roster::Service> roster;
 };
 
 //! Opens the database (migrating it) and the modules. Errors: bad key file, newer schema.

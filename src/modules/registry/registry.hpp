@@ -4,6 +4,7 @@
 //! answer, revealed only with a permission and a reason, and every reveal is audited.
 //! Public API of the module; other modules use only this header.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -92,6 +93,9 @@ struct Caller {
   std::string ip;
 };
 
+//! Whether the caller may write households and persons at `path` (and so import there).
+bool may_write(const Principal& who, std::string_view path);
+
 class Service {
  public:
   Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock, territory::Service& territory)
@@ -111,6 +115,13 @@ class Service {
   //! has no ID number on file; anything unmatched is added. Every write is audited; one
   //! live event per building. The caller must be allowed to write in every building.
   Result<BatchCounts> write_batch(const std::vector<BatchHousehold>& batch, const Caller& c);
+  //! Whether `in` would be accepted (names, gender, dates, ID number and its check digit,
+  //! phone, relation, tags); the error names the field.
+  Status check(const NewPerson& in) const;
+  //! Every person under `node` (or in the caller's whole view) with their household, in
+  //! household order, masked: for exports. The caller must be a registry reader there.
+  Status each_person(std::optional<int64_t> node, const Caller& c,
+                     const std::function<void(const Household&, const Person&)>& fn);
 
  private:
   Result<sql::PersonInsert> prepare(const NewPerson& in) const;

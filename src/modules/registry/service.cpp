@@ -343,4 +343,36 @@ Result<BatchCounts> Service::write_batch(const std::vector<BatchHousehold>& batc
   return n;
 }
 
+bool may_write(const Principal& who, std::string_view path) { return can_write(who, path); }
+
+Status Service::check(const NewPerson& in) const {
+  auto r = prepare(in);
+  if (!r.ok()) return r.error();
+  return ok_status();
+}
+
+Status Service::each_person(std::optional<int64_t> node, const Caller& c,
+                            const std::function<void(const Household&, const Person&)>& fn) {
+  if (!is_reader(c.who)) return forbidden();
+  std::vector<std::string> scopes;
+  if (node) {
+    auto n = territory_.find(*node);
+    if (!n || !can_read(c.who, n->path)) return make_error(Errc::not_found, "no such node");
+    scopes = {n->path};
+  } else {
+    scopes = read_scopes(c.who);
+  }
+  db_.read([&](store::Conn& conn) {
+    for (const auto& s : scopes)
+      for (int64_t after = 0;;) {
+        auto page = sql::households_under(conn, s, after, 500);
+        for (const auto& h : page)
+          for (const auto& p : sql::persons_of(conn, h.id)) fn(h, p);
+        if (page.size() < 500) break;
+        after = page.back().id;
+      }
+  });
+  return ok_status();
+}
+
 }  // namespace mashang::registry

@@ -164,6 +164,10 @@ Result<Node> add_child(store::Conn& c, const Node& p, const std::string& kind, c
 
 std::optional<Node> find_in(store::Conn& c, int64_t id) { return sql::by_id(c, id); }
 
+std::vector<Node> find_named(store::Conn& c, const std::string& kind, const std::string& name) {
+  return sql::named(c, kind, name);
+}
+
 std::optional<Node> child_named(store::Conn& c, int64_t parent_id, const std::string& name) {
   return sql::child_named(c, parent_id, name);
 }

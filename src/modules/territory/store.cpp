@@ -29,6 +29,13 @@ std::optional<Node> by_path(store::Conn& c, const std::string& path) {
 
 std::optional<Node> root(store::Conn& c) { return by_path(c, "/"); }
 
+std::vector<Node> named(store::Conn& c, const std::string& kind, const std::string& name) {
+  static const std::string sql = std::string(kColumns) + "WHERE kind = $1 AND name = $2 ORDER BY id";
+  std::vector<Node> out;
+  for (const auto& r : c.query(sql, {kind, name})) out.push_back(node_of(r));
+  return out;
+}
+
 std::optional<Node> child_named(store::Conn& c, int64_t parent, const std::string& name) {
   static const std::string sql = std::string(kColumns) + "WHERE parent_id = $1 AND name = $2";
   auto rows = c.query(sql, {parent, name});

@@ -11,6 +11,7 @@ namespace mashang::territory::sql {
 std::optional<Node> by_id(store::Conn& c, int64_t id);
 std::optional<Node> by_path(store::Conn& c, const std::string& path);
 std::optional<Node> root(store::Conn& c);
+std::vector<Node> named(store::Conn& c, const std::string& kind, const std::string& name);
 std::optional<Node> child_named(store::Conn& c, int64_t parent, const std::string& name);
 //! Children of `parent` with id > after, by id, at most `limit`.
 std::vector<Node> children(store::Conn& c, int64_t parent, int64_t after, int64_t limit);

@@ -52,6 +52,8 @@ Result<Node> add_child(store::Conn& c, const Node& parent, const std::string& ki
                        const Principal* who, const std::string& ip, int64_t now);
 //! A node by id inside a transaction.
 std::optional<Node> find_in(store::Conn& c, int64_t id);
+//! The nodes of a kind with this name, by id, inside a transaction.
+std::vector<Node> find_named(store::Conn& c, const std::string& kind, const std::string& name);
 //! A node's child by name inside a transaction.
 std::optional<Node> child_named(store::Conn& c, int64_t parent_id, const std::string& name);
 
