@@ -76,9 +76,10 @@ int main(int argc, char** argv) {
   size_t box_hits = 0;
   db->read([&](store::Conn& c) {
     for (size_t i = 0; i < m; ++i)
-      box_hits += c.query("SELECT node_id FROM grid_shapes WHERE min_lon <= $1 AND max_lon >= $1 AND min_lat <= $2 "
-                          "AND max_lat >= $2",
-                          {pts[i].lon, pts[i].lat})
+      box_hits += c.query(
+                       "SELECT node_id FROM grid_shapes WHERE min_lon <= $1 AND max_lon >= $1 AND min_lat <= $2 "
+                       "AND max_lat >= $2",
+                       {pts[i].lon, pts[i].lat})
                       .size() > 0;
   });
   double box_s = seconds_since(t0);

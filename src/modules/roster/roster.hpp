@@ -25,6 +25,8 @@ namespace mashang::roster {
 
 inline constexpr size_t kProblemsListedMax = 1000;  //!< more are counted, not listed
 inline constexpr int64_t kUploadBytesMax = 64 << 20;
+//! Households written per transaction: whole buildings, until at least this many.
+inline constexpr size_t kBatchHouseholds = 400;
 
 struct Problem {
   int64_t row = 0;     //!< as the user sees it in Excel; 1 is the header
@@ -49,7 +51,7 @@ using Progress = std::function<void(int64_t done, int64_t total)>;
 struct Applied {
   Report report;
   registry::BatchCounts counts;
-  int64_t batches = 0;
+  int64_t batches = 0;  //!< transactions
 };
 
 //! A stored import (HTTP): uploaded, checked, then applied in the background.
@@ -76,7 +78,8 @@ class Service {
   //! Reads and checks the whole file; writes nothing.
   Result<Report> check(std::string_view bytes, const Principal& who);
   //! Checks, and when there is no problem, writes: the missing compounds and buildings in
-  //! one transaction, then one transaction per building. `progress` after each building.
+  //! one transaction, then whole buildings in transactions of about kBatchHouseholds
+  //! households (all or nothing each). `progress` after each transaction.
   Result<Applied> apply(std::string_view bytes, const Principal& who, const std::string& ip,
                         const Progress& progress = {});
 

@@ -278,19 +278,31 @@ Result<Applied> Service::apply(std::string_view bytes, const Principal& who, con
       batch[it->second.second].persons.push_back(std::move(r.person));
     }
   }
+  // Whole buildings per transaction, several at once up to about kBatchHouseholds: a
+  // building is never split, and a commit per building would spend the time on the disk.
   int64_t total = out.report.households, done = 0;
   registry::Caller caller{who, ip};
-  for (const auto& [b, households] : batches) {
-    auto n = registry_.write_batch(households, caller);
+  std::vector<registry::BatchHousehold> batch;
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return ok_status();
+    auto n = registry_.write_batch(batch, caller);
     if (!n.ok()) return n.error();
     out.counts.households_created += n->households_created;
     out.counts.households_matched += n->households_matched;
     out.counts.persons_created += n->persons_created;
     out.counts.persons_updated += n->persons_updated;
     ++out.batches;
-    done += static_cast<int64_t>(households.size());
+    done += static_cast<int64_t>(batch.size());
+    batch.clear();
     if (progress) progress(done, total);
+    return ok_status();
+  };
+  for (auto& [b, households] : batches) {
+    for (auto& h : households) batch.push_back(std::move(h));
+    if (batch.size() >= kBatchHouseholds)
+      if (auto st = flush(); !st.ok()) return st.error();
   }
+  if (auto st = flush(); !st.ok()) return st.error();
   return out;
 }
 
