@@ -17,6 +17,10 @@ const knownTypes = new Set<string>([
   'territory.node_renamed',
   'registry.household_created',
   'registry.person_added',
+  'registry.batch_written',
+  'territory.grid_shaped',
+  'roster.import_progress',
+  'roster.import_finished',
 ])
 
 const BACKOFF_MIN_MS = 1000

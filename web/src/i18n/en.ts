@@ -99,6 +99,10 @@ const en: typeof zhCN = {
       territory_node_renamed: 'Territory node renamed',
       registry_household_created: 'Household registered',
       registry_person_added: 'Person registered',
+      registry_batch_written: 'Households written in a batch',
+      territory_grid_shaped: 'Grid boundary set',
+      roster_import_progress: 'Roster import progress',
+      roster_import_finished: 'Roster import finished',
     },
   },
   home: {

@@ -98,6 +98,10 @@ export default {
       territory_node_renamed: '区域节点改名',
       registry_household_created: '新增住户',
       registry_person_added: '新增人员',
+      registry_batch_written: '批量写入住户',
+      territory_grid_shaped: '网格边界更新',
+      roster_import_progress: '花名册导入进度',
+      roster_import_finished: '花名册导入完成',
     },
   },
   home: {
