@@ -105,7 +105,10 @@ class People {
   std::string given(bool male) {
     if (r_.chance(0.06)) return male ? r_.pick(kMongolMale) : r_.pick(kMongolFemale);
     std::string g = male ? r_.pick(kMaleChars) : r_.pick(kFemaleChars);
-    if (std::string(g).size() == 3 && r_.chance(0.45)) g += male ? r_.pick(kMaleChars) : r_.pick(kFemaleChars);
+    if (g.size() == 3 && r_.chance(0.45)) {  // a one-character name may take a second character
+      std::string second = male ? r_.pick(kMaleChars) : r_.pick(kFemaleChars);
+      if (second.size() == 3 && second != g) g += second;
+    }
     return g;
   }
   std::string full(const std::string& surname, bool male) {

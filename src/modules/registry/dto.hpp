@@ -75,6 +75,23 @@ inline std::string detail_json(const Household& h, const std::vector<Person>& pe
   return o + "]}";
 }
 
+inline std::string person_page_json(const PersonPage& p) {
+  std::string o = "{\"items\":[";
+  for (size_t i = 0; i < p.items.size(); ++i) {
+    if (i) o += ',';
+    write_person(o, p.items[i].person);
+    o.pop_back();  // the person's closing brace: the address joins it
+    o += ",\"address\":";
+    text::append_json_string(o, p.items[i].address);
+    o += '}';
+  }
+  o += "],\"next_after\":";
+  o += p.next_after ? std::to_string(*p.next_after) : "null";
+  o += ",\"matched_by\":";
+  text::append_json_string(o, p.matched_by);
+  return o + "}";
+}
+
 inline std::string revealed_json(const Revealed& r) {
   std::string o = "{\"id\":" + std::to_string(r.id) + ",\"id_number\":";
   write_opt(o, r.id_number);

@@ -78,6 +78,23 @@ struct HouseholdPage {
   std::optional<int64_t> next_after;
 };
 
+//! A person search: `q` is an ID-card number or a phone (found by blind index, exactly), or
+//! the start of a name; `tag` keeps persons with that tag. Both optional, not both empty.
+struct PersonQuery {
+  std::string q, tag;
+  std::optional<int64_t> node;
+  int64_t after = 0, limit = 50;
+};
+struct PersonHit {
+  Person person;
+  std::string address;  //!< the household's, "1号楼-2单元-301室"
+};
+struct PersonPage {
+  std::vector<PersonHit> items;
+  std::optional<int64_t> next_after;
+  std::string matched_by;  //!< "id_number", "phone", "name", "tag"
+};
+
 //! A household and its persons, for writing many at once (roster imports, the demo).
 struct BatchHousehold {
   NewHousehold address;
@@ -107,6 +124,9 @@ class Service {
   Result<Household> create_household(const NewHousehold& in, const Caller& c);
   Result<std::pair<Household, std::vector<Person>>> household(int64_t id, const Caller& c);
   Result<Person> add_person(int64_t household_id, const NewPerson& in, const Caller& c);
+  //! Persons in the caller's view (or under `node`) matching the query, by id, masked. A
+  //! search by ID number or phone is audited (the kind, not the value).
+  Result<PersonPage> search(const PersonQuery& q, const Caller& c);
   //! The raw ID number and phone, with a reason that goes into the audit log.
   Result<Revealed> reveal(int64_t person_id, const std::string& reason, const Caller& c);
   //! Writes households and their persons in one transaction, all or nothing. A household

@@ -107,6 +107,24 @@ Response add_person(Service& svc, Request& req) {
   return answer(201, std::move(o));
 }
 
+Response search(Service& svc, Request& req) {
+  PersonQuery q;
+  q.q = req.query_param("q").value_or("");
+  q.tag = req.query_param("tag").value_or("");
+  auto node = http::query_opt_int(req, "node");
+  if (!node.ok()) return http::error_response(node.error());
+  q.node = *node;
+  auto after = http::query_int(req, "after", 0);
+  if (!after.ok()) return http::error_response(after.error());
+  q.after = *after;
+  auto limit = http::query_int(req, "limit", 50);
+  if (!limit.ok()) return http::error_response(limit.error());
+  q.limit = *limit;
+  auto page = svc.search(q, {*req.principal, req.client_ip});
+  if (!page.ok()) return http::error_response(page.error());
+  return answer(200, dto::person_page_json(*page));
+}
+
 Response reveal(Service& svc, Request& req) {
   auto id = http::path_id(req, "id");
   if (!id) return http::error_response(Errc::not_found, "no such person");
@@ -129,6 +147,7 @@ void register_routes(http::Router& r, Service& svc) {
   r.add("GET", "/api/households/{id}", [&svc](Request& q) { return get(svc, q); }, {.auth = Auth::session});
   r.add("POST", "/api/households/{id}/persons", [&svc](Request& q) { return add_person(svc, q); },
         {.auth = Auth::session, .body_bytes_max = 8192, .json_body = true});
+  r.add("GET", "/api/persons", [&svc](Request& q) { return search(svc, q); }, {.auth = Auth::session});
   r.add("POST", "/api/persons/{id}/reveal", [&svc](Request& q) { return reveal(svc, q); },
         {.auth = Auth::session, .body_bytes_max = 4096, .json_body = true});
 }

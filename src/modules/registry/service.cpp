@@ -375,4 +375,75 @@ Status Service::each_person(std::optional<int64_t> node, const Caller& c,
   return ok_status();
 }
 
+Result<PersonPage> Service::search(const PersonQuery& q, const Caller& c) {
+  if (q.limit < 1 || q.limit > kPageSizeMax) return make_error(Errc::invalid_input, "limit must be 1 to 200", "limit");
+  if (q.after < 0) return make_error(Errc::invalid_input, "after must be a non-negative id", "after");
+  if (q.q.empty() && q.tag.empty())
+    return make_error(Errc::invalid_input, "give q (a name, an ID card number or a phone) or a tag", "q");
+  if (!q.q.empty() && !text::plain_line(q.q, 64))
+    return make_error(Errc::invalid_input, "q must be 1 to 64 bytes of text", "q");
+  if (!q.tag.empty() && std::none_of(std::begin(kTags), std::end(kTags), [&](const char* t) { return q.tag == t; }))
+    return make_error(Errc::invalid_input, "tag must be one of the registry's tags", "tag");
+  auto refused = [&](Error e) {
+    return audit_refusal<PersonPage>(db_, clock_, c, q.node ? "node:" + std::to_string(*q.node) : "persons", e);
+  };
+  if (!is_reader(c.who)) return refused(forbidden());
+  std::vector<std::string> scopes;
+  if (q.node) {
+    auto n = territory_.find(*q.node);
+    if (!n || !can_read(c.who, n->path)) return refused(make_error(Errc::not_found, "no such node"));
+    scopes = {n->path};
+  } else {
+    scopes = read_scopes(c.who);
+  }
+  PersonPage page;
+  sql::PersonFilter f;
+  if (!q.q.empty()) {
+    std::string digits = q.q;
+    if (!digits.empty() && digits.back() == 'x') digits.back() = 'X';
+    if (auto card = idcard::parse(digits, today_days(clock_)); card.ok()) {
+      f.id_index = personal::seal_id_card(keys_, card->number).index;
+      page.matched_by = "id_number";
+    } else if (auto phone = text::normalize_phone(q.q)) {
+      f.phone_index = personal::phone_index(keys_, *phone);
+      page.matched_by = "phone";
+    } else {
+      std::string like;
+      for (char ch : q.q) {
+        if (ch == '%' || ch == '_' || ch == '\\') like += '\\';
+        like += ch;
+      }
+      f.name_like = like + "%";
+      page.matched_by = "name";
+    }
+  }
+  if (!q.tag.empty()) {
+    f.tag_like = "%\"" + q.tag + "\"%";
+    if (page.matched_by.empty()) page.matched_by = "tag";
+  }
+  std::vector<std::pair<Person, std::string>> rows;
+  db_.read([&](store::Conn& conn) {
+    for (const auto& s : outermost_scopes(scopes)) {
+      auto part = sql::persons_under(conn, s, f, q.after, q.limit + 1);
+      rows.insert(rows.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+    }
+  });
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first.id < b.first.id; });
+  if (static_cast<int64_t>(rows.size()) > q.limit) {
+    rows.resize(q.limit);
+    page.next_after = rows.back().first.id;
+  }
+  for (auto& [p, address] : rows) page.items.push_back({std::move(p), std::move(address)});
+  if (f.id_index || f.phone_index) {  // looking someone up by personal data leaves a trace
+    static_cast<void>(db_.write([&](store::Conn& conn) -> Status {
+      audit::record(conn,
+                    {"registry.person_searched", "persons", c.who.account_id, c.ip, "",
+                     "{\"by\":\"" + page.matched_by + "\",\"found\":" + std::to_string(page.items.size()) + "}"},
+                    clock_.now_ms());
+      return ok_status();
+    }));
+  }
+  return page;
+}
+
 }  // namespace mashang::registry

@@ -131,4 +131,23 @@ std::optional<int64_t> person_named(store::Conn& c, int64_t household_id, const 
   return r->integer(0);
 }
 
+std::vector<std::pair<Person, std::string>> persons_under(store::Conn& c, const std::string& scope,
+                                                          const PersonFilter& f, int64_t after, int64_t limit) {
+  // One text for every filter: the absent ones are NULL and drop out.
+  static const std::string sql =
+      "SELECT p.id, p.household_id, p.name, p.gender, p.birth_date, p.id_masked, p.phone_masked, p.relation, "
+      "p.tags, p.created_at, p.updated_at, p.path, p.id_sealed, p.phone_sealed, n.name, h.unit, h.room "
+      "FROM persons p JOIN households h ON h.id = p.household_id JOIN nodes n ON n.id = h.building_id "
+      "WHERE (p.path = $1 OR p.path LIKE $2) AND p.id > $3 "
+      "AND (CAST($4 AS TEXT) IS NULL OR p.id_index = $4) AND (CAST($5 AS TEXT) IS NULL OR p.phone_index = $5) "
+      "AND (CAST($6 AS TEXT) IS NULL OR p.name LIKE $6 ESCAPE '\\') "
+      "AND (CAST($7 AS TEXT) IS NULL OR p.tags LIKE $7) ORDER BY p.id LIMIT $8";
+  std::vector<std::pair<Person, std::string>> out;
+  std::string below = (scope == "/" ? "" : scope) + "/%";
+  for (const auto& r : c.query(
+           sql, {scope, below, after, opt(f.id_index), opt(f.phone_index), opt(f.name_like), opt(f.tag_like), limit}))
+    out.emplace_back(person_of(r).person, r.text(14) + "-" + r.text(15) + "单元-" + r.text(16) + "室");
+  return out;
+}
+
 }  // namespace mashang::registry::sql

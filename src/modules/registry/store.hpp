@@ -32,6 +32,14 @@ Result<int64_t> insert_person(store::Conn& c, int64_t household_id, const Person
 //! Replaces a person's fields (and household: a person may move).
 void update_person(store::Conn& c, int64_t id, int64_t household_id, const PersonInsert& p, int64_t now);
 
+//! Persons under `scope` (path or below) matching one of: blind index of the ID number,
+//! blind index of the phone, a name prefix (LIKE pattern), a tag; id > after, by id.
+struct PersonFilter {
+  std::optional<std::string> id_index, phone_index, name_like, tag_like;
+};
+std::vector<std::pair<Person, std::string>> persons_under(store::Conn& c, const std::string& scope,
+                                                          const PersonFilter& f, int64_t after, int64_t limit);
+
 std::optional<int64_t> household_at(store::Conn& c, int64_t building_id, const std::string& unit,
                                     const std::string& room);
 //! The person with this ID-number blind index.

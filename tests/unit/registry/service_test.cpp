@@ -234,3 +234,38 @@ TEST_F(Registry, ARosterDoesNotPullInAPersonRegisteredElsewhere) {
   EXPECT_EQ(r.error().code, Errc::conflict);
   EXPECT_NE(r.error().message.find("another area"), std::string::npos);
 }
+
+TEST_F(Registry, SearchFindsByNameIdNumberPhoneAndTagWithinScope) {
+  std::string id = valid_id("15270119800101123");
+  ASSERT_TRUE(add(id).ok());  // 张三, phone 13812345678, tag elder
+  registry::Caller c{admin, "10.0.0.3"};
+  auto by_name = svc->search({"张", "", std::nullopt, 0, 50}, c);
+  ASSERT_TRUE(by_name.ok()) << by_name.error().message;
+  ASSERT_EQ(by_name->items.size(), 1u);
+  EXPECT_EQ(by_name->matched_by, "name");
+  EXPECT_EQ(by_name->items[0].address, "1号楼-1单元-101室");
+  EXPECT_EQ(by_name->items[0].person.id_masked, idcard::mask(id));
+  EXPECT_EQ(svc->search({id, "", std::nullopt, 0, 50}, c)->items.size(), 1u);
+  EXPECT_EQ(svc->search({"138 1234 5678", "", std::nullopt, 0, 50}, c)->matched_by, "phone");
+  EXPECT_EQ(svc->search({"138 1234 5678", "", std::nullopt, 0, 50}, c)->items.size(), 1u);
+  EXPECT_EQ(svc->search({"", "elder", std::nullopt, 0, 50}, c)->items.size(), 1u);
+  EXPECT_EQ(svc->search({"", "veteran", std::nullopt, 0, 50}, c)->items.size(), 0u);
+  EXPECT_EQ(svc->search({"李", "", std::nullopt, 0, 50}, c)->items.size(), 0u);
+  EXPECT_EQ(svc->search({"%", "", std::nullopt, 0, 50}, c)->items.size(), 0u);  // a wildcard is a character
+  EXPECT_EQ(svc->search({"", "", std::nullopt, 0, 50}, c).error().field, "q");
+  EXPECT_EQ(svc->search({"", "planet", std::nullopt, 0, 50}, c).error().field, "tag");
+  // Outside the scope: nothing, and a node outside is 404.
+  auto outsider = with({{"community_staff", other_street.path}});
+  EXPECT_EQ(svc->search({"张", "", std::nullopt, 0, 50}, {outsider, ""})->items.size(), 0u);
+  EXPECT_EQ(svc->search({"张", "", building.id, 0, 50}, {outsider, ""}).error().code, Errc::not_found);
+  // Searches by ID number or phone are audited, without the value.
+  int64_t audited = 0;
+  std::string details;
+  db->read([&](store::Conn& conn) {
+    audited = conn.query_one("SELECT COUNT(*) FROM audit WHERE action = 'registry.person_searched'")->integer(0);
+    for (const auto& r : conn.query("SELECT details FROM audit")) details += r.text(0);
+  });
+  EXPECT_EQ(audited, 3);
+  EXPECT_EQ(details.find("15270119800101"), std::string::npos);
+  EXPECT_EQ(details.find("12345678"), std::string::npos);
+}
