@@ -110,6 +110,33 @@ const covers = (caller, path) => {
 /** The middle of a stored square. */
 const middle = (sq) => ({ lon: sq[0][0][0] + 0.005, lat: sq[0][0][1] + 0.005 })
 
+// Roster files: one CSV row in a building (a new room each time, no ID number), sent as the
+// raw body. Imports kept for the read and apply rules: one by the community staff in 1号楼
+// (inside) and one by the admin in the outside building.
+// The names are read at each request: PATCH /api/nodes/{id} renames the grids on the way.
+const ROSTER_HEADER = '社区,网格,小区,楼栋,单元,房号,姓名,性别,与户主关系'
+const rosterCsv = async (b) => {
+  const names = []
+  for (let id = b.id; names.length < 4; ) {
+    const n = await asAdmin(`/api/nodes/${id}`)
+    names.unshift(n.name)
+    id = n.parent_id
+  }
+  return Buffer.from(`${ROSTER_HEADER}\r\n${names.join(',')},9,${fresh('9')},${fresh('矩阵花名册')},女,户主\r\n`)
+}
+const rosterUpload = async (b, caller) => {
+  const res = await srv.request('POST', '/api/roster/imports', {
+    token: sessions[caller].token,
+    body: await rosterCsv(b),
+    headers: { 'Content-Type': 'text/csv' },
+  })
+  const im = check(res, 201)
+  assert.equal(im.status, 'checked', `the matrix's roster upload as ${caller} was not clean: ${res}`)
+  return im
+}
+const insideImport = await rosterUpload(building, 'community')
+const outsideImport = await rosterUpload(outBuilding, 'admin')
+
 // ---------------------------------------------------------------------------------------
 // The rules
 //
@@ -417,6 +444,59 @@ const RULES = {
   },
 }
 
+Object.assign(RULES, {
+  // Upload: registry writers 201 (the import stored, `checked` or `rejected`), anyone else 403.
+  // A file naming a place outside the writer's view is a problem of its rows, not a 403: inside
+  // (1号楼) every writer's import checks clean; outside, only the admin's.
+  'POST /api/roster/imports': {
+    scopes: Object.fromEntries(
+      [['inside', building, () => 'checked'], ['outside', outBuilding, (caller) => (caller === 'admin' ? 'checked' : 'rejected')]].map(
+        ([scope, b, status]) => [
+          scope,
+          {
+            request: async () => ({ method: 'POST', path: '/api/roster/imports', body: await rosterCsv(b), headers: { 'Content-Type': 'text/csv' } }),
+            expect: only(WRITERS, 201, 403),
+            verify: (body, caller) => {
+              if (body.status !== status(caller)) return `status ${body.status}, expected ${status(caller)}: ${JSON.stringify(body.problems)}`
+            },
+          },
+        ],
+      ),
+    ),
+  },
+
+  // An import: its uploader and a district admin at "/"; anyone else 404 (not 403: it does not say it exists).
+  'GET /api/roster/imports/{id}': {
+    scopes: {
+      inside: { request: get(`/api/roster/imports/${insideImport.id}`), expect: only(['admin', 'community'], 200, 404) },
+      outside: { request: get(`/api/roster/imports/${outsideImport.id}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+
+  // Applying: as reading; every request applies a fresh checked import of its own (uploaded
+  // by the community staff inside, by the admin outside), so 202 means allowed, not "first".
+  'POST /api/roster/imports/{id}/apply': {
+    scopes: {
+      inside: {
+        request: async () => ({ method: 'POST', path: `/api/roster/imports/${(await rosterUpload(building, 'community')).id}/apply` }),
+        expect: only(['admin', 'community'], 202, 404),
+      },
+      outside: {
+        request: async () => ({ method: 'POST', path: `/api/roster/imports/${(await rosterUpload(outBuilding, 'admin')).id}/apply` }),
+        expect: only(['admin'], 202, 404),
+      },
+    },
+  },
+
+  // The export: registry readers 200 in their scope, 404 outside it; anyone else 403.
+  'GET /api/roster/export.xlsx': {
+    scopes: {
+      inside: { request: get(`/api/roster/export.xlsx?node=${building.id}`), expect: only(READERS, 200, 403) },
+      outside: { request: get(`/api/roster/export.xlsx?node=${outBuilding.id}`), expect: { ...only(READERS, 404, 403), admin: 200 } },
+    },
+  },
+})
+
 // ---------------------------------------------------------------------------------------
 // Running the matrix
 
@@ -437,7 +517,7 @@ async function send(req, caller) {
     if (s.close) s.close()
     return s.reply
   }
-  return srv.request(req.method, req.path, { token, json: req.json })
+  return srv.request(req.method, req.path, { token, json: req.json, body: req.body, headers: req.headers })
 }
 
 /** Runs a rule over every caller and scope; resolves { problems, rows } (rows: the statuses got). */
@@ -448,7 +528,7 @@ async function runRule(key, rule) {
     const cells = []
     for (const [name, scope] of Object.entries(rule.scopes)) {
       const want = expected(rule, scope, caller)
-      const req = scope.request(caller)
+      const req = await scope.request(caller)
       const label = `${caller} ${name}: ${req.method} ${req.path}`
       let res
       try {
