@@ -89,9 +89,19 @@ class Service {
   std::optional<std::shared_ptr<const Principal>> cached_session(const std::string& token);
 
   Result<Account> get_account(int64_t id, const Principal& actor);
+  //! District admins: every account. Street and community staff: the accounts holding a
+  //! grant within their scopes (those they could have granted roles to).
   Result<Page> list_accounts(int64_t after, int64_t limit, const Principal& actor);
+  //! Grants a role at a scope (the same rule as creating an account with it). Audited; the
+  //! account's cached sessions are dropped so its next request (and live stream) sees it.
+  Result<Account> add_grant(int64_t account_id, const Grant& g, const Principal& actor, const std::string& ip);
+  //! Revokes a grant the actor could have granted. The last district administrator at the
+  //! root cannot be revoked (409).
+  Result<Account> revoke_grant(int64_t account_id, const Grant& g, const Principal& actor, const std::string& ip);
 
  private:
+  Result<Account> change_grant(int64_t account_id, const Grant& g, const Principal& actor, const std::string& ip,
+                               bool add);
   std::function<bool(const std::string&)> scope_exists_;
   struct SessionCache;
   store::Db& db_;

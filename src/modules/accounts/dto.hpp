@@ -13,8 +13,10 @@ namespace mashang::accounts::dto {
 
 inline void write_nullable(std::string& o, std::string_view key, const std::optional<std::string>& v) {
   o += key;
-  if (v) text::append_json_string(o, *v);
-  else o += "null";
+  if (v)
+    text::append_json_string(o, *v);
+  else
+    o += "null";
 }
 
 inline void write_roles(std::string& o, const std::vector<Grant>& grants) {
@@ -69,8 +71,8 @@ inline std::string me_json(const Principal& p) {
   auto opt = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional<std::string>(s); };
   std::string o;
   o.reserve(256);
-  write_account(o, p.account_id, opt(p.username), opt(p.phone_masked), p.display_name, p.status, p.grants,
-                p.created_at, p.csrf_token);
+  write_account(o, p.account_id, opt(p.username), opt(p.phone_masked), p.display_name, p.status, p.grants, p.created_at,
+                p.csrf_token);
   return o;
 }
 

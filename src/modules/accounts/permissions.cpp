@@ -8,11 +8,13 @@
 
 namespace mashang::accounts {
 namespace {
-constexpr std::string_view kCommunityRoles[] = {"grid_worker", "steward",  "resident", "committee_member",
-                                                "volunteer",   "vendor",   "teacher",  "doctor"};
+constexpr std::string_view kCommunityRoles[] = {"grid_worker", "steward", "resident", "committee_member",
+                                                "volunteer",   "vendor",  "teacher",  "doctor"};
 constexpr std::string_view kStreetRoles[] = {"community_staff", "mediator", "inspector"};
 
-bool in(std::string_view role, auto const& list) { return std::find(std::begin(list), std::end(list), role) != std::end(list); }
+bool in(std::string_view role, auto const& list) {
+  return std::find(std::begin(list), std::end(list), role) != std::end(list);
+}
 }  // namespace
 
 bool can_manage_accounts(const Principal& who) { return who.has_role("district_admin", "/"); }

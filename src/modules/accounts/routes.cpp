@@ -1,10 +1,10 @@
 // HTTP binding of accounts: parse → permission (in the service) → command → response.
 #include "modules/accounts/routes.hpp"
 
+#include "core/text.hpp"
 #include "http/error_map.hpp"
 #include "http/json_body.hpp"
 #include "http/params.hpp"
-#include "core/text.hpp"
 #include "modules/accounts/dto.hpp"
 
 namespace mashang::accounts {
@@ -129,6 +129,37 @@ Response get(Service& svc, Request& req) {
   return res;
 }
 
+Response add_grant(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such account");
+  auto body = http::parse_object(req);
+  if (!body.ok()) return http::error_response(body.error());
+  auto role = http::require_string(*body, "role", 32);
+  if (!role.ok()) return http::error_response(role.error());
+  auto scope = http::require_string(*body, "scope", kScopeBytesMax);
+  if (!scope.ok()) return http::error_response(scope.error());
+  auto a = svc.add_grant(*id, {*role, *scope}, *req.principal, req.client_ip);
+  if (!a.ok()) return http::error_response(a.error());
+  Response res;
+  res.status = 201;
+  res.body = dto::account_json(*a);
+  return res;
+}
+
+Response revoke_grant(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such account");
+  auto role = req.query_param("role");
+  auto scope = req.query_param("scope");
+  if (!role || role->empty()) return http::error_response(Errc::invalid_input, "give the grant's role", "role");
+  if (!scope || scope->empty()) return http::error_response(Errc::invalid_input, "give the grant's scope", "scope");
+  auto a = svc.revoke_grant(*id, {*role, *scope}, *req.principal, req.client_ip);
+  if (!a.ok()) return http::error_response(a.error());
+  Response res;
+  res.body = dto::account_json(*a);
+  return res;
+}
+
 }  // namespace
 
 void register_routes(http::Router& r, Service& svc, const Config& cfg) {
@@ -143,6 +174,10 @@ void register_routes(http::Router& r, Service& svc, const Config& cfg) {
   r.add("POST", "/api/accounts", [&svc](Request& q) { return create(svc, q); },
         {.auth = Auth::session, .body_bytes_max = 16 * 1024, .json_body = true});
   r.add("GET", "/api/accounts/{id}", [&svc](Request& q) { return get(svc, q); }, {.auth = Auth::session});
+  r.add("POST", "/api/accounts/{id}/grants", [&svc](Request& q) { return add_grant(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 4096, .json_body = true});
+  r.add("DELETE", "/api/accounts/{id}/grants", [&svc](Request& q) { return revoke_grant(svc, q); },
+        {.auth = Auth::session});
 }
 
 }  // namespace mashang::accounts

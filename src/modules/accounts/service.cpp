@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cctype>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -10,6 +11,7 @@
 #include "modules/accounts/accounts.hpp"
 #include "modules/accounts/permissions.hpp"
 #include "modules/accounts/store.hpp"
+#include "modules/audit/audit.hpp"
 
 namespace mashang::accounts {
 namespace {
@@ -121,7 +123,11 @@ struct Service::SessionCache {
 };
 
 Service::Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock, Config::Sessions cfg)
-    : db_(db), keys_(keys), clock_(clock), cfg_(cfg), cache_(std::make_unique<SessionCache>()),
+    : db_(db),
+      keys_(keys),
+      clock_(clock),
+      cfg_(cfg),
+      cache_(std::make_unique<SessionCache>()),
       dummy_hash_(crypto::hash_password(crypto::random_token(16))) {}
 Service::~Service() = default;
 
@@ -163,7 +169,8 @@ Result<Account> Service::create_account(const NewAccount& in, const Principal* a
   int64_t id = 0;
   Status st = db_.write([&](store::Conn& c) -> Status {
     auto inserted = sql::insert_account(c, row);
-    if (!inserted.ok()) return make_error(Errc::conflict, "username or phone is already taken", in.username ? "username" : "phone");
+    if (!inserted.ok())
+      return make_error(Errc::conflict, "username or phone is already taken", in.username ? "username" : "phone");
     id = *inserted;
     for (const auto& g : in.grants)
       if (auto r = sql::insert_grant(c, id, g, row.now); !r.ok())
@@ -197,7 +204,8 @@ std::optional<Account> Service::find_by_login(const std::string& login) {
   db_.read([&](store::Conn& c) {
     row = sql::find_by_username(c, login);
     if (!row)
-      if (auto phone = text::normalize_phone(login)) row = sql::find_by_phone_index(c, personal::phone_index(keys_, *phone));
+      if (auto phone = text::normalize_phone(login))
+        row = sql::find_by_phone_index(c, personal::phone_index(keys_, *phone));
   });
   if (!row) return std::nullopt;
   return row->account;
@@ -214,7 +222,8 @@ Result<Session> Service::login(const LoginInput& in) {
     fi = sql::failures_since(c, by_ip, since);
     row = sql::find_by_username(c, in.login);
     if (!row)
-      if (auto phone = text::normalize_phone(in.login)) row = sql::find_by_phone_index(c, personal::phone_index(keys_, *phone));
+      if (auto phone = text::normalize_phone(in.login))
+        row = sql::find_by_phone_index(c, personal::phone_index(keys_, *phone));
   });
   if (fl.count >= cfg_.login_failures_max || fi.count >= cfg_.login_failures_per_ip_max) {
     int64_t oldest = fl.count >= cfg_.login_failures_max ? fl.oldest_at : fi.oldest_at;
@@ -299,16 +308,77 @@ Result<Account> Service::get_account(int64_t id, const Principal& actor) {
 }
 
 Result<Page> Service::list_accounts(int64_t after, int64_t limit, const Principal& actor) {
-  if (!can_manage_accounts(actor)) return make_error(Errc::forbidden, "only a district administrator may list accounts");
+  if (!can_create_accounts(actor))
+    return make_error(Errc::forbidden, "only district administrators and street or community staff list accounts");
   if (limit < 1 || limit > kPageSizeMax) return make_error(Errc::invalid_input, "limit must be 1 to 200", "limit");
   if (after < 0) return make_error(Errc::invalid_input, "after must be a non-negative id", "after");
   Page page;
-  db_.read([&](store::Conn& c) { page.items = sql::list_accounts(c, after, limit + 1); });
+  db_.read([&](store::Conn& c) {
+    if (can_manage_accounts(actor)) {
+      page.items = sql::list_accounts(c, after, limit + 1);
+      return;
+    }
+    std::vector<std::string> scopes;
+    for (const auto& g : actor.grants)
+      if (g.role == "street_staff" || g.role == "community_staff") scopes.push_back(g.scope);
+    std::map<int64_t, Account> seen;
+    for (const auto& s : outermost_scopes(std::move(scopes)))
+      for (auto& a : sql::list_accounts_under(c, s, after, limit + 1)) seen.emplace(a.id, std::move(a));
+    for (auto& [id, a] : seen)
+      if (static_cast<int64_t>(page.items.size()) <= limit && can_view_account(actor, a)) page.items.push_back(a);
+  });
   if (static_cast<int64_t>(page.items.size()) > limit) {
     page.items.pop_back();
     page.next_after = page.items.back().id;
   }
   return page;
+}
+
+Result<Account> Service::add_grant(int64_t account_id, const Grant& g, const Principal& actor, const std::string& ip) {
+  return change_grant(account_id, g, actor, ip, true);
+}
+
+Result<Account> Service::revoke_grant(int64_t account_id, const Grant& g, const Principal& actor,
+                                      const std::string& ip) {
+  return change_grant(account_id, g, actor, ip, false);
+}
+
+Result<Account> Service::change_grant(int64_t account_id, const Grant& g, const Principal& actor, const std::string& ip,
+                                      bool add) {
+  if (auto v = validate_grant(g); !v.ok()) return v.error();
+  if (add && scope_exists_ && !scope_exists_(g.scope))
+    return make_error(Errc::invalid_input, "scope " + g.scope + " names no node of the territory", "scope");
+  Status st = db_.write([&](store::Conn& c) -> Status {
+    auto a = sql::load_account(c, account_id);
+    if (!a || !can_view_account(actor, *a)) return make_error(Errc::not_found, "no such account");
+    if (!can_grant(actor, g))
+      return make_error(Errc::forbidden, "you may not grant or revoke " + g.role + " at " + g.scope);
+    int64_t now = clock_.now_ms();
+    if (add) {
+      if (!sql::insert_grant(c, account_id, g, now).ok())
+        return make_error(Errc::conflict, "the account already holds " + g.role + " at " + g.scope, "role");
+    } else {
+      if (g.role == "district_admin" && g.scope == "/" && sql::count_root_admins(c) <= 1)
+        return make_error(Errc::conflict, "this is the last district administrator; grant another one first");
+      if (!sql::delete_grant(c, account_id, g))
+        return make_error(Errc::not_found, "the account does not hold " + g.role + " at " + g.scope);
+    }
+    std::string details = "{\"role\":";
+    text::append_json_string(details, g.role);
+    details += ",\"scope\":";
+    text::append_json_string(details, g.scope);
+    details += '}';
+    const char* action = add ? "account.grant_added" : "account.grant_revoked";
+    audit::record(c, {action, "account:" + std::to_string(account_id), actor.account_id, ip, "", details}, now);
+    c.emit({"account.grants_changed", "account:" + std::to_string(account_id), "/", account_id,
+            "{\"account_id\":" + std::to_string(account_id) + "}"});
+    return ok_status();
+  });
+  if (!st.ok()) return st.error();
+  cache_->evict_account(account_id);
+  std::optional<Account> a;
+  db_.read([&](store::Conn& c) { a = sql::load_account(c, account_id); });
+  return *a;
 }
 
 }  // namespace mashang::accounts

@@ -3,8 +3,8 @@
 namespace mashang::accounts::sql {
 namespace {
 
-using store::Value;
 using store::null_value;
+using store::Value;
 
 Value opt(const std::optional<std::string>& s) { return s ? Value(*s) : null_value; }
 
@@ -49,8 +49,8 @@ Result<int64_t> insert_account(store::Conn& c, const NewAccountRow& a) {
   auto r = c.query_unique(
       "INSERT INTO accounts (username, phone_index, phone_sealed, phone_masked, display_name, password_hash, "
       "status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7) RETURNING id",
-      {opt(a.username), opt(a.phone_index), opt(a.phone_sealed), opt(a.phone_masked), a.display_name,
-       a.password_hash, a.now});
+      {opt(a.username), opt(a.phone_index), opt(a.phone_sealed), opt(a.phone_masked), a.display_name, a.password_hash,
+       a.now});
   if (!r.ok()) return r.error();
   return r->at(0).integer(0);
 }
@@ -89,15 +89,40 @@ std::vector<Account> list_accounts(store::Conn& c, int64_t after, int64_t limit)
   return out;
 }
 
+std::vector<Account> list_accounts_under(store::Conn& c, const std::string& scope, int64_t after, int64_t limit) {
+  static const std::string sql =
+      account_select(false) +
+      "WHERE a.id IN (SELECT DISTINCT account_id FROM grants WHERE (scope = $1 OR scope LIKE $2) AND account_id > $3 "
+      "ORDER BY account_id LIMIT $4) ORDER BY a.id, g.role, g.scope";
+  std::vector<Account> out;
+  for (auto& row : fold(c.query(sql, {scope, (scope == "/" ? "" : scope) + "/%", after, limit})))
+    out.push_back(std::move(row.account));
+  return out;
+}
+
+bool delete_grant(store::Conn& c, int64_t account_id, const Grant& g) {
+  return c.exec("DELETE FROM grants WHERE account_id = $1 AND role = $2 AND scope = $3",
+                {account_id, g.role, g.scope}) > 0;
+}
+
+int64_t count_root_admins(store::Conn& c) {
+  return c
+      .query_one(
+          "SELECT COUNT(*) FROM grants g JOIN accounts a ON a.id = g.account_id "
+          "WHERE g.role = 'district_admin' AND g.scope = '/' AND a.status = 'active'")
+      ->integer(0);
+}
+
 void update_password(store::Conn& c, int64_t id, const std::string& hash, int64_t now) {
   c.exec("UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3", {hash, now, id});
 }
 
 void insert_session(store::Conn& c, const std::string& token_hash, const SessionRow& s, int64_t now,
                     const std::string& ip, const std::string& user_agent) {
-  c.exec("INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at, ip, user_agent) "
-         "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-         {token_hash, s.account_id, s.csrf_token, now, s.expires_at, ip, user_agent});
+  c.exec(
+      "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at, ip, user_agent) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      {token_hash, s.account_id, s.csrf_token, now, s.expires_at, ip, user_agent});
 }
 
 std::optional<SessionRow> find_live_session(store::Conn& c, const std::string& token_hash, int64_t now) {
@@ -118,8 +143,8 @@ void revoke_account_sessions(store::Conn& c, int64_t account_id, int64_t now) {
 }
 
 Failures failures_since(store::Conn& c, const std::string& key, int64_t since) {
-  auto r = c.query_one("SELECT COUNT(*), COALESCE(MIN(at), 0) FROM login_failures WHERE key = $1 AND at > $2",
-                       {key, since});
+  auto r =
+      c.query_one("SELECT COUNT(*), COALESCE(MIN(at), 0) FROM login_failures WHERE key = $1 AND at > $2", {key, since});
   return {r->integer(0), r->integer(1)};
 }
 
@@ -131,8 +156,6 @@ void clear_failures(store::Conn& c, const std::string& key) {
   c.exec("DELETE FROM login_failures WHERE key = $1", {key});
 }
 
-void prune_failures(store::Conn& c, int64_t before) {
-  c.exec("DELETE FROM login_failures WHERE at < $1", {before});
-}
+void prune_failures(store::Conn& c, int64_t before) { c.exec("DELETE FROM login_failures WHERE at < $1", {before}); }
 
 }  // namespace mashang::accounts::sql

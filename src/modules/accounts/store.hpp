@@ -24,6 +24,12 @@ std::optional<AccountRow> find_by_username(store::Conn& c, const std::string& us
 std::optional<AccountRow> find_by_phone_index(store::Conn& c, const std::string& phone_index);
 std::optional<Account> load_account(store::Conn& c, int64_t id);
 std::vector<Account> list_accounts(store::Conn& c, int64_t after, int64_t limit);
+//! Accounts holding a grant at `scope` or below it, id > after, by id, at most `limit`.
+std::vector<Account> list_accounts_under(store::Conn& c, const std::string& scope, int64_t after, int64_t limit);
+//! Removes one grant; false when the account did not hold it.
+bool delete_grant(store::Conn& c, int64_t account_id, const Grant& g);
+//! District administrators at the root of active accounts.
+int64_t count_root_admins(store::Conn& c);
 void update_password(store::Conn& c, int64_t id, const std::string& hash, int64_t now);
 
 struct SessionRow {

@@ -98,7 +98,10 @@ TEST_F(Accounts, FiveFailuresLockTheLoginForTheWindow) {
 }
 
 TEST_F(Accounts, ValidationNamesTheField) {
-  struct Case { accounts::NewAccount in; std::string field; };
+  struct Case {
+    accounts::NewAccount in;
+    std::string field;
+  };
   const Case cases[] = {
       {{"Bad Name", std::nullopt, "x", "secret-pass", {}}, "username"},
       {{std::nullopt, "12345", "x", "secret-pass", {}}, "phone"},
@@ -129,3 +132,52 @@ TEST_F(Accounts, OnlyAdminsManageAccounts) {
 }
 
 }  // namespace
+
+TEST_F(Accounts, StaffGrantAndRevokeWithinTheirScopeAndSessionsSeeItAtOnce) {
+  Principal community;
+  community.account_id = 500;
+  community.grants = {{"community_staff", "/1/2"}};
+  Principal other = community;
+  other.grants = {{"community_staff", "/1/9"}};
+  auto s = login("wang", "secret-pass");
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(svc->resolve_session(s->token)->grants.size(), 1u);  // cached now
+
+  auto a = svc->add_grant(id, {"volunteer", "/1/2/3"}, community, "10.0.0.5");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->grants.size(), 2u);
+  EXPECT_EQ(svc->resolve_session(s->token)->grants.size(), 2u);  // the cache was dropped
+  EXPECT_EQ(svc->add_grant(id, {"volunteer", "/1/2/3"}, community, "").error().code, Errc::conflict);
+  // Above their level or outside their scope: refused; an account they cannot see: 404.
+  EXPECT_EQ(svc->add_grant(id, {"street_staff", "/1/2"}, community, "").error().code, Errc::forbidden);
+  EXPECT_EQ(svc->add_grant(id, {"volunteer", "/1/3"}, community, "").error().code, Errc::forbidden);
+  EXPECT_EQ(svc->add_grant(id, {"volunteer", "/1/9"}, other, "").error().code, Errc::not_found);
+  EXPECT_EQ(svc->add_grant(id, {"wizard", "/1/2"}, community, "").error().field, "roles");
+
+  a = svc->revoke_grant(id, {"volunteer", "/1/2/3"}, community, "10.0.0.5");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->grants.size(), 1u);
+  EXPECT_EQ(svc->resolve_session(s->token)->grants.size(), 1u);
+  EXPECT_EQ(svc->revoke_grant(id, {"volunteer", "/1/2/3"}, community, "").error().code, Errc::not_found);
+  // Staff list the accounts they could have granted to; others are not listed.
+  EXPECT_EQ(svc->list_accounts(0, 50, community)->items.size(), 1u);
+  EXPECT_EQ(svc->list_accounts(0, 50, other)->items.size(), 0u);
+  // Every change is audited.
+  int64_t audited = 0;
+  db->read([&](store::Conn& c) {
+    audited =
+        c.query_one("SELECT COUNT(*) FROM audit WHERE action LIKE 'account.grant_%' AND ip = '10.0.0.5'")->integer(0);
+  });
+  EXPECT_EQ(audited, 2);
+}
+
+TEST_F(Accounts, TheLastDistrictAdministratorStays) {
+  auto admin = svc->create_account({"root", std::nullopt, "管理员", "secret-pass", {{"district_admin", "/"}}}, nullptr);
+  ASSERT_TRUE(admin.ok());
+  Principal p;
+  p.account_id = admin->id;
+  p.grants = {{"district_admin", "/"}};
+  EXPECT_EQ(svc->revoke_grant(admin->id, {"district_admin", "/"}, p, "").error().code, Errc::conflict);
+  ASSERT_TRUE(svc->add_grant(id, {"district_admin", "/"}, p, "").ok());
+  EXPECT_TRUE(svc->revoke_grant(admin->id, {"district_admin", "/"}, p, "").ok());
+}

@@ -21,6 +21,7 @@ const knownTypes = new Set<string>([
   'territory.grid_shaped',
   'roster.import_progress',
   'roster.import_finished',
+  'account.grants_changed',
 ])
 
 const BACKOFF_MIN_MS = 1000

@@ -103,6 +103,7 @@ const en: typeof zhCN = {
       territory_grid_shaped: 'Grid boundary set',
       roster_import_progress: 'Roster import progress',
       roster_import_finished: 'Roster import finished',
+      account_grants_changed: 'Roles changed',
     },
   },
   home: {

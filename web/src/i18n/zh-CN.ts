@@ -102,6 +102,7 @@ export default {
       territory_grid_shaped: '网格边界更新',
       roster_import_progress: '花名册导入进度',
       roster_import_finished: '花名册导入完成',
+      account_grants_changed: '角色变更',
     },
   },
   home: {
