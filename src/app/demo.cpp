@@ -50,6 +50,7 @@ struct Built {
   std::map<std::string, std::string> path_of;                 // names the accounts refer to → path
   std::vector<std::pair<int64_t, grids::Shape>> grid_shapes;  // grid node → polygon
   std::vector<std::pair<int64_t, const demo::PlanBuilding*>> buildings;
+  int64_t second_building = 0;  // 康城小区 2号楼, where the demo resident lives
 };
 
 // The tree in one transaction: every node that is not there yet (a second run adds nothing).
@@ -91,6 +92,8 @@ Result<Built> build_tree(System& sys, const demo::Plan& plan) {
               if (!building.ok()) return building.error();
               if (g.name == kFirstGrid && cp.name == kFirstCompound && b.name == kFirstBuilding)
                 out.path_of[kFirstBuilding] = building->path;
+              if (g.name == kFirstGrid && cp.name == kFirstCompound && b.name == "2号楼")
+                out.second_building = building->id;
               out.buildings.emplace_back(building->id, &b);
             }
           }
@@ -140,6 +143,26 @@ Status build_households(System& sys, const Built& built) {
   return ok_status();
 }
 
+// 王芳 (the demo resident) and her family in 2号楼 3单元2001室.
+std::string resident_id_number() {
+  std::string body = "15060319880415062";
+  return body + idcard::check_char(body);
+}
+
+Status build_resident(System& sys, int64_t building) {
+  auto admin = district_admin();
+  registry::Caller caller{admin, ""};
+  auto with_check = [](std::string body) { return body + idcard::check_char(body); };
+  std::vector<registry::NewPerson> family = {
+      {"王芳", "F", std::nullopt, resident_id_number(), "13800138000", "head", {}},
+      {"张军", "M", std::nullopt, with_check("15060319860921071"), "13800138001", "spouse", {}},
+      {"张子涵", "F", std::nullopt, with_check("15060320160608122"), std::nullopt, "child", {"child"}},
+  };
+  auto n = sys.registry->write_batch({{{building, "3", 20, "2001"}, family}}, caller);
+  if (!n.ok()) return n.error();
+  return ok_status();
+}
+
 // The elder's household in 1号楼: an empty-nest elder living alone, whom the steward visits.
 Status build_elder(System& sys, int64_t building) {
   auto admin = district_admin();
@@ -166,6 +189,7 @@ Result<std::vector<DemoLogin>> build_demo(System& sys, const DemoOptions& opt) {
   if (auto st = shape_grids(sys, *built); !st.ok()) return st.error();
   if (auto st = build_elder(sys, id_of(paths.at(kFirstBuilding))); !st.ok()) return st.error();
   if (auto st = build_households(sys, *built); !st.ok()) return st.error();
+  if (auto st = build_resident(sys, built->second_building); !st.ok()) return st.error();
   std::vector<DemoLogin> out;
   for (const auto& d : kAccounts) {
     std::string password = std::string("mashang-") + d.login;
@@ -177,6 +201,23 @@ Result<std::vector<DemoLogin>> build_demo(System& sys, const DemoOptions& opt) {
       if (auto a = sys.accounts->create_account(in, nullptr); !a.ok()) return a.error();
     }
     out.push_back({d.role, d.label, scope, d.login, password, d.display_name});
+  }
+  // The elder and the resident sign in as themselves: their accounts are linked to their
+  // persons, so "my household" shows their homes.
+  for (const auto& [login, id_number] :
+       {std::pair<std::string, std::string>{"elder", demo::elder_id_number()}, {"resident", resident_id_number()}}) {
+    auto account = sys.accounts->find_by_login(login);
+    if (!account) continue;
+    Principal self;
+    self.account_id = account->id;
+    if (sys.registry->my_household(self).ok()) continue;  // linked on an earlier run
+    auto admin = district_admin();
+    registry::Caller caller{admin, ""};
+    auto found = sys.registry->search({id_number, "", std::nullopt, 0, 1}, caller);
+    if (!found.ok()) return found.error();
+    if (found->items.empty()) return make_error(Errc::internal, "demo person of " + login + " missing");
+    auto linked = sys.registry->link_account(found->items[0].person.id, account->id, caller);
+    if (!linked.ok()) return linked.error();
   }
   return out;
 }

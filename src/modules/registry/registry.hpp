@@ -127,6 +127,15 @@ class Service {
   //! Persons in the caller's view (or under `node`) matching the query, by id, masked. A
   //! search by ID number or phone is audited (the kind, not the value).
   Result<PersonPage> search(const PersonQuery& q, const Caller& c);
+  //! Links a person to the account they sign in with (registry writers over the person;
+  //! `c.who` with no grants and account_id 0 is not allowed). Audited. 409 when either side
+  //! is linked already.
+  Result<Person> link_account(int64_t person_id, int64_t account_id, const Caller& c);
+  //! Removes the link of a person. Audited.
+  Status unlink_account(int64_t person_id, const Caller& c);
+  //! The caller's own household (the person linked to their account and those living with
+  //! them), masked; 404 when the account is linked to no person.
+  Result<std::pair<Household, std::vector<Person>>> my_household(const Principal& who);
   //! The raw ID number and phone, with a reason that goes into the audit log.
   Result<Revealed> reveal(int64_t person_id, const std::string& reason, const Caller& c);
   //! Writes households and their persons in one transaction, all or nothing. A household

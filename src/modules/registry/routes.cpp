@@ -125,6 +125,37 @@ Response search(Service& svc, Request& req) {
   return answer(200, dto::person_page_json(*page));
 }
 
+Response mine(Service& svc, Request& req) {
+  auto d = svc.my_household(*req.principal);
+  if (!d.ok()) return http::error_response(d.error());
+  return answer(200, dto::detail_json(d->first, d->second));
+}
+
+Response link(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such person");
+  auto body = http::parse_object(req);
+  if (!body.ok()) return http::error_response(body.error());
+  auto account = http::require_int(*body, "account_id");
+  if (!account.ok()) return http::error_response(account.error());
+  auto p = svc.link_account(*id, *account, {*req.principal, req.client_ip});
+  if (!p.ok()) return http::error_response(p.error());
+  std::string o;
+  dto::write_person(o, *p);
+  return answer(200, std::move(o));
+}
+
+Response unlink(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such person");
+  auto st = svc.unlink_account(*id, {*req.principal, req.client_ip});
+  if (!st.ok()) return http::error_response(st.error());
+  Response res;
+  res.status = 204;
+  res.body.clear();
+  return res;
+}
+
 Response reveal(Service& svc, Request& req) {
   auto id = http::path_id(req, "id");
   if (!id) return http::error_response(Errc::not_found, "no such person");
@@ -147,6 +178,10 @@ void register_routes(http::Router& r, Service& svc) {
   r.add("GET", "/api/households/{id}", [&svc](Request& q) { return get(svc, q); }, {.auth = Auth::session});
   r.add("POST", "/api/households/{id}/persons", [&svc](Request& q) { return add_person(svc, q); },
         {.auth = Auth::session, .body_bytes_max = 8192, .json_body = true});
+  r.add("GET", "/api/me/household", [&svc](Request& q) { return mine(svc, q); }, {.auth = Auth::session});
+  r.add("PUT", "/api/persons/{id}/account", [&svc](Request& q) { return link(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 1024, .json_body = true});
+  r.add("DELETE", "/api/persons/{id}/account", [&svc](Request& q) { return unlink(svc, q); }, {.auth = Auth::session});
   r.add("GET", "/api/persons", [&svc](Request& q) { return search(svc, q); }, {.auth = Auth::session});
   r.add("POST", "/api/persons/{id}/reveal", [&svc](Request& q) { return reveal(svc, q); },
         {.auth = Auth::session, .body_bytes_max = 4096, .json_body = true});

@@ -446,4 +446,62 @@ Result<PersonPage> Service::search(const PersonQuery& q, const Caller& c) {
   return page;
 }
 
+Result<Person> Service::link_account(int64_t person_id, int64_t account_id, const Caller& c) {
+  if (account_id <= 0) return make_error(Errc::invalid_input, "account_id must be an account id", "account_id");
+  auto refused = [&](Error e) {
+    return audit_refusal<Person>(db_, clock_, c, "person:" + std::to_string(person_id), e);
+  };
+  if (!is_reader(c.who)) return refused(forbidden());
+  Result<Person> out = make_error(Errc::internal, "not linked");
+  Status st = db_.write([&](store::Conn& conn) -> Status {
+    auto p = sql::person(conn, person_id);
+    if (!p || !can_read(c.who, p->path)) return make_error(Errc::not_found, "no such person");
+    if (!can_write(c.who, p->path)) return make_error(Errc::forbidden, "you may not link accounts here");
+    if (!conn.query_one("SELECT id FROM accounts WHERE id = $1", {account_id}))
+      return make_error(Errc::invalid_input, "no account has this id", "account_id");
+    if (sql::account_of_person(conn, person_id))
+      return make_error(Errc::conflict, "this person is linked to an account already; unlink it first");
+    if (!sql::insert_link(conn, account_id, person_id, clock_.now_ms()).ok())
+      return make_error(Errc::conflict, "this account is linked to another person already", "account_id");
+    audit_write(conn, "registry.account_linked", "person:" + std::to_string(person_id), c,
+                "{\"account_id\":" + std::to_string(account_id) + "}", clock_.now_ms());
+    out = p->person;
+    return ok_status();
+  });
+  if (!st.ok()) return refused(st.error());
+  return out;
+}
+
+Status Service::unlink_account(int64_t person_id, const Caller& c) {
+  auto refused = [&](Error e) { return audit_refusal<Ok>(db_, clock_, c, "person:" + std::to_string(person_id), e); };
+  if (!is_reader(c.who)) return refused(forbidden());
+  Status st = db_.write([&](store::Conn& conn) -> Status {
+    auto p = sql::person(conn, person_id);
+    if (!p || !can_read(c.who, p->path)) return make_error(Errc::not_found, "no such person");
+    if (!can_write(c.who, p->path)) return make_error(Errc::forbidden, "you may not unlink accounts here");
+    if (!sql::delete_link(conn, person_id)) return make_error(Errc::not_found, "this person is linked to no account");
+    audit_write(conn, "registry.account_unlinked", "person:" + std::to_string(person_id), c, "{}", clock_.now_ms());
+    return ok_status();
+  });
+  if (!st.ok()) return refused(st.error());
+  return ok_status();
+}
+
+Result<std::pair<Household, std::vector<Person>>> Service::my_household(const Principal& who) {
+  std::optional<Household> h;
+  std::vector<Person> persons;
+  db_.read([&](store::Conn& conn) {
+    auto pid = sql::person_of_account(conn, who.account_id);
+    if (!pid) return;
+    auto p = sql::person(conn, *pid);
+    if (!p) return;
+    h = sql::household(conn, p->person.household_id);
+    if (h) persons = sql::persons_of(conn, h->id);
+  });
+  if (!h)
+    return make_error(Errc::not_found,
+                      "your account is not linked to a registered resident; your community office can link it");
+  return std::make_pair(std::move(*h), std::move(persons));
+}
+
 }  // namespace mashang::registry

@@ -150,4 +150,27 @@ std::vector<std::pair<Person, std::string>> persons_under(store::Conn& c, const 
   return out;
 }
 
+std::optional<int64_t> person_of_account(store::Conn& c, int64_t account_id) {
+  auto r = c.query_one("SELECT person_id FROM person_accounts WHERE account_id = $1", {account_id});
+  if (!r) return std::nullopt;
+  return r->integer(0);
+}
+
+std::optional<int64_t> account_of_person(store::Conn& c, int64_t person_id) {
+  auto r = c.query_one("SELECT account_id FROM person_accounts WHERE person_id = $1", {person_id});
+  if (!r) return std::nullopt;
+  return r->integer(0);
+}
+
+Result<Ok> insert_link(store::Conn& c, int64_t account_id, int64_t person_id, int64_t now) {
+  auto r = c.query_unique("INSERT INTO person_accounts (account_id, person_id, created_at) VALUES ($1, $2, $3)",
+                          {account_id, person_id, now});
+  if (!r.ok()) return r.error();
+  return Ok{};
+}
+
+bool delete_link(store::Conn& c, int64_t person_id) {
+  return c.exec("DELETE FROM person_accounts WHERE person_id = $1", {person_id}) > 0;
+}
+
 }  // namespace mashang::registry::sql

@@ -40,6 +40,12 @@ struct PersonFilter {
 std::vector<std::pair<Person, std::string>> persons_under(store::Conn& c, const std::string& scope,
                                                           const PersonFilter& f, int64_t after, int64_t limit);
 
+//! The person linked to an account, and the link's reverse.
+std::optional<int64_t> person_of_account(store::Conn& c, int64_t account_id);
+std::optional<int64_t> account_of_person(store::Conn& c, int64_t person_id);
+Result<Ok> insert_link(store::Conn& c, int64_t account_id, int64_t person_id, int64_t now);
+bool delete_link(store::Conn& c, int64_t person_id);
+
 std::optional<int64_t> household_at(store::Conn& c, int64_t building_id, const std::string& unit,
                                     const std::string& room);
 //! The person with this ID-number blind index.

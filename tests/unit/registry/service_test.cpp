@@ -269,3 +269,30 @@ TEST_F(Registry, SearchFindsByNameIdNumberPhoneAndTagWithinScope) {
   EXPECT_EQ(details.find("15270119800101"), std::string::npos);
   EXPECT_EQ(details.find("12345678"), std::string::npos);
 }
+
+TEST_F(Registry, AResidentSeesTheirOwnHouseholdOnceLinked) {
+  auto p = add(valid_id("15270119800101123"));
+  ASSERT_TRUE(p.ok());
+  int64_t account = 0;
+  ASSERT_TRUE(db->write([&](store::Conn& c) -> Status {
+                  account = c.query_one(
+                                 "INSERT INTO accounts (username, display_name, password_hash, status, created_at, "
+                                 "updated_at) VALUES ('zs', '张三', 'x', 'active', 0, 0) RETURNING id")
+                                ->integer(0);
+                  return ok_status();
+                }).ok());
+  Principal self;
+  self.account_id = account;
+  EXPECT_EQ(svc->my_household(self).error().code, Errc::not_found);
+  auto steward = with({{"steward", building.path}});
+  EXPECT_EQ(svc->link_account(p->id, account, {steward, ""}).error().code, Errc::forbidden);
+  ASSERT_TRUE(svc->link_account(p->id, account, {admin, "10.0.0.4"}).ok());
+  EXPECT_EQ(svc->link_account(p->id, account, {admin, ""}).error().code, Errc::conflict);
+  auto mine = svc->my_household(self);
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(mine->first.id, household);
+  ASSERT_EQ(mine->second.size(), 1u);
+  EXPECT_EQ(mine->second[0].phone_masked, "138****5678");  // masked for the resident too
+  ASSERT_TRUE(svc->unlink_account(p->id, {admin, ""}).ok());
+  EXPECT_EQ(svc->my_household(self).error().code, Errc::not_found);
+}
