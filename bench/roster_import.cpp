@@ -113,7 +113,7 @@ int import_file(const std::string& url, const std::string& file) {
   auto keys = crypto::Keyring::from_hex(std::string(64, '7'));
   territory::Service territory(*db, clock);
   registry::Service registry(*db, keys, clock, territory);
-  roster::Service roster(*db, clock, territory, registry, "/tmp");
+  roster::Service roster(*db, keys, clock, territory, registry, "/tmp");
   std::ifstream f(file, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   Principal admin;

@@ -102,7 +102,7 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
       [t = sys->territory.get()](const std::string& scope) { return t->find_path(scope).has_value(); });
   sys->grids = std::make_unique<grids::Service>(*sys->db, sys->clock);
   sys->registry = std::make_unique<registry::Service>(*sys->db, sys->keys, sys->clock, *sys->territory);
-  sys->roster = std::make_unique<roster::Service>(*sys->db, sys->clock, *sys->territory, *sys->registry,
+  sys->roster = std::make_unique<roster::Service>(*sys->db, sys->keys, sys->clock, *sys->territory, *sys->registry,
                                                   cfg.paths.data_dir + "/uploads");
   return sys;
 }

@@ -5,6 +5,7 @@
 //! Public API of the module; other modules use only this header.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -144,6 +145,10 @@ class Service {
   //! has no ID number on file; anything unmatched is added. Every write is audited; one
   //! live event per building. The caller must be allowed to write in every building.
   Result<BatchCounts> write_batch(const std::vector<BatchHousehold>& batch, const Caller& c);
+  //! Where persons with these (valid) ID-card numbers are registered: number → territory
+  //! path, for those registered at all. For imports, which must not move a person from an
+  //! area the importer cannot write.
+  std::map<std::string, std::string> registered_paths(const std::vector<std::string>& id_numbers);
   //! Whether `in` would be accepted (names, gender, dates, ID number and its check digit,
   //! phone, relation, tags); the error names the field.
   Status check(const NewPerson& in) const;

@@ -345,6 +345,18 @@ Result<BatchCounts> Service::write_batch(const std::vector<BatchHousehold>& batc
 
 bool may_write(const Principal& who, std::string_view path) { return can_write(who, path); }
 
+std::map<std::string, std::string> Service::registered_paths(const std::vector<std::string>& id_numbers) {
+  std::map<std::string, std::string> out;
+  db_.read([&](store::Conn& conn) {
+    for (const auto& id : id_numbers) {
+      auto pid = sql::person_by_index(conn, personal::seal_id_card(keys_, id).index);
+      if (!pid) continue;
+      if (auto p = sql::person(conn, *pid)) out.emplace(id, p->path);
+    }
+  });
+  return out;
+}
+
 Status Service::check(const NewPerson& in) const {
   auto r = prepare(in);
   if (!r.ok()) return r.error();

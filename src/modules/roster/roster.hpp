@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/principal.hpp"
 #include "modules/registry/registry.hpp"
@@ -67,8 +68,9 @@ struct Import {
 
 class Service {
  public:
-  Service(store::Db& db, const Clock& clock, territory::Service& territory, registry::Service& registry,
-          std::string uploads_dir);
+  //! `uploads_dir` keeps checked uploads until they are applied, sealed with `keys`.
+  Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock, territory::Service& territory,
+          registry::Service& registry, std::string uploads_dir);
   ~Service();  // waits for the import being written to finish its batch
 
   //! At server start: imports left queued or running by a server that stopped are marked
@@ -98,6 +100,7 @@ class Service {
   void run_jobs();
 
   store::Db& db_;
+  const crypto::Keyring& keys_;
   const Clock& clock_;
   territory::Service& territory_;
   registry::Service& registry_;

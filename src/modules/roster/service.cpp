@@ -35,7 +35,8 @@ const char* encoding_name(sheet::Encoding e) {
 
 // Where an address lands in the tree, and whether the caller may write there.
 struct Place {
-  std::string problem;  // "" when fine
+  std::string problem;                 // "" when fine
+  cols::Field field = cols::building;  // the column the problem is about
   std::optional<territory::Node> grid, compound, building;
 };
 
@@ -69,7 +70,7 @@ bool can_import(const Principal& who) {
 // ---- checking ------------------------------------------------------------------------------
 
 static Result<Checked> check_file(std::string_view bytes, const Principal& who, store::Db& db,
-                                  const registry::Service& registry) {
+                                  registry::Service& registry) {
   Checked out;
   auto& rep = out.report;
   auto& problems = rep.problems;
@@ -117,16 +118,29 @@ static Result<Checked> check_file(std::string_view bytes, const Principal& who, 
   }
   // One head per household.
   std::map<std::tuple<Address, std::string, std::string>, int64_t> heads;
+  std::erase_if(valid, [&](const Record& r) {
+    if (r.person.relation != "head") return false;
+    auto [it, fresh] = heads.emplace(std::make_tuple(r.address, r.home.unit, r.home.room), r.row);
+    if (fresh) return false;
+    all.push_back({r.row, cols::title(*header, cols::relation),
+                   "a second 户主 in this household (the first is on row " + std::to_string(it->second) + ")"});
+    return true;
+  });
+  // A person registered in an area the caller cannot write is not moved by a roster.
+  std::vector<std::string> ids;
+  for (const auto& r : valid)
+    if (r.person.id_number) ids.push_back(*r.person.id_number);
+  auto registered = registry.registered_paths(ids);
+  std::erase_if(valid, [&](const Record& r) {
+    if (!r.person.id_number) return false;
+    auto it = registered.find(*r.person.id_number);
+    if (it == registered.end() || registry::may_write(who, it->second)) return false;
+    all.push_back({r.row, cols::title(*header, cols::id_number),
+                   "this ID number is registered in another area; the district office can move the person"});
+    return true;
+  });
   std::set<std::tuple<Address, std::string, std::string>> homes;
-  for (const auto& r : valid) {
-    auto key = std::make_tuple(r.address, r.home.unit, r.home.room);
-    homes.insert(key);
-    if (r.person.relation != "head") continue;
-    auto [it, fresh] = heads.emplace(key, r.row);
-    if (!fresh)
-      all.push_back({r.row, cols::title(*header, cols::relation),
-                     "a second 户主 in this household (the first is on row " + std::to_string(it->second) + ")"});
-  }
+  for (const auto& r : valid) homes.insert(std::make_tuple(r.address, r.home.unit, r.home.room));
   rep.households = static_cast<int64_t>(homes.size());
 
   // Addresses against the tree, once each.
@@ -154,11 +168,13 @@ static Result<Checked> check_file(std::string_view bytes, const Principal& who, 
         continue;
       }
       if (found.size() > 1) {
+        pl.field = cols::community;
         pl.problem = "several communities are named " + a.community + "; add a 街道 column";
         continue;
       }
       pl.grid = territory::child_named(c, found[0].id, a.grid);
       if (!pl.grid || pl.grid->kind != "grid") {
+        pl.field = cols::grid;
         pl.problem = "no grid named " + a.grid + " in " + a.community;
         pl.grid.reset();
         continue;
@@ -187,7 +203,7 @@ static Result<Checked> check_file(std::string_view bytes, const Principal& who, 
   for (auto& r : valid) {
     const Place& pl = out.places.at(r.address);
     if (!pl.problem.empty()) {
-      all.push_back({r.row, cols::title(*header, cols::building), pl.problem});
+      all.push_back({r.row, cols::title(*header, pl.field), pl.problem});
       continue;
     }
     out.records.push_back(std::move(r));
@@ -201,9 +217,14 @@ static Result<Checked> check_file(std::string_view bytes, const Principal& who, 
   return out;
 }
 
-Service::Service(store::Db& db, const Clock& clock, territory::Service& territory, registry::Service& registry,
-                 std::string uploads_dir)
-    : db_(db), clock_(clock), territory_(territory), registry_(registry), uploads_dir_(std::move(uploads_dir)) {}
+Service::Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock, territory::Service& territory,
+                 registry::Service& registry, std::string uploads_dir)
+    : db_(db),
+      keys_(keys),
+      clock_(clock),
+      territory_(territory),
+      registry_(registry),
+      uploads_dir_(std::move(uploads_dir)) {}
 
 void Service::recover() {
   static_cast<void>(db_.write([&](store::Conn& c) -> Status {
@@ -332,8 +353,10 @@ Result<Import> Service::upload(std::string_view bytes, const Principal& who, con
     if (status == "checked") {  // kept for applying; a rejected file is not kept
       std::filesystem::create_directories(std::filesystem::path(uploads_dir_) / "roster");
       tmp = upload_path(uploads_dir_, id) + ".tmp";
+      // Sealed like every other piece of personal data at rest; removed once applied.
+      std::string sealed = keys_.seal(bytes);
       std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-      f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      f.write(sealed.data(), static_cast<std::streamsize>(sealed.size()));
       f.close();
       if (!f) return make_error(Errc::unavailable, "the upload could not be stored");
       std::filesystem::rename(tmp, upload_path(uploads_dir_, id));
@@ -391,7 +414,10 @@ void Service::run_jobs() {
     }
     try {
       std::ifstream f(upload_path(uploads_dir_, job.id), std::ios::binary);
-      std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      std::string sealed((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      auto opened = keys_.open(sealed);
+      if (!opened.ok()) throw Fault(Errc::internal, "the stored upload does not open with this key file");
+      std::string bytes = std::move(*opened);
       auto now = [&] { return clock_.now_ms(); };
       static_cast<void>(db_.write([&](store::Conn& c) -> Status {
         sql::set_status(c, job.id, "running", "", now());
@@ -422,6 +448,10 @@ void Service::run_jobs() {
         } else {
           sql::set_counts(c, job.id, r->counts, now());
           sql::set_status(c, job.id, "done", "", now());
+        }
+        if (r.ok() && !r->report.problem_count) {
+          std::error_code ec;  // written: the file is not needed any more
+          std::filesystem::remove(upload_path(uploads_dir_, job.id), ec);
         }
         c.emit({"roster.import_finished", "import:" + std::to_string(job.id), "/", job.who.account_id,
                 "{\"import_id\":" + std::to_string(job.id) +

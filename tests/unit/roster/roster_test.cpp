@@ -1,6 +1,8 @@
 // Roster imports against a real SQLite database: the check (every problem, nothing written),
 // applying (written, progress, idempotent on a re-run), all or nothing per building when a
 // batch fails, who may add buildings; and the columns: headers and the spellings of values.
+#include "modules/roster/roster.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,7 +11,6 @@
 #include "core/idcard.hpp"
 #include "modules/registry/registry.hpp"
 #include "modules/roster/columns.hpp"
-#include "modules/roster/roster.hpp"
 #include "modules/territory/territory.hpp"
 #include "store/migrate.hpp"
 
@@ -55,7 +56,7 @@ class Roster : public ::testing::Test {
     ASSERT_TRUE(store::migrate(*db).ok());
     territory = std::make_unique<territory::Service>(*db, clock);
     registry = std::make_unique<registry::Service>(*db, keys, clock, *territory);
-    svc = std::make_unique<roster::Service>(*db, clock, *territory, *registry, (dir / "uploads").string());
+    svc = std::make_unique<roster::Service>(*db, keys, clock, *territory, *registry, (dir / "uploads").string());
     auto root = territory->create_root("区");
     auto street = territory->create(root->id, "street", "街道", nullptr);
     community = *territory->create(street->id, "community", "社区", nullptr);
@@ -71,6 +72,7 @@ class Roster : public ::testing::Test {
     auto ob = territory->create(ocp->id, "building", "外楼", nullptr);
     auto h = registry->create_household({ob->id, "1", 1, "101"}, {admin, ""});
     ASSERT_TRUE(h.ok()) << h.error().message;
+    far_household = h->id;
     auto p = registry->add_person(h->id, {"外人", "M", std::nullopt, elsewhere, std::nullopt, "head", {}}, {admin, ""});
     ASSERT_TRUE(p.ok()) << p.error().message;
     staff = with({{"community_staff", community.path}});
@@ -101,6 +103,7 @@ class Roster : public ::testing::Test {
   Principal admin = with({{"district_admin", "/"}});
   Principal staff, gridder;
   std::string elsewhere = valid_id("15270119700101001");
+  int64_t far_household = 0;
   std::filesystem::path dir;
   std::unique_ptr<store::Db> db;
   std::unique_ptr<territory::Service> territory;
@@ -113,14 +116,14 @@ class Roster : public ::testing::Test {
 
 TEST_F(Roster, CheckReportsEveryProblemAndWritesNothing) {
   std::string dup = valid_id("15062219800101001");
-  std::string csv = kHeader + line("1号楼", "101", "好人", valid_id("15062219800101003")) +  // 2
-                    line("1号楼", "102", "=cmd|' /C calc'!A0") +                              // 3
-                    line("1号楼", "103", "数字", "1.52701E+17") +                             // 4
-                    line("1号楼", "104", "甲", dup) +                                         // 5
-                    line("1号楼", "105", "乙", dup) +                                         // 6
+  std::string csv = kHeader + line("1号楼", "101", "好人", valid_id("15062219800101003")) +            // 2
+                    line("1号楼", "102", "=cmd|' /C calc'!A0") +                                       // 3
+                    line("1号楼", "103", "数字", "1.52701E+17") +                                      // 4
+                    line("1号楼", "104", "甲", dup) +                                                  // 5
+                    line("1号楼", "105", "乙", dup) +                                                  // 6
                     line("1号楼", "106", "丙", "", "户主") + line("1号楼", "106", "丁", "", "户主") +  // 7, 8
-                    line("1号楼", "107", "戊", "", "户主", "男", "贫困户") +                  // 9
-                    line("1号楼", "", "己") +                                                 // 10
+                    line("1号楼", "107", "戊", "", "户主", "男", "贫困户") +                           // 9
+                    line("1号楼", "", "己") +                                                          // 10
                     line("1号楼", "108", "庚", valid_id("15062219800101002"), "户主", "男");  // 11: the ID says F
   int64_t h0 = count("SELECT COUNT(*) FROM households"), p0 = count("SELECT COUNT(*) FROM persons");
   auto rep = svc->check(csv, staff);
@@ -130,9 +133,8 @@ TEST_F(Roster, CheckReportsEveryProblemAndWritesNothing) {
   EXPECT_EQ(rep->rows, 10);
   std::vector<std::pair<int64_t, std::string>> got;
   for (const auto& p : rep->problems) got.push_back({p.row, p.column});
-  std::vector<std::pair<int64_t, std::string>> want = {{3, "姓名"},     {4, "身份证号"}, {6, "身份证号"},
-                                                       {8, "与户主关系"}, {9, "标签"},     {10, "房号"},
-                                                       {11, "身份证号"}};
+  std::vector<std::pair<int64_t, std::string>> want = {{3, "姓名"}, {4, "身份证号"}, {6, "身份证号"}, {8, "与户主关系"},
+                                                       {9, "标签"}, {10, "房号"},    {11, "身份证号"}};
   EXPECT_EQ(got, want);
   EXPECT_EQ(rep->problem_count, 7);
   EXPECT_TRUE(has(rep->problems[2].message, "row 5")) << rep->problems[2].message;
@@ -208,18 +210,41 @@ TEST_F(Roster, ApplyWritesReportsProgressAndIsIdempotent) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM persons"), p);
 }
 
+TEST_F(Roster, TheCheckSeesAPersonRegisteredInAnotherArea) {
+  std::string csv = kHeader + line("2号楼", "101", "二楼住户") + line("2号楼", "101", "外人", elsewhere, "子女");
+  auto rep = svc->check(csv, staff);
+  ASSERT_TRUE(rep.ok());
+  ASSERT_EQ(rep->problem_count, 1);
+  EXPECT_EQ(rep->problems[0].row, 3);
+  EXPECT_EQ(rep->problems[0].column, "身份证号");
+  EXPECT_TRUE(has(rep->problems[0].message, "registered in another area")) << rep->problems[0].message;
+  EXPECT_EQ(rep->persons, 1);
+  // The district administrator may move the person: no problem for them.
+  EXPECT_EQ(svc->check(csv, admin)->problem_count, 0);
+}
+
 TEST_F(Roster, AFailingBatchLeavesEarlierBuildingsWrittenAndItsOwnBuildingUntouched) {
   // 1号楼 alone fills a batch (kBatchHouseholds households), so it is written in its own
-  // transaction; 2号楼 names an ID number registered in another street: its batch fails.
+  // transaction; while it is written, someone registers 2号楼's second person in another
+  // street (the file checked clean before): 2号楼's batch fails.
+  std::string later = valid_id("15270119700101011");
   std::string csv = kHeader;
   for (size_t i = 0; i < roster::kBatchHouseholds; ++i)
     csv += line("1号楼", std::to_string(1000 + i), "住户" + std::to_string(i));
-  csv += line("2号楼", "101", "二楼住户") + line("2号楼", "101", "外人", elsewhere, "子女");
+  csv += line("2号楼", "101", "二楼住户") + line("2号楼", "101", "后来者", later, "子女");
   auto rep = svc->check(csv, staff);
   ASSERT_TRUE(rep.ok());
-  ASSERT_EQ(rep->problem_count, 0) << "the check does not see the ID number's registration elsewhere";
+  ASSERT_EQ(rep->problem_count, 0);
   std::vector<std::pair<int64_t, int64_t>> progress;
-  auto r = svc->apply(csv, staff, "", [&](int64_t done, int64_t total) { progress.push_back({done, total}); });
+  auto r = svc->apply(csv, staff, "", [&](int64_t done, int64_t total) {
+    progress.push_back({done, total});
+    if (progress.size() == 1) {
+      ASSERT_TRUE(
+          registry
+              ->add_person(far_household, {"后来者", "M", std::nullopt, later, std::nullopt, "other", {}}, {admin, ""})
+              .ok());
+    }
+  });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::conflict);
   EXPECT_EQ(households_in(b1), static_cast<int64_t>(roster::kBatchHouseholds));
@@ -227,12 +252,13 @@ TEST_F(Roster, AFailingBatchLeavesEarlierBuildingsWrittenAndItsOwnBuildingUntouc
   ASSERT_EQ(progress.size(), 1u);
   EXPECT_EQ(progress[0], std::make_pair(static_cast<int64_t>(roster::kBatchHouseholds),
                                         static_cast<int64_t>(roster::kBatchHouseholds) + 1));
-  // the person elsewhere stays where they were
   EXPECT_EQ(count("SELECT COUNT(*) FROM persons WHERE name = '二楼住户'"), 0);
-  // applying again (as after a failed import) finishes nothing more and duplicates nothing
+  // Applying again now reports the person registered elsewhere and writes nothing more.
   auto again = svc->apply(csv, staff, "");
-  ASSERT_FALSE(again.ok());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->report.problem_count, 1);
   EXPECT_EQ(households_in(b1), static_cast<int64_t>(roster::kBatchHouseholds));
+  EXPECT_EQ(households_in(b2), 0);
 }
 
 TEST_F(Roster, AGridWorkerImportsIntoExistingBuildingsOnly) {
@@ -268,8 +294,8 @@ TEST_F(Roster, UnreadableFilesAreErrorsNotReports) {
 // ---- columns -------------------------------------------------------------------------------
 
 TEST(RosterColumns, HeaderFindsChineseAndEnglishHeadingsAndNamesWhatIsMissing) {
-  auto h = roster::cols::read_header(row_of(1, {" 社区名称 ", "GRID", "小区", "楼号", "单元号", "门牌号", "姓名",
-                                                "公民身份号码", "关系", "备注", ""}));
+  auto h = roster::cols::read_header(row_of(
+      1, {" 社区名称 ", "GRID", "小区", "楼号", "单元号", "门牌号", "姓名", "公民身份号码", "关系", "备注", ""}));
   ASSERT_TRUE(h.ok()) << h.error().message;
   EXPECT_EQ(h->at[roster::cols::community], 0);
   EXPECT_EQ(h->at[roster::cols::grid], 1);
@@ -333,9 +359,9 @@ TEST(RosterColumns, ValueSpellingsBecomeRegistryValues) {
   EXPECT_EQ(m->person.tags, std::vector<std::string>{"elder"});
 
   std::vector<roster::Problem> ps;
-  EXPECT_FALSE(read({"社区", "网格", "小区", "1", "1", "abc", "101", "@SUM(A1)", "未知", "1980-13", "1.5E+17", "",
-                     "邻居", "贫困"},
-                    &ps));
+  EXPECT_FALSE(read(
+      {"社区", "网格", "小区", "1", "1", "abc", "101", "@SUM(A1)", "未知", "1980-13", "1.5E+17", "", "邻居", "贫困"},
+      &ps));
   std::vector<std::string> cols;
   for (const auto& p : ps) cols.push_back(p.column);
   EXPECT_EQ(cols, (std::vector<std::string>{"楼层", "姓名", "身份证号", "性别", "出生日期", "与户主关系", "标签"}));
