@@ -46,11 +46,31 @@ Principal district_admin() {
   return admin;
 }
 
+// Organisations on the tree, each once (a second run finds them by name).
+Status build_orgs(System& sys, const demo::Plan& plan, const std::map<std::string, int64_t>& node_of) {
+  auto admin = district_admin();
+  auto add = [&](int64_t node, const demo::PlanOrg& o) -> Status {
+    auto r = sys.orgs->create({node, o.kind, o.name, o.contact, o.phone}, admin, "");
+    if (!r.ok() && r.error().code != Errc::conflict) return r.error();
+    return ok_status();
+  };
+  for (const auto& s : plan.streets)
+    for (const auto& c : s.communities) {
+      for (const auto& o : c.orgs)
+        if (auto st = add(node_of.at(c.name), o); !st.ok()) return st;
+      for (const auto& g : c.grids)
+        for (const auto& cp : g.compounds)
+          if (auto st = add(node_of.at(g.name + "/" + cp.name), cp.property); !st.ok()) return st;
+    }
+  return ok_status();
+}
+
 struct Built {
   std::map<std::string, std::string> path_of;                 // names the accounts refer to → path
   std::vector<std::pair<int64_t, grids::Shape>> grid_shapes;  // grid node → polygon
   std::vector<std::pair<int64_t, const demo::PlanBuilding*>> buildings;
-  int64_t second_building = 0;  // 康城小区 2号楼, where the demo resident lives
+  int64_t second_building = 0;             // 康城小区 2号楼, where the demo resident lives
+  std::map<std::string, int64_t> node_of;  // community name, or "grid/compound" → node id
 };
 
 // The tree in one transaction: every node that is not there yet (a second run adds nothing).
@@ -78,6 +98,7 @@ Result<Built> build_tree(System& sys, const demo::Plan& plan) {
         auto community = ensure(*street, "community", cm.name);
         if (!community.ok()) return community.error();
         out.path_of[cm.name] = community->path;
+        out.node_of[cm.name] = community->id;
         for (const auto& g : cm.grids) {
           auto grid = ensure(*community, "grid", g.name);
           if (!grid.ok()) return grid.error();
@@ -87,6 +108,7 @@ Result<Built> build_tree(System& sys, const demo::Plan& plan) {
             auto compound = ensure(*grid, "compound", cp.name);
             if (!compound.ok()) return compound.error();
             if (g.name == kFirstGrid && cp.name == kFirstCompound) out.path_of[kFirstCompound] = compound->path;
+            out.node_of[g.name + "/" + cp.name] = compound->id;
             for (const auto& b : cp.buildings) {
               auto building = ensure(*compound, "building", b.name);
               if (!building.ok()) return building.error();
@@ -187,6 +209,7 @@ Result<std::vector<DemoLogin>> build_demo(System& sys, const DemoOptions& opt) {
   if (!built.ok()) return built.error();
   const auto& paths = built->path_of;
   if (auto st = shape_grids(sys, *built); !st.ok()) return st.error();
+  if (auto st = build_orgs(sys, plan, built->node_of); !st.ok()) return st.error();
   if (auto st = build_elder(sys, id_of(paths.at(kFirstBuilding))); !st.ok()) return st.error();
   if (auto st = build_households(sys, *built); !st.ok()) return st.error();
   if (auto st = build_resident(sys, built->second_building); !st.ok()) return st.error();

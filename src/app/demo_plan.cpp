@@ -287,7 +287,17 @@ Plan make_plan(uint64_t seed, Size size) {
   for (const auto& s : kStreets) {
     PlanStreet street{s.name, {}};
     for (const char* cname : s.communities) {
-      PlanCommunity community{cname, {}};
+      PlanCommunity community{cname, {}, {}};
+      std::string shortname = std::string(cname).substr(0, std::string(cname).size() - std::string("社区").size());
+      auto org_phone = [&] {
+        char buf[24];
+        std::snprintf(buf, sizeof buf, "0477-8%06lld", static_cast<long long>(r.between(0, 999999)));
+        return std::string(buf);
+      };
+      community.orgs = {
+          {"school", "康巴什区" + shortname + "小学", std::string(r.pick(kSurnames)) + "校长", org_phone()},
+          {"clinic", shortname + "社区卫生服务站", std::string(r.pick(kSurnames)) + "医生", org_phone()},
+          {"shop", shortname + "便民超市", std::string(r.pick(kSurnames)) + "老板", org_phone()}};
       // 120 cells over 19 communities: 6 each, the first 6 communities 7.
       size_t take = cells.size() / communities + (community_index < cells.size() % communities ? 1 : 0);
       for (size_t g = 0; g < take; ++g, ++next_cell) {
@@ -305,6 +315,10 @@ Plan make_plan(uint64_t seed, Size size) {
             do compound.name = std::string(r.pick(kCompoundPrefixes)) + r.pick(kCompoundSuffixes);
             while (!compound_names.insert(compound.name).second || compound.name == kFirstCompound);
           }
+          char phone[24];
+          std::snprintf(phone, sizeof phone, "0477-8%06lld", static_cast<long long>(r.between(0, 999999)));
+          compound.property = {"property_company", compound.name + "物业服务中心",
+                               std::string(r.pick(kSurnames)) + "经理", phone};
           // About 12.5 buildings per grid, 30 households per building.
           int buildings = static_cast<int>(compounds == 2 ? r.between(5, 8) : r.between(3, 5));
           for (int b = 1; b <= buildings; ++b) {

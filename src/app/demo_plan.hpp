@@ -16,8 +16,13 @@ struct PlanBuilding {
   std::string name;
   std::vector<registry::BatchHousehold> households;  //!< building_id left 0: filled in on writing
 };
+//! An organisation on a node: kind (orgs::kKinds), name, contact person, business phone.
+struct PlanOrg {
+  std::string kind, name, contact, phone;
+};
 struct PlanCompound {
   std::string name;
+  PlanOrg property;  //!< the property company managing it
   std::vector<PlanBuilding> buildings;
 };
 struct PlanGrid {
@@ -27,6 +32,7 @@ struct PlanGrid {
 };
 struct PlanCommunity {
   std::string name;
+  std::vector<PlanOrg> orgs;  //!< a school, a clinic, a shop or two
   std::vector<PlanGrid> grids;
 };
 struct PlanStreet {

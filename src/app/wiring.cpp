@@ -8,6 +8,7 @@
 #include "modules/audit/routes.hpp"
 #include "modules/events/routes.hpp"
 #include "modules/grids/routes.hpp"
+#include "modules/orgs/routes.hpp"
 #include "modules/registry/routes.hpp"
 #include "modules/roster/routes.hpp"
 #include "modules/territory/routes.hpp"
@@ -102,6 +103,7 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
       [t = sys->territory.get()](const std::string& scope) { return t->find_path(scope).has_value(); });
   sys->grids = std::make_unique<grids::Service>(*sys->db, sys->clock);
   sys->registry = std::make_unique<registry::Service>(*sys->db, sys->keys, sys->clock, *sys->territory);
+  sys->orgs = std::make_unique<orgs::Service>(*sys->db, sys->clock);
   sys->roster = std::make_unique<roster::Service>(*sys->db, sys->keys, sys->clock, *sys->territory, *sys->registry,
                                                   cfg.paths.data_dir + "/uploads");
   return sys;
@@ -120,6 +122,7 @@ std::unique_ptr<Web> build_web(System& sys) {
   grids::register_routes(web->router, *sys.grids);
   registry::register_routes(web->router, *sys.registry);
   roster::register_routes(web->router, *sys.roster);
+  orgs::register_routes(web->router, *sys.orgs);
   audit::register_routes(web->router, *sys.db);
   http::SessionResolver sessions{[&sys](const std::string& t) { return sys.accounts->resolve_session(t); },
                                  [&sys](const std::string& t) { return sys.accounts->cached_session(t); }};

@@ -15,6 +15,7 @@
 #include "modules/accounts/accounts.hpp"
 #include "modules/events/events.hpp"
 #include "modules/grids/grids.hpp"
+#include "modules/orgs/orgs.hpp"
 #include "modules/registry/registry.hpp"
 #include "modules/roster/roster.hpp"
 #include "modules/territory/territory.hpp"
@@ -33,6 +34,7 @@ struct System {
   std::unique_ptr<grids::Service> grids;
   std::unique_ptr<registry::Service> registry;
   std::unique_ptr<roster::Service> roster;
+  std::unique_ptr<orgs::Service> orgs;
 };
 
 //! Opens the database (migrating it) and the modules. Errors: bad key file, newer schema.

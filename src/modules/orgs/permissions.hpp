@@ -1,0 +1,14 @@
+#pragma once
+// Who sees and shapes organisations: the territory's rules for the node they belong to.
+#include <string_view>
+
+#include "core/principal.hpp"
+#include "modules/territory/territory.hpp"
+#include "store/db.hpp"
+
+namespace mashang::orgs {
+//! Whoever sees the node sees its organisations.
+bool may_see(const Principal& who, std::string_view path);
+//! Whoever may add nodes under the node (or under its parent) adds and changes its organisations.
+bool may_shape(store::Conn& c, const Principal& who, const territory::Node& node);
+}  // namespace mashang::orgs
