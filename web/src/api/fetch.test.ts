@@ -84,6 +84,26 @@ describe('apiFetch', () => {
     expect(err).toMatchObject({ status: 502, code: 'internal' })
   })
 
+  it('sends a raw body with its own Content-Type, and returns bytes when asked', async () => {
+    useSessionStore().csrfToken = 'tok'
+    answer(201, { id: 1 })
+    await apiFetch('/api/roster/imports', { method: 'POST', rawBody: 'a,b\n', contentType: 'text/csv' })
+    expect(header(calls[0], 'Content-Type')).toBe('text/csv')
+    expect(header(calls[0], 'X-CSRF-Token')).toBe('tok')
+    expect(calls[0].init.body).toBe('a,b\n')
+    const blob = await apiFetch<Blob>('/api/roster/export.xlsx', { responseAs: 'blob' })
+    expect(blob).toBeInstanceOf(Blob)
+    expect(await blob.text()).toBe('{"id":1}')
+  })
+
+  it('keeps the whole error body (a report beside the error)', async () => {
+    answer(422, { error: { code: 'invalid_input', message: 'bad', field: 'features' }, problems: [{ feature: 0 }] })
+    const err = (await apiFetch('/api/grids/geojson', { method: 'POST', body: {}, notify: false }).catch(
+      (e: unknown) => e,
+    )) as InstanceType<typeof ApiError>
+    expect(err.body).toMatchObject({ problems: [{ feature: 0 }] })
+  })
+
   it('builds query strings without empty values', () => {
     expect(buildUrl('/api/accounts', { limit: 50, after: undefined, q: null })).toBe('/api/accounts?limit=50')
     expect(buildUrl('/api/accounts', { after: 7 })).toBe('/api/accounts?after=7')

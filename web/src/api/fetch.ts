@@ -13,6 +13,11 @@ export interface ApiOptions {
   method?: Method
   /** Sent as JSON. Omitted (no Content-Type) when undefined. */
   body?: unknown
+  /** Sent as is (a file upload) with `contentType`, instead of `body`. */
+  rawBody?: Blob | ArrayBuffer | string
+  contentType?: string
+  /** `blob`: return the answer's bytes (a download) instead of JSON or text. */
+  responseAs?: 'blob'
   /** Appended as a query string; null/undefined values are left out. */
   query?: Record<string, QueryValue>
   /** Show the error to the user (toast / message). Default true. */
@@ -32,6 +37,8 @@ export class ApiError extends Error {
     /** Seconds, from `Retry-After` (429). */
     readonly retryAfter?: number,
     readonly requestId?: string,
+    /** The whole error body (some routes add a report beside `error`). */
+    readonly body?: unknown,
   ) {
     super(message)
     this.name = 'ApiError'
@@ -75,7 +82,7 @@ async function toApiError(res: Response): Promise<ApiError> {
   }
   if (isErrorBody(body)) {
     const { code, message, field } = body.error
-    return new ApiError(res.status, code, message ?? code, field, retryAfter, requestId)
+    return new ApiError(res.status, code, message ?? code, field, retryAfter, requestId, body)
   }
   const code = res.status >= 500 ? 'internal' : 'bad_response'
   return new ApiError(res.status, code, res.statusText || code, undefined, retryAfter, requestId)
@@ -96,8 +103,11 @@ export function describeError(err: unknown): string {
 export async function apiFetch<T = unknown>(path: string, opts: ApiOptions = {}): Promise<T> {
   const method = opts.method ?? 'GET'
   const headers: Record<string, string> = { Accept: 'application/json' }
-  let body: string | undefined
-  if (opts.body !== undefined) {
+  let body: BodyInit | undefined
+  if (opts.rawBody !== undefined) {
+    headers['Content-Type'] = opts.contentType ?? 'application/octet-stream'
+    body = opts.rawBody
+  } else if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(opts.body)
   }
@@ -123,6 +133,7 @@ export async function apiFetch<T = unknown>(path: string, opts: ApiOptions = {})
   }
 
   if (res.ok) {
+    if (opts.responseAs === 'blob') return (await res.blob()) as T
     if (res.status === 204 || res.headers.get('Content-Length') === '0') return undefined as T
     const type = res.headers.get('Content-Type') ?? ''
     return (type.includes('json') ? await res.json() : await res.text()) as T

@@ -263,6 +263,83 @@ export interface paths {
         patch: operations["renameNode"];
         trace?: never;
     };
+    "/api/grids/geojson": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shapes of the grids the caller may see, as a GeoJSON FeatureCollection
+         * @description Every shaped grid (a grid node with a polygon) whose path is covered by one of the
+         *     caller's grants (the grant's scope is the grid's path or an ancestor of it), ordered by
+         *     node id, as RFC 7946 GeoJSON in WGS84: positions are `[longitude, latitude]`, exterior
+         *     rings counterclockwise, holes clockwise. Each feature carries the grid's node id as
+         *     `id` and in `properties`, so the answer can be edited and sent back to `importGrids`
+         *     as it is. A caller without grants (or whose grants lie below grid level) gets an empty
+         *     collection.
+         */
+        get: operations["exportGrids"];
+        put?: never;
+        /**
+         * Import grid shapes from a GeoJSON FeatureCollection (all or nothing; dry run)
+         * @description Each feature names its grid by `properties.node_id` (an existing grid node) or by
+         *     `properties.parent_id` (a community) and `properties.name` (the community's grid of
+         *     that name is reshaped, or created when the community has none). Every feature is
+         *     checked, and every feature with a problem is reported, each with its own message:
+         *     `type` must be `Feature`; `geometry` a `Polygon` or `MultiPolygon`; positions
+         *     `[longitude, latitude]` or `[longitude, latitude, altitude]` with longitude in
+         *     -180..180 and latitude in -90..90; every ring at least 4 positions and closed (the last
+         *     repeats the first); no self-intersection; holes inside their exterior ring; no overlap
+         *     with another grid, stored or in the same file (shared edges and corners are fine; an
+         *     overlap between two features is reported on both); the same grid at most once per
+         *     file; and the caller's permission: a `district_admin` anywhere under its grant,
+         *     `street_staff` within its street, `community_staff` within its community; anyone else
+         *     may not. A community or grid outside the caller's view is reported as naming no node
+         *     (or grid) the caller may see. Ring orientation is free on input and normalised on
+         *     output (RFC 7946: exterior counterclockwise).
+         *
+         *     When no feature has a problem the import is written in one transaction and answers
+         *     `200` with the report (on a dry run nothing is written and `applied` is `false`).
+         *     When any feature has a problem nothing at all is written and the answer is `422` with
+         *     the same report plus an `error` member (`field` `features`). Problems with the body as
+         *     a whole (not a FeatureCollection, no features, more than 2000 features, more than
+         *     1,000,000 positions) answer `422` with a plain error.
+         *
+         *     Every grid whose shape is written gets a `territory.grid_shaped` event (subject
+         *     `node:<id>`, scope the grid's path) and an audit record with the same action and
+         *     target; a grid created by the import also gets `territory.node_created`.
+         */
+        post: operations["importGrids"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/grids/locate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The grid a point lies in
+         * @description The shaped grid whose polygon contains the point (its boundary included; on an edge
+         *     shared by two grids, the one with the lower node id), or `{"grid":null}`. Any signed-in
+         *     caller may ask, whatever its grants.
+         */
+        get: operations["locateGrid"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/households": {
         parameters: {
             query?: never;
@@ -393,6 +470,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/roster/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a roster (CSV or .xlsx) and check every row; nothing is written yet
+         * @description The file is the raw request body (no multipart). Its kind is read from its bytes: a
+         *     zip signature means .xlsx (the first worksheet is read), anything else is CSV in UTF-8,
+         *     UTF-8 with a BOM, or GBK. The first row names the columns (Chinese or English
+         *     headings, in any order): required are 社区 (community), 网格 (grid), 小区 (compound),
+         *     楼栋 (building), 单元 (unit), 房号 (room), 姓名 (name) and 与户主关系 (relation), and
+         *     性别 (gender) unless there is a 身份证号 (ID number) column; optional are 街道
+         *     (street), 楼层 (floor), 出生日期 (birth date), 手机号 (phone) and 标签 (tags). Other
+         *     columns are ignored and listed in `ignored_columns`.
+         *
+         *     Every row is checked and nothing is written: cells that look like spreadsheet formulas
+         *     (`=`, `@`, `+` or `-` followed by a non-digit, and .xlsx formula cells) are refused; ID
+         *     numbers that a spreadsheet stored as numbers (`1.52701E+17`) are refused; each person
+         *     as the registry would check it (GB 11643 check character, birth date and gender
+         *     agreeing with the ID number, phone format, relation, tags); the same ID number twice
+         *     in the file; two 户主 in one household; the address: the community by name (unique in
+         *     the caller's view, or told apart by a 街道 column), its grid, and whether the caller
+         *     may write there. Missing compounds and buildings are created when the import is
+         *     applied if the caller may manage that level (district admin, street and community
+         *     staff); a grid worker may import into existing buildings only.
+         *
+         *     The import is stored and answered `201`: status `checked` when no row has a problem,
+         *     `rejected` otherwise (with every problem, up to 1000 listed; `problem_count` counts
+         *     all). A rejected import cannot be applied. Problems never quote ID numbers or phones.
+         *     A file that cannot be read at all (a damaged zip, text that is neither UTF-8 nor GBK,
+         *     no rows, a header without the required columns or with a column twice) answers `422`;
+         *     a file over one of the reader's limits (64 MiB, 200,000 rows, 64 columns, 1 KiB per
+         *     cell, 256 MiB unpacked) answers `413`.
+         *
+         *     Who may import: the registry writers (`district_admin`, `street_staff`,
+         *     `community_staff`, `grid_worker`); anyone else `403`. Audited (`roster.uploaded`).
+         */
+        post: operations["uploadRoster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/roster/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An import's status, problems, progress and counts
+         * @description The uploader sees its imports, and a `district_admin` at `/` every import; for anyone
+         *     else, and for an id that names no import, `404`. While an import is being written,
+         *     `done` and `total` count households; once `status` is `done`, `counts` says what was
+         *     written.
+         */
+        get: operations["getRosterImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/roster/imports/{id}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write a checked import in the background
+         * @description Queues a `checked` import (or a `failed` one, to finish it) and answers `202` with the
+         *     import as it is just after queueing (status `queued`, or further along when the worker
+         *     was quick); a background worker writes it: first the missing compounds and
+         *     buildings, then whole buildings, each building all or nothing, through the registry
+         *     (households matched by building, unit and room; persons by ID number: a re-import
+         *     updates them rather than adding them twice). The file is checked again before
+         *     writing; if the registry changed meanwhile so that it no longer checks clean, or a
+         *     building cannot be written (e.g. an ID number registered in another area), the import
+         *     ends `failed` with `error`; the buildings written before stay written.
+         *
+         *     Poll `getRosterImport` until `status` is `done` or `failed`. Progress also goes out on
+         *     the live stream, addressed to the account that applied: `roster.import_progress`
+         *     (`done` of `total` households) and finally `roster.import_finished` (`ok`).
+         *
+         *     The uploader (or a district admin at `/`) may apply; for anyone else, and for an id
+         *     that names no import, `404`. An import that is `rejected`, `queued`, `running` or
+         *     `done` answers `409`, as does one whose stored file is gone.
+         */
+        post: operations["applyRosterImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/roster/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The persons under a node as an .xlsx roster, masked
+         * @description One worksheet (花名册) with the columns an import reads: 社区 网格 小区 楼栋 单元 楼层
+         *     房号 姓名 性别 出生日期 身份证号 手机号 与户主关系 标签, one row per person, in
+         *     household order; ID numbers and phones masked as everywhere else (`152701********2468`,
+         *     `138****5678`), so the file cannot be imported back as it is. Without `node`, every
+         *     person in the caller's view.
+         *
+         *     Registry readers only (see `listHouseholds`); anyone else `403`. A `node` that does
+         *     not exist or that the caller may not see answers `404`. Audited
+         *     (`roster.exported`, target `node:<id>` or `households`, details with the number of
+         *     persons).
+         */
+        get: operations["exportRoster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -453,7 +667,13 @@ export interface paths {
          *     `AccountCreatedPayload`'s shape `{"account_id"}`), `account.created` (payload
          *     `AccountCreatedPayload`, scope `/`). Of the territory: `territory.node_created` and
          *     `territory.node_renamed` (subject `node:<id>`, scope the node's path, payload
-         *     `NodeEventPayload`).
+         *     `NodeEventPayload`); `territory.grid_shaped` (a grid's shape was imported; subject
+         *     `node:<id>`, scope the grid's path, payload `GridShapedPayload`). Of the registry:
+         *     `registry.batch_written` (one per building a batch write touched; subject `node:<id>`,
+         *     payload `RegistryBatchWrittenPayload`). Of roster imports, addressed to the account
+         *     that applied the import (scope `/`, subject `import:<id>`): `roster.import_progress`
+         *     (payload `RosterImportProgressPayload`: `done` of `total` households written) and
+         *     `roster.import_finished` (payload `RosterImportFinishedPayload`: `ok`).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -720,7 +940,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -1122,6 +1342,399 @@ export interface components {
             id_number: components["schemas"]["IdNumber"] | null;
             phone: components["schemas"]["MobilePhone"] | null;
         };
+        /**
+         * @description A batch write of the registry (an import of a roster) touched a building: one event
+         *     per building rather than one per row (scope = the building's path). The payload counts
+         *     the households and persons written there and carries no personal data.
+         */
+        RegistryBatchWrittenEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "registry.batch_written";
+            subject: components["schemas"]["NodeSubject"];
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: components["schemas"]["RegistryBatchWrittenPayload"];
+        };
+        RegistryBatchWrittenPayload: {
+            building_id: components["schemas"]["NodeId"];
+            /** @description Households of the batch in this building. */
+            households: number;
+            /** @description Persons of the batch in this building. */
+            persons: number;
+        };
+        /** Format: int64 */
+        RosterImportId: number;
+        /**
+         * @description An uploaded roster: what its check found, and how far writing it got. `status`:
+         *     `checked` (no problem; may be applied), `rejected` (problems; never written),
+         *     `queued` and `running` (being written), `done` (written; `counts`), `failed`
+         *     (writing stopped; `error` says why; the buildings written stay written, and applying
+         *     again finishes the rest).
+         * @example {
+         *       "id": 4,
+         *       "account_id": 3,
+         *       "status": "done",
+         *       "format": "csv",
+         *       "encoding": "gbk",
+         *       "rows": 3,
+         *       "households": 2,
+         *       "persons": 3,
+         *       "new_compounds": 0,
+         *       "new_buildings": 1,
+         *       "problem_count": 0,
+         *       "problems": [],
+         *       "ignored_columns": [
+         *         "备注"
+         *       ],
+         *       "done": 2,
+         *       "total": 2,
+         *       "counts": {
+         *         "households_created": 2,
+         *         "households_matched": 0,
+         *         "persons_created": 3,
+         *         "persons_updated": 0
+         *       },
+         *       "error": "",
+         *       "created_at": 1764300000000,
+         *       "updated_at": 1764300004000
+         *     }
+         */
+        RosterImport: {
+            id: components["schemas"]["RosterImportId"];
+            account_id: components["schemas"]["AccountId"];
+            /** @enum {string} */
+            status: "checked" | "rejected" | "queued" | "running" | "done" | "failed";
+            /** @enum {string} */
+            format: "csv" | "xlsx";
+            /**
+             * @description How a CSV file was encoded; `none` for .xlsx.
+             * @enum {string}
+             */
+            encoding: "utf8" | "utf8_bom" | "gbk" | "none";
+            /** @description Data rows (the header not counted). */
+            rows: number;
+            /** @description Households the file names (building, unit and room), among the rows without problems. */
+            households: number;
+            /** @description Persons that would be written (rows without problems). */
+            persons: number;
+            /** @description Compounds applying would create. */
+            new_compounds: number;
+            /** @description Buildings applying would create. */
+            new_buildings: number;
+            /** @description Every problem found (at most 1000 are listed). */
+            problem_count: number;
+            /** @description The problems, ordered by row. */
+            problems: components["schemas"]["RosterProblem"][];
+            /** @description Header texts of the columns no heading matched (not imported). */
+            ignored_columns: string[];
+            /** @description Households written so far (while applying). */
+            done: number;
+            /** @description Households to write (known once applying started). */
+            total: number;
+            /** @description What applying wrote; null until the import is `done`. */
+            counts: components["schemas"]["RosterCounts"] | null;
+            /** @description Why a `failed` import stopped; empty otherwise. */
+            error: string;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description One problem of a row. Never quotes an ID number or a phone number.
+         * @example {
+         *       "row": 7,
+         *       "column": "身份证号",
+         *       "message": "was stored as a number and lost its last digits; format the column as text in Excel and type the numbers again"
+         *     }
+         */
+        RosterProblem: {
+            /** @description The row as a spreadsheet shows it (1 is the header). */
+            row: number;
+            /** @description The header text of the column at fault (as in the file, e.g. `身份证号`), or empty for the row as a whole. */
+            column: string;
+            message: string;
+        };
+        /** @description What applying an import wrote. */
+        RosterCounts: {
+            households_created: number;
+            /** @description Households already registered at the same building, unit and room. */
+            households_matched: number;
+            persons_created: number;
+            /** @description Persons matched by ID number (or by name within the household when neither has an ID number) and updated. */
+            persons_updated: number;
+        };
+        /** @description The roster import the event is about. */
+        RosterImportSubject: string;
+        /**
+         * @description Households written so far by an import being applied (scope `/`, addressed to the
+         *     account that applied it); at most about a hundred per import, the last with `done`
+         *     equal to `total`.
+         */
+        RosterImportProgressEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "roster.import_progress";
+            subject: components["schemas"]["RosterImportSubject"];
+            scope: components["schemas"]["Scope"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: components["schemas"]["RosterImportProgressPayload"];
+        };
+        RosterImportProgressPayload: {
+            import_id: components["schemas"]["RosterImportId"];
+            done: number;
+            total: number;
+        };
+        /** @description An import finished writing (scope `/`, addressed to the account that applied it); `ok` is false when it failed. */
+        RosterImportFinishedEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "roster.import_finished";
+            subject: components["schemas"]["RosterImportSubject"];
+            scope: components["schemas"]["Scope"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: components["schemas"]["RosterImportFinishedPayload"];
+        };
+        RosterImportFinishedPayload: {
+            import_id: components["schemas"]["RosterImportId"];
+            ok: boolean;
+        };
+        /** @description A grid's shape was imported (scope = the grid's path). */
+        GridShapedEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "territory.grid_shaped";
+            subject: components["schemas"]["NodeSubject"];
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: components["schemas"]["GridShapedPayload"];
+        };
+        GridShapedPayload: {
+            node_id: components["schemas"]["NodeId"];
+            name: components["schemas"]["NodeName"];
+        };
+        /**
+         * @description `[longitude, latitude]` or `[longitude, latitude, altitude]` in WGS84 degrees (RFC 7946 §3.1.1).
+         * @example [
+         *       109.78,
+         *       39.6
+         *     ]
+         */
+        GridPosition: [
+            number,
+            number,
+            number
+        ];
+        /** @description A closed ring (the last position repeats the first), at least 4 positions. */
+        GridRing: components["schemas"]["GridPosition"][];
+        /** @description The exterior ring, then the holes. */
+        GridPolygonCoordinates: components["schemas"]["GridRing"][];
+        /**
+         * @description A grid's area: a Polygon or a MultiPolygon. On export exterior rings run
+         *     counterclockwise and holes clockwise (RFC 7946 §3.1.6); on import either orientation
+         *     is accepted.
+         * @example {
+         *       "type": "Polygon",
+         *       "coordinates": [
+         *         [
+         *           [
+         *             109.77,
+         *             39.59
+         *           ],
+         *           [
+         *             109.78,
+         *             39.59
+         *           ],
+         *           [
+         *             109.78,
+         *             39.6
+         *           ],
+         *           [
+         *             109.77,
+         *             39.6
+         *           ],
+         *           [
+         *             109.77,
+         *             39.59
+         *           ]
+         *         ]
+         *       ]
+         *     }
+         */
+        GridGeometry: {
+            /** @constant */
+            type: "Polygon";
+            coordinates: components["schemas"]["GridPolygonCoordinates"];
+        } | {
+            /** @constant */
+            type: "MultiPolygon";
+            coordinates: components["schemas"]["GridPolygonCoordinates"][];
+        };
+        /** @description One shaped grid of an export. */
+        GridFeature: {
+            /** @constant */
+            type: "Feature";
+            id: components["schemas"]["NodeId"];
+            geometry: components["schemas"]["GridGeometry"];
+            properties: {
+                node_id: components["schemas"]["NodeId"];
+                /** @description The grid's community. */
+                parent_id: components["schemas"]["NodeId"];
+                name: components["schemas"]["NodeName"];
+                /** @description The name of the grid's community. */
+                community: components["schemas"]["NodeName"];
+                path: components["schemas"]["NodePath"];
+            };
+        };
+        /** @description The shaped grids a caller may see, ordered by node id. */
+        GridFeatureCollection: {
+            /** @constant */
+            type: "FeatureCollection";
+            features: components["schemas"]["GridFeature"][];
+        };
+        /**
+         * @description One feature of an import: its grid named by `properties.node_id`, or by
+         *     `properties.parent_id` (a community) and `properties.name`. Other members (an `id`,
+         *     more properties, such as those of an export) are ignored.
+         */
+        GridImportFeature: {
+            /** @constant */
+            type: "Feature";
+            geometry: components["schemas"]["GridGeometry"];
+            properties: {
+                /** @description An existing grid node. */
+                node_id?: components["schemas"]["NodeId"];
+                /** @description The community of the grid (with `name`). */
+                parent_id?: components["schemas"]["NodeId"];
+                /** @description The grid's name in that community (with `parent_id`); created when there is none. */
+                name?: components["schemas"]["NodeName"];
+            } | unknown | unknown;
+        };
+        /**
+         * @description A GeoJSON FeatureCollection of grid shapes.
+         * @example {
+         *       "type": "FeatureCollection",
+         *       "features": [
+         *         {
+         *           "type": "Feature",
+         *           "properties": {
+         *             "parent_id": 3,
+         *             "name": "第一网格"
+         *           },
+         *           "geometry": {
+         *             "type": "Polygon",
+         *             "coordinates": [
+         *               [
+         *                 [
+         *                   109.77,
+         *                   39.59
+         *                 ],
+         *                 [
+         *                   109.78,
+         *                   39.59
+         *                 ],
+         *                 [
+         *                   109.78,
+         *                   39.6
+         *                 ],
+         *                 [
+         *                   109.77,
+         *                   39.6
+         *                 ],
+         *                 [
+         *                   109.77,
+         *                   39.59
+         *                 ]
+         *               ]
+         *             ]
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        GridImport: {
+            /** @constant */
+            type: "FeatureCollection";
+            features: components["schemas"]["GridImportFeature"][];
+        };
+        /** @description What is wrong with one feature of an import. */
+        GridProblem: {
+            /** @description The feature's index in `features`. */
+            feature: number;
+            /** @description The feature's `properties.node_id`, if it gave one. */
+            node_id: components["schemas"]["NodeId"] | null;
+            /** @description The feature's `properties.name` (empty when it gave none). */
+            name: string;
+            /**
+             * @example overlaps grid 第二网格 (node_id 12)
+             * @example the exterior ring is not closed: its last position must repeat the first
+             */
+            message: string;
+        };
+        /**
+         * @description The outcome of an import.
+         * @example {
+         *       "dry_run": false,
+         *       "applied": true,
+         *       "features": 2,
+         *       "created": 1,
+         *       "updated": 1,
+         *       "problems": []
+         *     }
+         */
+        GridImportReport: {
+            dry_run: boolean;
+            /** @description Whether the import was written (false on a dry run and whenever a feature has a problem). */
+            applied: boolean;
+            /** @description The number of features in the file. */
+            features: number;
+            /** @description Grid nodes created (only when applied). */
+            created: number;
+            /** @description Existing grids reshaped (only when applied). */
+            updated: number;
+            /** @description One entry per feature with a problem, by feature index; empty on `200`. */
+            problems: components["schemas"]["GridProblem"][];
+        };
+        /** @description The `422` answer of an import with problems; nothing was written. */
+        GridImportRejected: {
+            error: {
+                /** @constant */
+                code: "invalid_input";
+                /** @example 2 of 5 features have problems; nothing was written */
+                message: string;
+                /** @constant */
+                field: "features";
+            };
+            dry_run: boolean;
+            /** @constant */
+            applied: false;
+            features: number;
+            /** @constant */
+            created: 0;
+            /** @constant */
+            updated: 0;
+            problems: components["schemas"]["GridProblem"][];
+        };
+        /**
+         * @description The grid a point lies in, or null.
+         * @example {
+         *       "grid": {
+         *         "id": 4,
+         *         "name": "第一网格",
+         *         "path": "/2/3/4",
+         *         "community_id": 3,
+         *         "community_name": "康城社区"
+         *       }
+         *     }
+         */
+        GridHit: {
+            grid: null | {
+                id: components["schemas"]["NodeId"];
+                name: components["schemas"]["NodeName"];
+                path: components["schemas"]["NodePath"];
+                community_id: components["schemas"]["NodeId"];
+                community_name: components["schemas"]["NodeName"];
+            };
+        };
     };
     responses: {
         /** @description Malformed request (HTTP, JSON that does not parse, invalid UTF-8, bad query string). */
@@ -1336,6 +1949,8 @@ export interface components {
         NodeIdPath: string;
         /** @description Household id. Anything that is not a positive integer names no household (`404`). */
         HouseholdIdPath: string;
+        /** @description Import id. Anything that is not a positive integer names no import (`404`). */
+        RosterImportIdPath: string;
         /** @description Person id. Anything that is not a positive integer names no person (`404`). */
         PersonIdPath: string;
     };
@@ -1786,6 +2401,136 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    exportGrids: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The shaped grids the caller may see. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": components["schemas"]["GridFeatureCollection"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    importGrids: {
+        parameters: {
+            query?: {
+                /** @description Check everything, write nothing. Anything but `true`, `false`, `1` or `0` answers `422` with `field` `dry_run`. */
+                dry_run?: "true" | "false" | "1" | "0";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A GeoJSON FeatureCollection of at most 2000 features, at most 16 MiB. */
+        requestBody: {
+            content: {
+                "application/geo+json": components["schemas"]["GridImport"];
+                "application/json": components["schemas"]["GridImport"];
+            };
+        };
+        responses: {
+            /** @description Every feature is valid; written (or, on a dry run, only checked). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridImportReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            /** @description A body sent with a Content-Type other than `application/json` or `application/geo+json`. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @constant */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Some features have problems (the report, with an `error` member; nothing was
+             *     written), or the body as a whole is not an import (a plain error).
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridImportRejected"] | (components["schemas"]["Error"] & {
+                        error?: {
+                            /** @constant */
+                            code?: "invalid_input";
+                        };
+                    });
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    locateGrid: {
+        parameters: {
+            query: {
+                /** @description Longitude (WGS84 degrees). Missing, not a number or out of range answers `422` with `field` `lon`. */
+                lon: number;
+                /** @description Latitude (WGS84 degrees). Missing, not a number or out of range answers `422` with `field` `lat`. */
+                lat: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The grid, or null. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridHit"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listHouseholds: {
         parameters: {
             query?: {
@@ -1966,6 +2711,177 @@ export interface operations {
             408: components["responses"]["Timeout"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    uploadRoster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The roster file itself, at most 64 MiB. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                "application/octet-stream": string;
+                "application/vnd.ms-excel": string;
+            };
+        };
+        responses: {
+            /** @description Stored and checked (`checked` or `rejected`). */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The import's URL, `/api/roster/imports/{id}`. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterImport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            /**
+             * @description A Content-Type other than `text/csv`,
+             *     `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`,
+             *     `application/octet-stream` or `application/vnd.ms-excel` (or none).
+             */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @constant */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description The file cannot be read as a roster (empty body, damaged, no header, missing or repeated columns); `field` is `file`. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @constant */
+                            code?: "invalid_input";
+                        };
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getRosterImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id. Anything that is not a positive integer names no import (`404`). */
+                id: components["parameters"]["RosterImportIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterImport"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    applyRosterImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id. Anything that is not a positive integer names no import (`404`). */
+                id: components["parameters"]["RosterImportIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterImport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportRoster: {
+        parameters: {
+            query?: {
+                /** @description Only the persons in buildings at or under this territory node. Not an integer answers `422` with `field` `node`. */
+                node?: components["schemas"]["NodeId"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The .xlsx file. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Content-Disposition": "attachment; filename=\"roster.xlsx\"";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["InvalidInput"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];

@@ -5,6 +5,7 @@
 import type { paths } from './schema'
 
 type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never
+type GeoJson<T> = T extends { content: { 'application/geo+json': infer B } } ? B : never
 
 /** The JSON body of a successful response to `method path` with `status`. */
 export type ResponseOf<
@@ -12,6 +13,15 @@ export type ResponseOf<
   M extends keyof paths[P],
   S extends number = 200,
 > = paths[P][M] extends { responses: infer R } ? (S extends keyof R ? Json<R[S]> : never) : never
+
+/** The GeoJSON body (`application/geo+json`) of a successful response. */
+export type GeoResponseOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  responses: infer R
+}
+  ? 200 extends keyof R
+    ? GeoJson<R[200]>
+    : never
+  : never
 
 /** The JSON request body of `method path`. */
 export type RequestOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
@@ -30,6 +40,33 @@ export type HouseholdPage = ResponseOf<'/api/households', 'get'>
 export type HouseholdDetail = ResponseOf<'/api/households/{id}', 'get'>
 export type Person = HouseholdDetail['persons'][number]
 export type PersonRevealed = ResponseOf<'/api/persons/{id}/reveal', 'post'>
+export type TerritoryNode = ResponseOf<'/api/nodes/{id}', 'get'>
+export type NodePage = ResponseOf<'/api/nodes', 'get'>
+export type NodeKind = TerritoryNode['kind']
+export type GridCollection = GeoResponseOf<'/api/grids/geojson', 'get'>
+export type GridFeature = GridCollection['features'][number]
+export type GridImportReport = ResponseOf<'/api/grids/geojson', 'post'>
+export type RosterImport = ResponseOf<'/api/roster/imports/{id}', 'get'>
+export type RosterProblem = RosterImport['problems'][number]
+export type AuditPage = ResponseOf<'/api/audit', 'get'>
+export type AuditRecord = AuditPage['items'][number]
+
+/** GET /api/persons: one found person with the household's address (until
+ *  docs/openapi.yaml documents it). */
+export type PersonFound = Person & { address: string }
+/** GET /api/persons (until docs/openapi.yaml documents it). */
+export interface PersonSearchPage {
+  items: PersonFound[]
+  next_after: number | null
+  /** How `q` was matched: by name prefix, ID-card number or phone. */
+  matched_by: string
+}
+/** The body of POST /api/accounts/{id}/grants (until docs/openapi.yaml documents it). */
+export interface GrantRequest {
+  role: RoleGrant['role']
+  scope: string
+}
+
 /** Roles that may read the population registry (see docs/reference/platform.md). */
 export const REGISTRY_READERS = ['district_admin', 'street_staff', 'community_staff', 'grid_worker', 'steward']
 
