@@ -2,6 +2,7 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { ensureSession, homePath } from '@/modules/platform/auth'
 import { useSessionStore } from '@/stores/session'
 import { REGISTRY_READERS } from '@/api/types'
+import { CONSOLE_SCREENS } from './console-nav'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -15,6 +16,11 @@ declare module 'vue-router' {
 }
 
 const Blank = { render: () => null }
+
+/** The roles that may open console screen `name` (see console-nav.ts). */
+function rolesOf(name: string): string[] {
+  return [...(CONSOLE_SCREENS.find((s) => s.name === name)?.roles ?? ['district_admin'])]
+}
 
 const routes: RouteRecordRaw[] = [
   {
@@ -76,7 +82,43 @@ const routes: RouteRecordRaw[] = [
         path: 'accounts',
         name: 'c-accounts',
         component: () => import('@/modules/platform/AccountsPage.vue'),
-        meta: { title: 'nav.accounts', roles: ['district_admin'] },
+        meta: { title: 'nav.accounts', roles: rolesOf('c-accounts') },
+      },
+      {
+        path: 'territory',
+        name: 'c-territory',
+        component: () => import('@/modules/territory/TerritoryPage.vue'),
+        meta: { title: 'nav.territory', roles: rolesOf('c-territory') },
+      },
+      {
+        path: 'persons',
+        name: 'c-persons',
+        component: () => import('@/modules/registry/ConsolePersons.vue'),
+        meta: { title: 'nav.persons', roles: rolesOf('c-persons') },
+      },
+      {
+        path: 'households/:id',
+        name: 'c-household',
+        component: () => import('@/modules/registry/ConsoleHousehold.vue'),
+        meta: { title: 'registry.household', roles: rolesOf('c-persons') },
+      },
+      {
+        path: 'roster',
+        name: 'c-roster',
+        component: () => import('@/modules/roster/RosterImportPage.vue'),
+        meta: { title: 'nav.roster', roles: rolesOf('c-roster') },
+      },
+      {
+        path: 'grants',
+        name: 'c-grants',
+        component: () => import('@/modules/platform/GrantsPage.vue'),
+        meta: { title: 'nav.grants', roles: rolesOf('c-grants') },
+      },
+      {
+        path: 'audit',
+        name: 'c-audit',
+        component: () => import('@/modules/audit/AuditPage.vue'),
+        meta: { title: 'nav.audit', roles: rolesOf('c-audit') },
       },
     ],
   },

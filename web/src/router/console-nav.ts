@@ -1,0 +1,28 @@
+// The console's screens beyond home: one list for the routes' role gates, the side menu
+// and the shortcuts on the console home page.
+import { REGISTRY_READERS } from '@/api/types'
+import { REGISTRY_WRITER_ROLES, STAFF_ROLES } from '@/modules/platform/permissions'
+
+export interface ConsoleScreen {
+  /** Route name and path below /console. */
+  name: string
+  path: string
+  /** i18n key of the title. */
+  title: string
+  /** Any one of these roles sees it. */
+  roles: string[]
+}
+
+export const CONSOLE_SCREENS: readonly ConsoleScreen[] = [
+  { name: 'c-territory', path: 'territory', title: 'nav.territory', roles: [...REGISTRY_READERS] },
+  { name: 'c-persons', path: 'persons', title: 'nav.persons', roles: [...REGISTRY_READERS] },
+  { name: 'c-roster', path: 'roster', title: 'nav.roster', roles: [...REGISTRY_WRITER_ROLES] },
+  { name: 'c-grants', path: 'grants', title: 'nav.grants', roles: [...STAFF_ROLES] },
+  { name: 'c-accounts', path: 'accounts', title: 'nav.accounts', roles: ['district_admin'] },
+  { name: 'c-audit', path: 'audit', title: 'nav.audit', roles: ['district_admin'] },
+]
+
+/** The screens a caller with these roles may open, in menu order. */
+export function screensFor(roles: readonly string[]): ConsoleScreen[] {
+  return CONSOLE_SCREENS.filter((s) => s.roles.some((r) => roles.includes(r)))
+}
