@@ -218,7 +218,26 @@ const RULES = {
     },
   },
 
-  'GET /api/accounts': { scopes: { any: { request: get('/api/accounts'), expect: only(['admin'], 200, 403) } } },
+  // District admins list every account; street and community staff the ones they could have
+  // granted to (and their own); anyone else 403.
+  'GET /api/accounts': {
+    scopes: {
+      any: {
+        request: get('/api/accounts?limit=200'),
+        expect: only(['admin', 'street', 'community'], 200, 403),
+        verify: (body, caller) => {
+          const got = ids(body)
+          const want = {
+            admin: [['admin', true], ['doctor', true], ['street', true]],
+            street: [['street', true], ['community', true], ['mediator', true], ['admin', false], ['doctor', false], ['inspector', false]],
+            community: [['community', true], ['grid', true], ['elder', true], ['street', false], ['mediator', false], ['admin', false]],
+          }[caller]
+          for (const [login, listed] of want)
+            if (got.includes(sessions[login].account.id) !== listed) return `${login}'s account is ${listed ? 'not ' : ''}listed: ${JSON.stringify(got)}`
+        },
+      },
+    },
+  },
 
   // The audit log: district administrators at "/" only, whatever the target.
   'GET /api/audit': {
@@ -494,6 +513,145 @@ Object.assign(RULES, {
       inside: { request: get(`/api/roster/export.xlsx?node=${building.id}`), expect: only(READERS, 200, 403) },
       outside: { request: get(`/api/roster/export.xlsx?node=${outBuilding.id}`), expect: { ...only(READERS, 404, 403), admin: 200 } },
     },
+  },
+})
+
+/** A fresh account (made by the admin) holding these grants. */
+const grantee = async (roles) => {
+  const username = fresh('matrix.grantee')
+  return made('/api/accounts', { username, display_name: username, password: 'a-good-password', roles })
+}
+const grantsPath = (a, role, scope) => `/api/accounts/${a.id}/grants?role=${role}&scope=${encodeURIComponent(scope)}`
+/** The staff who see an account holding resident@1号楼 (they could have granted it). */
+const GRANTERS = ['admin', 'street', 'community']
+/** A fresh person of a household (made by the admin). */
+const freshPerson = (h) => made(`/api/households/${h.id}/persons`, { name: fresh('矩阵关联'), gender: 'M', relation: 'other' })
+
+Object.assign(RULES, {
+  // Grants: every request works on a fresh account. An account the caller may not view (not
+  // its own, no grant the caller could give) answers 404 before anything else; a grant the
+  // caller may not give on an account it views, 403.
+  //   inside:    resident@1号楼 account, + volunteer@康城社区 (admin, street, community)
+  //   forbidden: the same kind of account, + street_staff@滨河街道 (admin only; the staff see it: 403)
+  //   outside:   resident@the outside community, + volunteer there (admin only; hidden from the rest)
+  'POST /api/accounts/{id}/grants': {
+    scopes: Object.fromEntries(
+      [
+        ['inside', building.path, 'volunteer', kangcheng.path, only(GRANTERS, 201, 404)],
+        ['forbidden', building.path, 'street_staff', srv.account('street').scope, only(['street', 'community'], 403, 404, { admin: 201 })],
+        ['outside', outCommunity.path, 'volunteer', outCommunity.path, only(['admin'], 201, 404)],
+      ].map(([scope, home, role, at, expect]) => [
+        scope,
+        {
+          request: async () => {
+            const a = await grantee([{ role: 'resident', scope: home }])
+            return { method: 'POST', path: `/api/accounts/${a.id}/grants`, json: { role, scope: at } }
+          },
+          expect,
+          verify: (body) => {
+            if (!body.roles.some((g) => g.role === role && g.scope === at)) return `the new grant is not among ${JSON.stringify(body.roles)}`
+          },
+        },
+      ]),
+    ),
+  },
+
+  // Revoking: the same table, each request revoking the grant from a fresh account holding it.
+  'DELETE /api/accounts/{id}/grants': {
+    scopes: Object.fromEntries(
+      [
+        ['inside', building.path, 'volunteer', kangcheng.path, only(GRANTERS, 200, 404)],
+        ['forbidden', building.path, 'street_staff', srv.account('street').scope, only(['street', 'community'], 403, 404, { admin: 200 })],
+        ['outside', outCommunity.path, 'volunteer', outCommunity.path, only(['admin'], 200, 404)],
+      ].map(([scope, home, role, at, expect]) => [
+        scope,
+        {
+          request: async () => {
+            const a = await grantee([{ role: 'resident', scope: home }, { role, scope: at }])
+            return { method: 'DELETE', path: grantsPath(a, role, at) }
+          },
+          expect,
+          verify: (body) => {
+            if (body.roles.some((g) => g.role === role && g.scope === at)) return `the grant is still held: ${JSON.stringify(body.roles)}`
+          },
+        },
+      ]),
+    ),
+  },
+
+  // Person search: registry readers within their view; others 403, in or out of scope.
+  'GET /api/persons': {
+    scopes: {
+      top: {
+        request: get(`/api/persons?q=${encodeURIComponent('矩阵外居民')}&limit=200`),
+        expect: only(READERS, 200, 403),
+        verify: (body, caller) => {
+          if (ids(body).includes(outPerson.id) !== (caller === 'admin'))
+            return `the outside person is ${ids(body).includes(outPerson.id) ? '' : 'not '}found: ${JSON.stringify(ids(body))}`
+        },
+      },
+      inside: {
+        request: get(`/api/persons?q=${encodeURIComponent('刘桂兰')}&node=${building.id}`),
+        expect: only(READERS, 200, 403),
+        verify: (body) => {
+          if (!ids(body).includes(elder.id)) return `刘桂兰 is not found: ${JSON.stringify(body)}`
+        },
+      },
+      outside: {
+        request: get(`/api/persons?q=${encodeURIComponent('矩阵外居民')}&node=${outBuilding.id}`),
+        expect: OUT_WRITE(200),
+        verify: (body) => {
+          if (!ids(body).includes(outPerson.id)) return `the outside person is not found: ${JSON.stringify(body)}`
+        },
+      },
+    },
+  },
+
+  // My household: whoever is linked to a registered person (the demo elder and resident); 404 for the rest.
+  'GET /api/me/household': {
+    scopes: {
+      any: {
+        request: get('/api/me/household'),
+        expect: only(['elder', 'resident'], 200, 404),
+        verify: (body, caller) => {
+          const name = { elder: '刘桂兰', resident: '王芳' }[caller]
+          if (!body.persons.some((p) => p.name === name)) return `${name} is not in the household: ${JSON.stringify(body.persons.map((p) => p.name))}`
+        },
+      },
+    },
+  },
+
+  // Linking: registry writers over the person (a fresh person and a fresh account per
+  // request); the steward 403 in its building, readers 404 outside their view, others 403.
+  'PUT /api/persons/{id}/account': {
+    scopes: Object.fromEntries(
+      [['inside', home, only(WRITERS, 200, 403)], ['outside', outHome, OUT_WRITE(200)]].map(([scope, h, expect]) => [
+        scope,
+        {
+          request: async () => {
+            const [p, a] = await Promise.all([freshPerson(h), grantee([])])
+            return { method: 'PUT', path: `/api/persons/${p.id}/account`, json: { account_id: a.id } }
+          },
+          expect,
+        },
+      ]),
+    ),
+  },
+
+  'DELETE /api/persons/{id}/account': {
+    scopes: Object.fromEntries(
+      [['inside', home, only(WRITERS, 204, 403)], ['outside', outHome, OUT_WRITE(204)]].map(([scope, h, expect]) => [
+        scope,
+        {
+          request: async () => {
+            const [p, a] = await Promise.all([freshPerson(h), grantee([])])
+            check(await srv.request('PUT', `/api/persons/${p.id}/account`, { token: admin.token, json: { account_id: a.id } }), 200)
+            return { method: 'DELETE', path: `/api/persons/${p.id}/account` }
+          },
+          expect,
+        },
+      ]),
+    ),
   },
 })
 
