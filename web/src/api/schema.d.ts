@@ -152,8 +152,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List accounts, ordered by id (district administrators)
-         * @description Keyset paging. Pass the previous page's `next_after` as `after`; it is `null` on the last page.
+         * List accounts, ordered by id (district administrators, street and community staff)
+         * @description District administrators at `/` list every account. Street staff and community staff
+         *     list the accounts they may view (see `getAccount`): their own, and those holding a
+         *     grant within their scopes that they could have given (the rule of `createAccount`).
+         *     Any other role answers `403`. Keyset paging: pass the previous page's `next_after` as
+         *     `after`; it is `null` on the last page.
          */
         get: operations["listAccounts"];
         put?: never;
@@ -186,6 +190,56 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{id}/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grant a role over a territory to an account (district administrators, street and community staff)
+         * @description Adds one grant. Who may grant what is the rule of `createAccount`: district
+         *     administrators any role anywhere; street staff, within their street, `community_staff`,
+         *     `mediator`, `inspector` and the community roles; community staff, within their
+         *     community, `grid_worker`, `steward`, `resident`, `committee_member`, `volunteer`,
+         *     `vendor`, `teacher` and `doctor`.
+         *
+         *     An account the caller may not view (see `getAccount`; district administrators view
+         *     every account, staff the accounts holding a grant they could have given) answers
+         *     `404`, as does an account that does not exist. A grant the caller may not give answers
+         *     `403`; one the account holds already `409` (`field` `role`); an unknown role `422`
+         *     (`field` `role`); a scope that is not a territory path or names no node `422`
+         *     (`field` `scope`).
+         *
+         *     Recorded in the audit log (`account.grant_added`, target `account:<id>`, details
+         *     `{"role","scope"}`) and published as `account.grants_changed` (scope `/`, addressed to
+         *     the account). The account's sessions see the change at once: their next request
+         *     (`GET /api/me`) shows the new grants, and their open live streams end (the client
+         *     subscribes again with its new grants).
+         */
+        post: operations["addGrant"];
+        /**
+         * Revoke one of an account's grants (district administrators, street and community staff)
+         * @description Removes the grant named by `role` and `scope` (both required: missing or empty answers
+         *     `422` naming the parameter). Who may revoke what is who may grant it (`addGrant`):
+         *     otherwise `403`; an account the caller may not view `404`. A grant the account does
+         *     not hold answers `404`. Revoking `district_admin` at `/` from the last active account
+         *     that holds it answers `409` (grant it to another account first).
+         *
+         *     Recorded in the audit log (`account.grant_revoked`, target `account:<id>`, details
+         *     `{"role","scope"}`) and published as `account.grants_changed` (scope `/`, addressed to
+         *     the account); the account's sessions see the change at once and their open live
+         *     streams end.
+         */
+        delete: operations["revokeGrant"];
         options?: never;
         head?: never;
         patch?: never;
@@ -464,6 +518,101 @@ export interface paths {
          *     A person that does not exist or that the caller may not see answers `404`.
          */
         post: operations["revealPerson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/persons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find persons in the caller's scope by name, ID number, phone or tag (masked)
+         * @description `q` is matched in one of three ways, said by `matched_by` in the answer:
+         *     a complete, valid resident ID number (a final `x` counts as `X`) is looked up exactly
+         *     (`id_number`), a mainland mobile number exactly (`phone`; spaces, `-` and `+86` are
+         *     ignored) — both through the blind indexes, never by comparing clear values — and
+         *     anything else is a prefix of the name (`name`; `%` and `_` match themselves). `tag`
+         *     keeps the persons with that care tag (`matched_by` `tag` when there is no `q`). At
+         *     least one of `q` and `tag` is required (`422`, `field` `q`).
+         *
+         *     A search by ID number or phone is recorded in the audit log
+         *     (`registry.person_searched`, target `persons`, details `{"by":"id_number"|"phone",
+         *     "found":N}`) — never with the value searched for. Name and tag searches are not
+         *     recorded.
+         *
+         *     Registry readers only (`district_admin`, `street_staff`, `community_staff`,
+         *     `grid_worker`, `steward`), within the scopes of those grants; any other role answers
+         *     `403`. With `node`, only the persons in buildings at or under that node; a node that
+         *     does not exist or is not within the caller's view answers `404` (recorded as
+         *     `registry.access_refused`). Ordered by person id, keyset paging with `after` and
+         *     `next_after`. ID numbers and phones are masked.
+         */
+        get: operations["searchPersons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/persons/{id}/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Link a registered person to the account they sign in with
+         * @description Links the person to an account, so that the account's `GET /api/me/household` answers
+         *     the person's household. Registry writers (`district_admin`, `street_staff`,
+         *     `community_staff`, `grid_worker`) with a grant covering the person's building; a
+         *     steward there answers `403`, other roles `403`; a person that does not exist or that
+         *     the caller may not see `404`. An `account_id` that is not a positive integer or names
+         *     no account answers `422` (`field` `account_id`). A person linked to an account
+         *     already answers `409` (unlink first), as does an account linked to another person
+         *     (`field` `account_id`). Recorded in the audit log (`registry.account_linked`, target
+         *     `person:<id>`, details `{"account_id"}`).
+         */
+        put: operations["linkPersonAccount"];
+        post?: never;
+        /**
+         * Unlink a person from their account
+         * @description Who may: as for `linkPersonAccount` (`403`, or `404` for a person the caller may not
+         *     see). A person linked to no account answers `404`. Recorded in the audit log
+         *     (`registry.account_unlinked`, target `person:<id>`).
+         */
+        delete: operations["unlinkPersonAccount"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/household": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own household (masked)
+         * @description The household of the registered person linked to the caller's account (see
+         *     `linkPersonAccount`) with everyone registered in it, ordered by id, ID numbers and
+         *     phones masked. Any signed-in account may ask, whatever its roles. An account linked to
+         *     no person answers `404` with a message saying the community office can link it.
+         */
+        get: operations["getMyHousehold"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -940,7 +1089,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -1735,6 +1884,71 @@ export interface components {
                 community_name: components["schemas"]["NodeName"];
             };
         };
+        /**
+         * @description One role over one territory path (both required).
+         * @example {
+         *       "role": "grid_worker",
+         *       "scope": "/2/3/4"
+         *     }
+         */
+        GrantInput: {
+            role: components["schemas"]["Role"];
+            scope: components["schemas"]["Scope"];
+        };
+        /**
+         * @description A grant of the account in `subject` was added or revoked (scope `/`, addressed to that
+         *     account; district administrators see it too). Its open streams end once the change
+         *     commits, so the account reads this event after subscribing again.
+         */
+        AccountGrantsChangedEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "account.grants_changed";
+            subject: components["schemas"]["AccountSubject"];
+            scope: components["schemas"]["Scope"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: components["schemas"]["AccountCreatedPayload"];
+        };
+        /**
+         * @example {
+         *       "account_id": 7
+         *     }
+         */
+        LinkAccount: {
+            account_id: components["schemas"]["AccountId"];
+        };
+        /** @description A `Person` (masked) plus the address of their household. */
+        PersonFound: {
+            id: components["schemas"]["PersonId"];
+            household_id: components["schemas"]["HouseholdId"];
+            name: components["schemas"]["PersonName"];
+            gender: components["schemas"]["Gender"];
+            birth_date: components["schemas"]["BirthDate"] | null;
+            id_number: components["schemas"]["MaskedIdNumber"] | null;
+            phone: components["schemas"]["MaskedPhone"] | null;
+            relation: components["schemas"]["PersonRelation"];
+            tags: components["schemas"]["PersonTag"][];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            /**
+             * @description The household's address, `<building name>-<unit>单元-<room>室`.
+             * @example 1号楼-1单元-101室
+             */
+            address: string;
+        };
+        PersonSearchPage: {
+            items: components["schemas"]["PersonFound"][];
+            /**
+             * Format: int64
+             * @description Pass as `after` for the next page; `null` on the last page.
+             */
+            next_after: number | null;
+            /**
+             * @description How `q` was read (`tag` when only `tag` was given).
+             * @enum {string}
+             */
+            matched_by: "id_number" | "phone" | "name" | "tag";
+        };
     };
     responses: {
         /** @description Malformed request (HTTP, JSON that does not parse, invalid UTF-8, bad query string). */
@@ -1951,6 +2165,8 @@ export interface components {
         HouseholdIdPath: string;
         /** @description Import id. Anything that is not a positive integer names no import (`404`). */
         RosterImportIdPath: string;
+        /** @description Account id. Anything that is not a positive integer names no account (`404`). */
+        AccountIdPath: string;
         /** @description Person id. Anything that is not a positive integer names no person (`404`). */
         PersonIdPath: string;
     };
@@ -2251,6 +2467,85 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id. Anything that is not a positive integer names no account (`404`). */
+                id: components["parameters"]["AccountIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GrantInput"];
+            };
+        };
+        responses: {
+            /** @description Granted; the account with all its grants. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revokeGrant: {
+        parameters: {
+            query: {
+                /** @description The role of the grant to revoke. */
+                role: components["schemas"]["Role"];
+                /** @description The scope of the grant to revoke (URL-encoded, e.g. `%2F2%2F3`). */
+                scope: components["schemas"]["Scope"];
+            };
+            header?: never;
+            path: {
+                /** @description Account id. Anything that is not a positive integer names no account (`404`). */
+                id: components["parameters"]["AccountIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked; the account with its remaining grants. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2712,6 +3007,144 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    searchPersons: {
+        parameters: {
+            query?: {
+                /** @description A name prefix, a full ID number or a mobile number; 1 to 64 bytes without control characters (`422`, `field` `q`). */
+                q?: string;
+                /** @description Only persons with this care tag. Any other value answers `422` with `field` `tag`. */
+                tag?: components["schemas"]["PersonTag"];
+                /** @description Only the persons in buildings at or under this territory node. Not an integer, or out of range, answers `422` with `field` `node`. */
+                node?: components["schemas"]["NodeId"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Return the items whose id is greater than this (the previous page's `next_after`). */
+                after?: components["parameters"]["After"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of matching persons, masked, each with its address. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonSearchPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    linkPersonAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Person id. Anything that is not a positive integer names no person (`404`). */
+                id: components["parameters"]["PersonIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkAccount"];
+            };
+        };
+        responses: {
+            /** @description Linked; the person, masked. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Person"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unlinkPersonAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Person id. Anything that is not a positive integer names no person (`404`). */
+                id: components["parameters"]["PersonIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlinked. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMyHousehold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's household and its persons. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HouseholdDetail"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
