@@ -36,7 +36,10 @@ std::string chain_hash(const std::string& prev_hash, int64_t id, int64_t at, std
 
 }  // namespace
 
-void record(store::Conn& c, const Entry& e, int64_t now_ms) {
+void record(store::Conn& c, const Entry& e_in, int64_t now_ms) {
+  // Account ids start at 1: 0 is a trusted caller without an account (the demo, the CLI).
+  Entry e = e_in;
+  if (e.actor_id && *e.actor_id <= 0) e.actor_id.reset();
   // Updating the head row first locks it until commit (PostgreSQL), so appends are serial;
   // SQLite has one writer anyway.
   auto head = c.query_one("UPDATE audit_head SET last_id = last_id WHERE one = 1 RETURNING last_id, hash");
