@@ -228,6 +228,22 @@ describe('web shell', () => {
     })
   })
 
+  test('a resident opens "my household": the family as registered, numbers masked', { skip: skipNoResident }, async () => {
+    await withPage('my-household', PHONE, async (page) => {
+      await logIn(page, creds.resident)
+      await page.waitForURL((u) => u.pathname === '/m')
+      await page.getByTestId('go-my-household').click()
+      await page.waitForURL((u) => u.pathname === '/m/my-household')
+      await page.getByTestId('my-household').waitFor({ state: 'visible' })
+      const text = await page.locator('.m-mine').textContent()  // the address is the group's title
+      assert.match(text, /号楼-.+单元-.+室/)
+      assert.ok((await page.getByTestId('person').count()) >= 1)
+      assert.doesNotMatch(text, /1\d{10}/, 'an unmasked phone on the page')
+      assert.doesNotMatch(text, /\d{17}[\dX]/, 'an unmasked ID number on the page')
+      await page.screenshot({ path: join(ARTIFACTS, 'phone-my-household.png'), animations: 'disabled' })
+    })
+  })
+
   test('Chinese by default; English after the language switch, kept on reload', { skip: skipNoServer }, async () => {
     await withPage('language', DESKTOP, async (page) => {
       await page.goto(`${BASE}/login`)

@@ -28,6 +28,9 @@ const en: typeof zhCN = {
     layout: 'Layout',
   },
   registry: {
+    mine: 'My household',
+    mine_unlinked: 'Your account is not linked to a registered resident yet; your community office can link it',
+    mine_note: 'ID and phone numbers are masked; to correct anything, ask your grid worker',
     households: 'Households',
     household: 'Household',
     floor: 'Floor {floor}',

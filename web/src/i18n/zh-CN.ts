@@ -27,6 +27,9 @@ export default {
     layout: '界面',
   },
   registry: {
+    mine: '我的家庭',
+    mine_unlinked: '您的账号尚未关联户籍信息，请联系所在社区办理',
+    mine_note: '证件号和手机号已脱敏显示；如需更正，请联系社区网格员',
     households: '住户',
     household: '住户详情',
     floor: '{floor} 层',

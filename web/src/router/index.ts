@@ -54,6 +54,12 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'registry.household', roles: [...REGISTRY_READERS] },
       },
       {
+        path: 'my-household',
+        name: 'm-my-household',
+        component: () => import('@/modules/registry/PhoneMyHousehold.vue'),
+        meta: { title: 'registry.mine' },
+      },
+      {
         path: 'messages',
         name: 'm-messages',
         component: () => import('@/modules/platform/PhoneMessages.vue'),
