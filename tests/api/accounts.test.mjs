@@ -64,9 +64,8 @@ describe('create', () => {
     check(await create(body('by.community', [{ role: 'grid_worker', scope: gridScope }]), community.token), 201, 'Account')
     checkError(await create(body('by.community2', [{ role: 'community_staff', scope: communityScope }]), community.token), 403, 'forbidden')
     checkError(await create(body('by.community3', [{ role: 'resident', scope: streetScope }]), community.token), 403, 'forbidden')
-    // nobody else creates accounts, and listing them all stays with district admins
+    // nobody else creates accounts (or lists them: see 'staff list accounts')
     checkError(await create(body('by.grid', [{ role: 'resident', scope: gridScope }]), (await srv.loginAs('grid')).token), 403, 'forbidden')
-    checkError(await srv.get('/api/accounts', { token: street.token }), 403, 'forbidden')
   })
 
   test('with only a phone number: username is null', async () => {
@@ -177,6 +176,69 @@ describe('permissions', () => {
 function ok2() {
   return { username: 'anon_try', display_name: 'X', password: 'a-good-password' }
 }
+
+describe('staff list accounts', () => {
+  const listAll = async (token) => {
+    const out = []
+    let after = 0
+    for (let pages = 0; pages < 100; pages++) {
+      const p = check(await srv.get(`/api/accounts?limit=200&after=${after}`, { token }), 200, 'AccountList')
+      out.push(...p.items)
+      if (p.next_after === null) return out
+      after = p.next_after
+    }
+    assert.fail('more than 100 pages')
+  }
+  const body = (username, roles) => ({ username, display_name: username, password: 'a-good-password', roles })
+
+  test('street staff: their own account and those holding a grant they could have given, within the street', async () => {
+    const street = await srv.loginAs('street')
+    const a = check(await create(body('list.street.a', [{ role: 'volunteer', scope: srv.account('community').scope }])), 201, 'Account')
+    const b = check(await create(body('list.street.b', [{ role: 'street_staff', scope: srv.account('street').scope }])), 201, 'Account')
+    const got = (await listAll(street.token)).map((x) => x.id)
+    assert.deepEqual(got, [...got].sort((x, y) => x - y), 'not ordered by id')
+    const ids = Object.fromEntries(await Promise.all(['admin', 'street', 'community', 'grid', 'mediator', 'inspector', 'resident', 'doctor'].map(async (l) => [l, (await srv.loginAs(l)).account.id])))
+    for (const l of ['street', 'community', 'grid', 'mediator']) assert.ok(got.includes(ids[l]), `${l} is not listed`)
+    for (const l of ['admin', 'inspector', 'resident', 'doctor']) assert.ok(!got.includes(ids[l]), `${l} is listed`)
+    assert.ok(got.includes(a.id), 'an account with a grant in the street is not listed')
+    assert.ok(!got.includes(b.id), 'another street staff of the street is listed (it could not have granted that)')
+    // every one listed is readable one by one
+    for (const x of (await listAll(street.token)).slice(0, 5)) check(await srv.get(`/api/accounts/${x.id}`, { token: street.token }), 200, 'Account')
+  })
+
+  test('community staff: their community only, not the street roles', async () => {
+    const community = await srv.loginAs('community')
+    const got = (await listAll(community.token)).map((x) => x.id)
+    const ids = Object.fromEntries(await Promise.all(['admin', 'street', 'community', 'grid', 'steward', 'elder', 'mediator', 'doctor'].map(async (l) => [l, (await srv.loginAs(l)).account.id])))
+    for (const l of ['community', 'grid', 'steward', 'elder']) assert.ok(got.includes(ids[l]), `${l} is not listed`)
+    for (const l of ['admin', 'street', 'mediator', 'doctor']) assert.ok(!got.includes(ids[l]), `${l} is listed`)
+  })
+
+  test('other roles answer 403', async () => {
+    for (const l of ['grid', 'steward', 'mediator', 'inspector', 'doctor']) checkError(await srv.get('/api/accounts', { token: (await srv.loginAs(l)).token }), 403, 'forbidden')
+  })
+
+  test('paging a staff list: small pages find what one large page finds, past accounts it may not see', { todo: 'server bug: list_accounts filters after fetching limit+1 rows per scope, so a page of hidden accounts ends the list early' }, async () => {
+    const nodes = check(await srv.get(`/api/nodes?parent=${srv.account('street').scope.split('/').pop()}&limit=200`, { token: admin.token }), 200, 'NodeList').items
+    const other = nodes.find((n) => n.path !== srv.account('community').scope)
+    assert.ok(other, 'no second community in the street')
+    const staff = check(await create(body('list.paging.staff', [{ role: 'community_staff', scope: other.path }])), 201, 'Account')
+    for (let i = 0; i < 3; i++) check(await create(body(`list.paging.hidden${i}`, [{ role: 'community_staff', scope: other.path }])), 201, 'Account')
+    const seen = check(await create(body('list.paging.seen', [{ role: 'resident', scope: other.path }])), 201, 'Account')
+    const s = await srv.login('list.paging.staff', 'a-good-password')
+    const whole = (await listAll(s.token)).map((x) => x.id)
+    assert.ok(whole.includes(staff.id) && whole.includes(seen.id), JSON.stringify(whole))
+    const paged = []
+    let after = 0
+    for (let pages = 0; pages < 100; pages++) {
+      const p = check(await srv.get(`/api/accounts?limit=1&after=${after}`, { token: s.token }), 200, 'AccountList')
+      paged.push(...p.items.map((x) => x.id))
+      if (p.next_after === null) break
+      after = p.next_after
+    }
+    assert.deepEqual(paged, whole)
+  })
+})
 
 describe('read', () => {
   test('an unknown id answers 404', async () => {
