@@ -218,7 +218,7 @@ describe('staff list accounts', () => {
     for (const l of ['grid', 'steward', 'mediator', 'inspector', 'doctor']) checkError(await srv.get('/api/accounts', { token: (await srv.loginAs(l)).token }), 403, 'forbidden')
   })
 
-  test('paging a staff list: small pages find what one large page finds, past accounts it may not see', { todo: 'server bug: list_accounts filters after fetching limit+1 rows per scope, so a page of hidden accounts ends the list early' }, async () => {
+  test('paging a staff list: small pages find what one large page finds, past accounts it may not see', async () => {
     const nodes = check(await srv.get(`/api/nodes?parent=${srv.account('street').scope.split('/').pop()}&limit=200`, { token: admin.token }), 200, 'NodeList').items
     const other = nodes.find((n) => n.path !== srv.account('community').scope)
     assert.ok(other, 'no second community in the street')

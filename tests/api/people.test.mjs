@@ -332,7 +332,7 @@ describe('person search', () => {
     })
   }
 
-  test('node=0 answers 422 naming node, as for GET /api/households', { todo: 'server bug: the search answers 404 (no node <= 0 check in Service::search)' }, async () => {
+  test('node=0 answers 422 naming node, as for GET /api/households', async () => {
     checkError(await search('q=x&node=0'), 422, 'invalid_input', { field: 'node' })
     checkError(await search('q=x&node=-1'), 422, 'invalid_input', { field: 'node' })
   })
@@ -409,7 +409,7 @@ describe('grants', () => {
     assert.deepEqual(check(await srv.get(`/api/accounts/${a.account.id}`, { token: admin.token }), 200, 'Account').roles, [])
   })
 
-  test('the field of an unknown role is `role`, of a scope that is no path `scope` (not `roles`)', { todo: 'server bug: validate_grant names the field roles' }, async () => {
+  test('the field of an unknown role is `role`, of a scope that is no path `scope` (not `roles`)', async () => {
     const a = await account()
     checkError(await addGrant(a.account.id, { role: 'emperor', scope: '/' }), 422, 'invalid_input', { field: 'role' })
     checkError(await addGrant(a.account.id, { role: 'resident', scope: 'everywhere' }), 422, 'invalid_input', { field: 'scope' })

@@ -321,11 +321,24 @@ Result<Page> Service::list_accounts(int64_t after, int64_t limit, const Principa
     std::vector<std::string> scopes;
     for (const auto& g : actor.grants)
       if (g.role == "street_staff" || g.role == "community_staff") scopes.push_back(g.scope);
+    // Per scope, page through until limit + 1 accounts the actor may see (some under the
+    // scope are not theirs to see, e.g. other staff of their level), then merge by id.
     std::map<int64_t, Account> seen;
-    for (const auto& s : outermost_scopes(std::move(scopes)))
-      for (auto& a : sql::list_accounts_under(c, s, after, limit + 1)) seen.emplace(a.id, std::move(a));
+    for (const auto& s : outermost_scopes(std::move(scopes))) {
+      int64_t visible = 0;
+      for (int64_t from = after; visible <= limit;) {
+        auto part = sql::list_accounts_under(c, s, from, limit + 1);
+        for (auto& a : part) {
+          from = a.id;
+          if (!can_view_account(actor, a)) continue;
+          ++visible;
+          seen.emplace(a.id, std::move(a));
+        }
+        if (static_cast<int64_t>(part.size()) <= limit) break;
+      }
+    }
     for (auto& [id, a] : seen)
-      if (static_cast<int64_t>(page.items.size()) <= limit && can_view_account(actor, a)) page.items.push_back(a);
+      if (static_cast<int64_t>(page.items.size()) <= limit) page.items.push_back(std::move(a));
   });
   if (static_cast<int64_t>(page.items.size()) > limit) {
     page.items.pop_back();
@@ -345,7 +358,11 @@ Result<Account> Service::revoke_grant(int64_t account_id, const Grant& g, const 
 
 Result<Account> Service::change_grant(int64_t account_id, const Grant& g, const Principal& actor, const std::string& ip,
                                       bool add) {
-  if (auto v = validate_grant(g); !v.ok()) return v.error();
+  if (auto v = validate_grant(g); !v.ok()) {
+    Error e = v.error();
+    e.field = is_role(g.role) ? "scope" : "role";  // this route names the two fields themselves
+    return e;
+  }
   if (add && scope_exists_ && !scope_exists_(g.scope))
     return make_error(Errc::invalid_input, "scope " + g.scope + " names no node of the territory", "scope");
   Status st = db_.write([&](store::Conn& c) -> Status {
@@ -354,6 +371,15 @@ Result<Account> Service::change_grant(int64_t account_id, const Grant& g, const 
     if (!can_grant(actor, g))
       return make_error(Errc::forbidden, "you may not grant or revoke " + g.role + " at " + g.scope);
     int64_t now = clock_.now_ms();
+    std::string details = "{\"role\":";
+    text::append_json_string(details, g.role);
+    details += ",\"scope\":";
+    text::append_json_string(details, g.scope);
+    details += '}';
+    // The audit record first: appending locks the chain's head until commit, so two grant
+    // changes at once are serial and "the last district administrator" is counted right.
+    const char* action = add ? "account.grant_added" : "account.grant_revoked";
+    audit::record(c, {action, "account:" + std::to_string(account_id), actor.account_id, ip, "", details}, now);
     if (add) {
       if (!sql::insert_grant(c, account_id, g, now).ok())
         return make_error(Errc::conflict, "the account already holds " + g.role + " at " + g.scope, "role");
@@ -363,13 +389,6 @@ Result<Account> Service::change_grant(int64_t account_id, const Grant& g, const 
       if (!sql::delete_grant(c, account_id, g))
         return make_error(Errc::not_found, "the account does not hold " + g.role + " at " + g.scope);
     }
-    std::string details = "{\"role\":";
-    text::append_json_string(details, g.role);
-    details += ",\"scope\":";
-    text::append_json_string(details, g.scope);
-    details += '}';
-    const char* action = add ? "account.grant_added" : "account.grant_revoked";
-    audit::record(c, {action, "account:" + std::to_string(account_id), actor.account_id, ip, "", details}, now);
     c.emit({"account.grants_changed", "account:" + std::to_string(account_id), "/", account_id,
             "{\"account_id\":" + std::to_string(account_id) + "}"});
     return ok_status();

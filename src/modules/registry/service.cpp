@@ -390,6 +390,7 @@ Status Service::each_person(std::optional<int64_t> node, const Caller& c,
 Result<PersonPage> Service::search(const PersonQuery& q, const Caller& c) {
   if (q.limit < 1 || q.limit > kPageSizeMax) return make_error(Errc::invalid_input, "limit must be 1 to 200", "limit");
   if (q.after < 0) return make_error(Errc::invalid_input, "after must be a non-negative id", "after");
+  if (q.node && *q.node <= 0) return make_error(Errc::invalid_input, "node must be a positive node id", "node");
   if (q.q.empty() && q.tag.empty())
     return make_error(Errc::invalid_input, "give q (a name, an ID card number or a phone) or a tag", "q");
   if (!q.q.empty() && !text::plain_line(q.q, 64))

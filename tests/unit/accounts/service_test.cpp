@@ -152,7 +152,7 @@ TEST_F(Accounts, StaffGrantAndRevokeWithinTheirScopeAndSessionsSeeItAtOnce) {
   EXPECT_EQ(svc->add_grant(id, {"street_staff", "/1/2"}, community, "").error().code, Errc::forbidden);
   EXPECT_EQ(svc->add_grant(id, {"volunteer", "/1/3"}, community, "").error().code, Errc::forbidden);
   EXPECT_EQ(svc->add_grant(id, {"volunteer", "/1/9"}, other, "").error().code, Errc::not_found);
-  EXPECT_EQ(svc->add_grant(id, {"wizard", "/1/2"}, community, "").error().field, "roles");
+  EXPECT_EQ(svc->add_grant(id, {"wizard", "/1/2"}, community, "").error().field, "role");
 
   a = svc->revoke_grant(id, {"volunteer", "/1/2/3"}, community, "10.0.0.5");
   ASSERT_TRUE(a.ok()) << a.error().message;
