@@ -72,6 +72,8 @@ assert.ok(elder, 'the demo household has no 刘桂兰')
 const outCommunity = await made('/api/nodes', { parent_id: streetB.id, kind: 'community', name: fresh('矩阵外社区') })
 const outGrid = await made('/api/nodes', { parent_id: outCommunity.id, kind: 'grid', name: fresh('矩阵外网格') })
 const outCompound = await made('/api/nodes', { parent_id: outGrid.id, kind: 'compound', name: fresh('矩阵外小区') })
+const inOrg = await made('/api/organisations', { node_id: kangcheng.id, kind: 'school', name: fresh('矩阵小学') })
+const outOrg = await made('/api/organisations', { node_id: outCommunity.id, kind: 'school', name: fresh('矩阵外小学') })
 const outBuilding = await made('/api/nodes', { parent_id: outCompound.id, kind: 'building', name: fresh('矩阵外楼') })
 const outHome = await made('/api/households', { building_id: outBuilding.id, unit: '1', floor: 1, room: '101' })
 const outPerson = await made(`/api/households/${outHome.id}/persons`, { name: '矩阵外居民', gender: 'F', relation: 'head' })
@@ -237,6 +239,61 @@ const RULES = {
         },
       },
     },
+  },
+
+  // Organisations: seen by whoever sees their node (the doctor's grant is in another street);
+  // shaped by district admins, and by street and community staff over 康城社区. Outside: only
+  // the grants at "/" (admin, resident, inspector) see the outside community.
+  'GET /api/organisations': {
+    scopes: {
+      inside: { request: get(`/api/organisations?node=${kangcheng.id}`), expect: only(['doctor'], 404, 200) },
+      outside: { request: get(`/api/organisations?node=${outCommunity.id}`), expect: only(['admin', 'resident', 'inspector'], 200, 404) },
+    },
+  },
+  'GET /api/organisations/{id}': {
+    scopes: {
+      inside: { request: get(`/api/organisations/${inOrg.id}`), expect: only(['doctor'], 404, 200) },
+      outside: { request: get(`/api/organisations/${outOrg.id}`), expect: only(['admin', 'resident', 'inspector'], 200, 404) },
+    },
+  },
+  'POST /api/organisations': {
+    scopes: Object.fromEntries(
+      [
+        ['inside', kangcheng, only(['admin', 'street', 'community'], 201, 403, { doctor: 404 })],
+        ['outside', outCommunity, only(['admin'], 201, 404, { resident: 403, inspector: 403 })],
+      ].map(([scope, n, expect]) => [
+        scope,
+        { request: () => ({ method: 'POST', path: '/api/organisations', json: { node_id: n.id, kind: 'shop', name: fresh('矩阵店') } }), expect },
+      ]),
+    ),
+  },
+  'PATCH /api/organisations/{id}': {
+    scopes: Object.fromEntries(
+      [
+        ['inside', inOrg, only(['admin', 'street', 'community'], 200, 403, { doctor: 404 })],
+        ['outside', outOrg, only(['admin'], 200, 404, { resident: 403, inspector: 403 })],
+      ].map(([scope, o, expect]) => [
+        scope,
+        { request: () => ({ method: 'PATCH', path: `/api/organisations/${o.id}`, json: { contact: fresh('联系人') } }), expect },
+      ]),
+    ),
+  },
+  'DELETE /api/organisations/{id}': {
+    scopes: Object.fromEntries(
+      [
+        ['inside', kangcheng, only(['admin', 'street', 'community'], 204, 403, { doctor: 404 })],
+        ['outside', outCommunity, only(['admin'], 204, 404, { resident: 403, inspector: 403 })],
+      ].map(([scope, n, expect]) => [
+        scope,
+        {
+          request: async () => {
+            const o = await made('/api/organisations', { node_id: n.id, kind: 'shop', name: fresh('待删店') })
+            return { method: 'DELETE', path: `/api/organisations/${o.id}` }
+          },
+          expect,
+        },
+      ]),
+    ),
   },
 
   // The audit log: district administrators at "/" only, whatever the target.

@@ -22,6 +22,9 @@ const knownTypes = new Set<string>([
   'roster.import_progress',
   'roster.import_finished',
   'account.grants_changed',
+  'organisation.created',
+  'organisation.updated',
+  'organisation.removed',
 ])
 
 const BACKOFF_MIN_MS = 1000

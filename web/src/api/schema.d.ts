@@ -317,6 +317,63 @@ export interface paths {
         patch: operations["renameNode"];
         trace?: never;
     };
+    "/api/organisations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Organisations under a node (or in the caller's whole view), ordered by id
+         * @description Organisations belong to territory nodes; a caller sees those of the nodes it sees
+         *     (its grants' subtrees). `node` narrows to one subtree (a node outside the caller's
+         *     view answers `404`); `kind` to one kind. Keyset paging by `after`.
+         */
+        get: operations["listOrganisations"];
+        put?: never;
+        /**
+         * Attach an organisation to a node
+         * @description Allowed to whoever may add child nodes under the node or under its parent (district
+         *     admins; street staff within their street; community staff within their community);
+         *     others `403`, a node outside the caller's view `404`. The same name twice on a node is
+         *     `409`. Audited (`organisation.created`) and published as a live event of that name.
+         */
+        post: operations["createOrganisation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organisations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation. Not a positive integer answers `404`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** One organisation the caller may see */
+        get: operations["getOrganisation"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove an organisation
+         * @description The same rule as creating it; audited (`organisation.removed`).
+         */
+        delete: operations["deleteOrganisation"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an organisation's kind, name, contact or phone
+         * @description Absent fields stay. The same rule as creating it; audited (`organisation.updated`).
+         */
+        patch: operations["updateOrganisation"];
+        trace?: never;
+    };
     "/api/grids/geojson": {
         parameters: {
             query?: never;
@@ -1089,7 +1146,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -1212,6 +1269,68 @@ export interface components {
          * @example /2/7
          */
         NodePath: string & components["schemas"]["Scope"];
+        /** @enum {string} */
+        OrganisationKind: "property_company" | "school" | "shop" | "clinic" | "social_org" | "company" | "other";
+        /** @description A business telephone number as given (digits, spaces, `+ - ( )`); "" when none. */
+        OrganisationPhone: string;
+        /**
+         * @description An organisation attached to a territory node.
+         * @example {
+         *       "id": 12,
+         *       "node_id": 5,
+         *       "kind": "property_company",
+         *       "name": "康城小区物业服务中心",
+         *       "contact": "王经理",
+         *       "phone": "0477-8123456",
+         *       "path": "/2/3/4/5",
+         *       "created_at": 1764300000000,
+         *       "updated_at": 1764300000000
+         *     }
+         */
+        Organisation: {
+            id: number;
+            node_id: components["schemas"]["NodeId"];
+            kind: components["schemas"]["OrganisationKind"];
+            name: string;
+            /** @description A contact person, "" when none. */
+            contact: string;
+            phone: components["schemas"]["OrganisationPhone"];
+            path: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        OrganisationList: {
+            items: components["schemas"]["Organisation"][];
+            /** @description Pass as `after` for the next page; `null` on the last page. */
+            next_after: number | null;
+        };
+        NewOrganisation: {
+            node_id: components["schemas"]["NodeId"];
+            kind: components["schemas"]["OrganisationKind"];
+            name: string;
+            contact?: string;
+            phone?: components["schemas"]["OrganisationPhone"];
+        };
+        OrganisationChange: {
+            kind?: components["schemas"]["OrganisationKind"];
+            name?: string;
+            contact?: string;
+            phone?: components["schemas"]["OrganisationPhone"];
+        };
+        /** @description An organisation was created, changed or removed (scope = its node's path). */
+        OrganisationEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "organisation.created" | "organisation.updated" | "organisation.removed";
+            subject: string;
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                organisation_id: number;
+                node_id: components["schemas"]["NodeId"];
+                name: string;
+            };
+        };
         /**
          * @description A node of the territory tree.
          * @example {
@@ -2687,6 +2806,182 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listOrganisations: {
+        parameters: {
+            query?: {
+                /** @description The node whose subtree to list. Not an integer answers `422` with `field` `node`. */
+                node?: components["schemas"]["NodeId"];
+                /** @description Only organisations of this kind; another value answers `422` with `field` `kind`. */
+                kind?: components["schemas"]["OrganisationKind"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Return the items whose id is greater than this (the previous page's `next_after`). */
+                after?: components["parameters"]["After"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of organisations. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganisationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createOrganisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewOrganisation"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The organisation's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organisation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrganisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation. Not a positive integer answers `404`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organisation. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organisation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteOrganisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation. Not a positive integer answers `404`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateOrganisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation. Not a positive integer answers `404`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganisationChange"];
+            };
+        };
+        responses: {
+            /** @description The organisation as changed. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organisation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];

@@ -112,6 +112,9 @@ const en: typeof zhCN = {
       roster_import_progress: 'Roster import progress',
       roster_import_finished: 'Roster import finished',
       account_grants_changed: 'Roles changed',
+      organisation_created: 'Organisation added',
+      organisation_updated: 'Organisation changed',
+      organisation_removed: 'Organisation removed',
     },
   },
   home: {

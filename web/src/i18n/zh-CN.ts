@@ -111,6 +111,9 @@ export default {
       roster_import_progress: '花名册导入进度',
       roster_import_finished: '花名册导入完成',
       account_grants_changed: '角色变更',
+      organisation_created: '新增单位',
+      organisation_updated: '单位信息变更',
+      organisation_removed: '移除单位',
     },
   },
   home: {
