@@ -47,8 +47,20 @@ test('running the demo again keeps the district as it is', async () => {
   const { execFile } = await import('node:child_process')
   const { promisify } = await import('node:util')
   const { BIN, ROOT } = await import('./harness.mjs')
-  const { stdout } = await promisify(execFile)(BIN, ['demo', '--db', srv.db.url, '--data-dir', srv.dir, '--json'], { cwd: ROOT, timeout: 60000 })
+  const admin = await srv.loginAs('admin')
+  const snapshot = async () => {
+    const ids = async (path) => (await srv.get(path, { token: admin.token })).json().items.map((x) => x.id)
+    return {
+      households: await ids('/api/households?limit=200'),
+      organisations: await ids('/api/organisations?limit=200'),
+      grids: (await srv.get('/api/grids/geojson', { token: admin.token })).json().features.map((f) => f.id),
+    }
+  }
+  const before = await snapshot()
+  assert.ok(before.households.length > 20 && before.grids.length === 120)
+  const { stdout } = await promisify(execFile)(BIN, ['demo', '--db', srv.db.url, '--data-dir', srv.dir, '--size', 'small', '--json'], { cwd: ROOT, timeout: 60000 })
   assert.deepEqual(JSON.parse(stdout), srv.accounts)
+  assert.deepEqual(await snapshot(), before, 'a second run added or removed households, organisations or grids')
 })
 
 endsCleanly(srv)
