@@ -2,9 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "http/error_map.hpp"
 #include "http/json_body.hpp"
+#include "core/text.hpp"
 #include "modules/accounts/routes.hpp"
+#include "modules/audit/audit.hpp"
 #include "modules/audit/routes.hpp"
 #include "modules/events/routes.hpp"
 #include "modules/grids/routes.hpp"
@@ -120,13 +124,33 @@ std::unique_ptr<Web> build_web(System& sys) {
   events::register_routes(web->router);
   territory::register_routes(web->router, *sys.territory);
   grids::register_routes(web->router, *sys.grids);
+  size_t registry_from = web->router.routes().size();
   registry::register_routes(web->router, *sys.registry);
+  size_t registry_to = web->router.routes().size();
   roster::register_routes(web->router, *sys.roster);
   orgs::register_routes(web->router, *sys.orgs);
   audit::register_routes(web->router, *sys.db);
   http::SessionResolver sessions{[&sys](const std::string& t) { return sys.accounts->resolve_session(t); },
                                  [&sys](const std::string& t) { return sys.accounts->cached_session(t); }};
   web->pipeline = std::make_unique<http::Pipeline>(web->router, web->metrics, *web->limiter, sessions, sys.clock);
+  // Every refusal of a signed-in caller leaves a trace in the audit log (probing outside
+  // one's scope is visible to admins). The registry records its own, with its targets.
+  std::set<const http::Route*> self_auditing;
+  for (size_t i = registry_from; i < registry_to; ++i) self_auditing.insert(web->router.routes()[i].get());
+  web->pipeline->set_refusal_hook([&sys, self_auditing](const http::Route& route, const http::Request& req,
+                                                        const http::Response& res) {
+    if (self_auditing.count(&route)) return;
+    std::string details = "{\"status\":" + std::to_string(res.status) + ",\"path\":";
+    text::append_json_string(details, req.path);
+    details += '}';
+    static_cast<void>(sys.db->write([&](store::Conn& c) -> Status {
+      audit::record(c,
+                    {"access_refused", "route:" + route.method + " " + route.pattern, req.principal->account_id,
+                     req.client_ip, "", details},
+                    sys.clock.now_ms());
+      return ok_status();
+    }));
+  });
   sys.db->on_commit([w = web.get(), g = sys.grids.get()](const std::vector<store::EventRecord>& evs) {
     for (const auto& e : evs)
       if (grids::Service::affects_index(e.type)) g->invalidate();

@@ -96,7 +96,10 @@ Response fault_response(const Route& route, const Request& req) {
 Response Pipeline::run(const Route& route, Request& req) {
   try {
     if (auto denied = authenticate(route, req)) return *denied;
-    return route.handler(req);
+    Response res = route.handler(req);
+    if (refused_ && req.principal && route.options.blocking && (res.status == 403 || res.status == 404))
+      refused_(route, req, res);
+    return res;
   } catch (...) {
     return fault_response(route, req);
   }

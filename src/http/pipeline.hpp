@@ -57,11 +57,17 @@ class Pipeline {
   //! headers come from security_headers() and are written by the server.
   static void finish(Response& res, const Request& req);
 
+  //! Called after a signed-in caller's request on a blocking route was refused (403, or
+  //! 404 where existence is private), on the worker thread: the application audits it.
+  using RefusalHook = std::function<void(const Route&, const Request&, const Response&)>;
+  void set_refusal_hook(RefusalHook h) { refused_ = std::move(h); }
+
   Router& router() { return router_; }
   Metrics& metrics() { return metrics_; }
   const Clock& clock() const { return clock_; }
 
  private:
+  RefusalHook refused_;
   Router& router_;
   Metrics& metrics_;
   RateLimiter& limiter_;

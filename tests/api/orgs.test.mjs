@@ -76,6 +76,12 @@ describe('who sees and who shapes', () => {
     const theirs = await all(`/api/organisations?node=${ningxin.id}`)
     assert.ok(theirs.length >= 3)
     checkError(await get(`/api/organisations/${theirs[0].id}`, community.token), 404, 'not_found')
+    // The refusal is audited: who, what, the status.
+    const refused = check(await get(`/api/audit?target=${encodeURIComponent('route:GET /api/organisations/{id}')}`), 200).items
+    assert.ok(
+      refused.some((r) => r.action === 'access_refused' && r.actor_id === community.account.id && (typeof r.details === "string" ? JSON.parse(r.details) : r.details).path === `/api/organisations/${theirs[0].id}`),
+      `no audit record of the refusal: ${JSON.stringify(refused).slice(0, 300)}`,
+    )
     checkError(await get(`/api/organisations?node=${ningxin.id}`, community.token), 404, 'not_found')
     const mine = await all('/api/organisations', grid.token)
     assert.ok(mine.length > 0 && mine.every((o) => o.path.startsWith(firstGrid.path)), 'a grid worker sees only its grid')
