@@ -4,9 +4,9 @@
 
 #include <set>
 
+#include "core/text.hpp"
 #include "http/error_map.hpp"
 #include "http/json_body.hpp"
-#include "core/text.hpp"
 #include "modules/accounts/routes.hpp"
 #include "modules/audit/audit.hpp"
 #include "modules/audit/routes.hpp"
@@ -137,20 +137,20 @@ std::unique_ptr<Web> build_web(System& sys) {
   // one's scope is visible to admins). The registry records its own, with its targets.
   std::set<const http::Route*> self_auditing;
   for (size_t i = registry_from; i < registry_to; ++i) self_auditing.insert(web->router.routes()[i].get());
-  web->pipeline->set_refusal_hook([&sys, self_auditing](const http::Route& route, const http::Request& req,
-                                                        const http::Response& res) {
-    if (self_auditing.count(&route)) return;
-    std::string details = "{\"status\":" + std::to_string(res.status) + ",\"path\":";
-    text::append_json_string(details, req.path);
-    details += '}';
-    static_cast<void>(sys.db->write([&](store::Conn& c) -> Status {
-      audit::record(c,
-                    {"access_refused", "route:" + route.method + " " + route.pattern, req.principal->account_id,
-                     req.client_ip, "", details},
-                    sys.clock.now_ms());
-      return ok_status();
-    }));
-  });
+  web->pipeline->set_refusal_hook(
+      [&sys, self_auditing](const http::Route& route, const http::Request& req, const http::Response& res) {
+        if (self_auditing.count(&route)) return;
+        std::string details = "{\"status\":" + std::to_string(res.status) + ",\"path\":";
+        text::append_json_string(details, req.path);
+        details += '}';
+        static_cast<void>(sys.db->write([&](store::Conn& c) -> Status {
+          audit::record(c,
+                        {"access_refused", "route:" + route.method + " " + route.pattern, req.principal->account_id,
+                         req.client_ip, "", details},
+                        sys.clock.now_ms());
+          return ok_status();
+        }));
+      });
   sys.db->on_commit([w = web.get(), g = sys.grids.get()](const std::vector<store::EventRecord>& evs) {
     for (const auto& e : evs)
       if (grids::Service::affects_index(e.type)) g->invalidate();

@@ -154,8 +154,12 @@ class Service {
   Status check(const NewPerson& in) const;
   //! Every person under `node` (or in the caller's whole view) with their household, in
   //! household order, masked: for exports. The caller must be a registry reader there.
+  //! With `reveal` (and a reason of 4–200 characters), `fn` also gets the raw ID number and
+  //! phone; that needs the reveal permission over every household (403 otherwise, before
+  //! anything is read), and each person's reveal is audited with the reason.
   Status each_person(std::optional<int64_t> node, const Caller& c,
-                     const std::function<void(const Household&, const Person&)>& fn);
+                     const std::function<void(const Household&, const Person&, const Revealed*)>& fn,
+                     const std::optional<std::string>& reveal_reason = std::nullopt);
 
  private:
   Result<sql::PersonInsert> prepare(const NewPerson& in) const;

@@ -81,6 +81,13 @@ std::vector<Person> persons_of(store::Conn& c, int64_t household_id) {
   return out;
 }
 
+std::vector<PersonRow> person_rows_of(store::Conn& c, int64_t household_id) {
+  static const std::string sql = std::string(kPersonSelect) + "WHERE household_id = $1 ORDER BY id";
+  std::vector<PersonRow> out;
+  for (const auto& r : c.query(sql, {household_id})) out.push_back(person_of(r));
+  return out;
+}
+
 std::optional<PersonRow> person(store::Conn& c, int64_t id) {
   static const std::string sql = std::string(kPersonSelect) + "WHERE id = $1";
   auto rows = c.query(sql, {id});

@@ -20,6 +20,8 @@ std::optional<Household> household(store::Conn& c, int64_t id);
 std::vector<Household> households_under(store::Conn& c, const std::string& scope, int64_t after, int64_t limit);
 Result<int64_t> insert_household(store::Conn& c, const NewHousehold& h, const std::string& path, int64_t now);
 std::vector<Person> persons_of(store::Conn& c, int64_t household_id);
+//! The same with the sealed fields, for reveals.
+std::vector<PersonRow> person_rows_of(store::Conn& c, int64_t household_id);
 std::optional<PersonRow> person(store::Conn& c, int64_t id);
 
 struct PersonInsert {

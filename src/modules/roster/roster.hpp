@@ -93,8 +93,10 @@ class Service {
   Result<Import> get(int64_t id, const Principal& who);
 
   //! The persons under `node` (or in the caller's whole view) as an .xlsx file, with the
-  //! columns an import reads; ID numbers and phones masked. Audited.
-  Result<std::string> export_xlsx(std::optional<int64_t> node, const Principal& who, const std::string& ip);
+  //! columns an import reads; ID numbers and phones masked, unless `reveal_reason` is given
+  //! and the caller may reveal them there (each person's reveal audited with the reason).
+  Result<std::string> export_xlsx(std::optional<int64_t> node, const Principal& who, const std::string& ip,
+                                  const std::optional<std::string>& reveal_reason = std::nullopt);
 
  private:
   void run_jobs();

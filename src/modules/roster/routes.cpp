@@ -60,7 +60,11 @@ Response apply(Service& svc, Request& req) {
 Response export_xlsx(Service& svc, Request& req) {
   auto node = http::query_opt_int(req, "node");
   if (!node.ok()) return http::error_response(node.error());
-  auto bytes = svc.export_xlsx(*node, *req.principal, req.client_ip);
+  auto reveal = http::query_flag(req, "reveal", false);
+  if (!reveal.ok()) return http::error_response(reveal.error());
+  std::optional<std::string> reason;
+  if (*reveal) reason = req.query_param("reason").value_or("");
+  auto bytes = svc.export_xlsx(*node, *req.principal, req.client_ip, reason);
   if (!bytes.ok()) return http::error_response(bytes.error());
   Response res = answer(200, std::move(*bytes));
   res.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

@@ -472,7 +472,8 @@ void Service::run_jobs() {
   }
 }
 
-Result<std::string> Service::export_xlsx(std::optional<int64_t> node, const Principal& who, const std::string& ip) {
+Result<std::string> Service::export_xlsx(std::optional<int64_t> node, const Principal& who, const std::string& ip,
+                                         const std::optional<std::string>& reveal_reason) {
   static const char* kGender[] = {"男", "女"};
   static const std::map<std::string, std::string> kRelation = {
       {"head", "户主"},         {"spouse", "配偶"},      {"child", "子女"}, {"parent", "父母"},
@@ -505,45 +506,49 @@ Result<std::string> Service::export_xlsx(std::optional<int64_t> node, const Prin
   int64_t persons = 0;
   Status written = ok_status();
   registry::Caller caller{who, ip};
-  auto st = registry_.each_person(node, caller, [&](const registry::Household& h, const registry::Person& p) {
-    if (!written.ok()) return;
-    // path: /street/community/grid/compound/building
-    std::vector<int64_t> ids;
-    for (size_t at = 1; at < h.path.size();) {
-      size_t slash = h.path.find('/', at);
-      ids.push_back(std::stoll(h.path.substr(at, slash - at)));
-      if (slash == std::string::npos) break;
-      at = slash + 1;
-    }
-    std::string tags;
-    for (const auto& t : p.tags) tags += (tags.empty() ? "" : "、") + (kTag.count(t) ? kTag.at(t) : t);
-    std::vector<std::string> row = {ids.size() > 1 ? name_of(ids[1]) : "",
-                                    ids.size() > 2 ? name_of(ids[2]) : "",
-                                    ids.size() > 3 ? name_of(ids[3]) : "",
-                                    ids.size() > 4 ? name_of(ids[4]) : "",
-                                    h.unit,
-                                    std::to_string(h.floor),
-                                    h.room,
-                                    p.name,
-                                    kGender[p.gender == "F"],
-                                    p.birth_date.value_or(""),
-                                    p.id_masked.value_or(""),
-                                    p.phone_masked.value_or(""),
-                                    kRelation.count(p.relation) ? kRelation.at(p.relation) : p.relation,
-                                    tags};
-    written = w->row(row);
-    ++persons;
-  });
+  auto st = registry_.each_person(
+      node, caller,
+      [&](const registry::Household& h, const registry::Person& p, const registry::Revealed* raw) {
+        if (!written.ok()) return;
+        // path: /street/community/grid/compound/building
+        std::vector<int64_t> ids;
+        for (size_t at = 1; at < h.path.size();) {
+          size_t slash = h.path.find('/', at);
+          ids.push_back(std::stoll(h.path.substr(at, slash - at)));
+          if (slash == std::string::npos) break;
+          at = slash + 1;
+        }
+        std::string tags;
+        for (const auto& t : p.tags) tags += (tags.empty() ? "" : "、") + (kTag.count(t) ? kTag.at(t) : t);
+        std::vector<std::string> row = {ids.size() > 1 ? name_of(ids[1]) : "",
+                                        ids.size() > 2 ? name_of(ids[2]) : "",
+                                        ids.size() > 3 ? name_of(ids[3]) : "",
+                                        ids.size() > 4 ? name_of(ids[4]) : "",
+                                        h.unit,
+                                        std::to_string(h.floor),
+                                        h.room,
+                                        p.name,
+                                        kGender[p.gender == "F"],
+                                        p.birth_date.value_or(""),
+                                        raw ? raw->id_number.value_or("") : p.id_masked.value_or(""),
+                                        raw ? raw->phone.value_or("") : p.phone_masked.value_or(""),
+                                        kRelation.count(p.relation) ? kRelation.at(p.relation) : p.relation,
+                                        tags};
+        written = w->row(row);
+        ++persons;
+      },
+      reveal_reason);
   if (!st.ok()) return st.error();
   if (!written.ok()) return written.error();
   if (auto c = w->close(); !c.ok()) return c.error();
   std::ifstream f(path, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   static_cast<void>(db_.write([&](store::Conn& c) -> Status {
-    audit::record(c,
-                  {"roster.exported", node ? "node:" + std::to_string(*node) : "households", who.account_id, ip, "",
-                   "{\"persons\":" + std::to_string(persons) + ",\"masked\":true}"},
-                  clock_.now_ms());
+    audit::record(
+        c,
+        {"roster.exported", node ? "node:" + std::to_string(*node) : "households", who.account_id, ip, "",
+         "{\"persons\":" + std::to_string(persons) + ",\"masked\":" + (reveal_reason ? "false" : "true") + "}"},
+        clock_.now_ms());
     return ok_status();
   }));
   return bytes;
