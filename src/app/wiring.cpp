@@ -143,13 +143,17 @@ std::unique_ptr<Web> build_web(System& sys) {
         std::string details = "{\"status\":" + std::to_string(res.status) + ",\"path\":";
         text::append_json_string(details, req.path);
         details += '}';
-        static_cast<void>(sys.db->write([&](store::Conn& c) -> Status {
-          audit::record(c,
-                        {"access_refused", "route:" + route.method + " " + route.pattern, req.principal->account_id,
-                         req.client_ip, "", details},
-                        sys.clock.now_ms());
-          return ok_status();
-        }));
+        try {  // a failing audit write must not turn the refusal into a 500
+          static_cast<void>(sys.db->write([&](store::Conn& c) -> Status {
+            audit::record(c,
+                          {"access_refused", "route:" + route.method + " " + route.pattern, req.principal->account_id,
+                           req.client_ip, "", details},
+                          sys.clock.now_ms());
+            return ok_status();
+          }));
+        } catch (const std::exception& e) {
+          spdlog::error("could not audit a refused request: {}", e.what());
+        }
       });
   sys.db->on_commit([w = web.get(), g = sys.grids.get()](const std::vector<store::EventRecord>& evs) {
     for (const auto& e : evs)
