@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
 
   t0 = std::chrono::steady_clock::now();
   size_t hits = 0;
-  for (const auto& p : pts) hits += svc.locate(p.lon, p.lat).has_value();
+  for (const auto& p : pts) hits += svc.grid_at(p.lon, p.lat).has_value();
   double rtree_s = seconds_since(t0);
 
   // Two threads at once: the index is shared and immutable.
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> ts;
   for (int k = 0; k < 2; ++k)
     ts.emplace_back([&, k] {
-      for (size_t i = k; i < pts.size(); i += 2) hits2[k] += svc.locate(pts[i].lon, pts[i].lat).has_value();
+      for (size_t i = k; i < pts.size(); i += 2) hits2[k] += svc.grid_at(pts[i].lon, pts[i].lat).has_value();
     });
   for (auto& t : ts) t.join();
   double rtree2_s = seconds_since(t0);

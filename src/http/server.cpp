@@ -543,6 +543,15 @@ struct Server::Impl {
                                      "request body is larger than " + std::to_string(limit) + " bytes", t0);
           co_return;
         }
+        // A body larger than the default is read only for a caller who presents a session
+        // when the route needs one: no anonymous client makes the server hold 64 MiB.
+        if (limit > static_cast<uint64_t>(o.body_bytes_max) && route->options.auth == Auth::session) {
+          bool via_cookie = false;
+          if (session_token_of(req, via_cookie).empty()) {
+            co_await write_early_error(st, t, req, Errc::unauthenticated, "sign in before sending a large body", t0);
+            co_return;
+          }
+        }
         parser.body_limit(limit);
         if (text::iequals(req.header("expect"), "100-continue")) {
           static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";

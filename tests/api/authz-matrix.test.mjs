@@ -252,7 +252,8 @@ const RULES = {
   },
   'GET /api/organisations/{id}': {
     scopes: {
-      inside: { request: get(`/api/organisations/${inOrg.id}`), expect: only(['doctor'], 404, 200) },
+      // an organisation of the community itself: not for those whose grants lie below it
+      inside: { request: get(`/api/organisations/${inOrg.id}`), expect: only(['doctor', 'grid', 'steward', 'elder'], 404, 200) },
       outside: { request: get(`/api/organisations/${outOrg.id}`), expect: only(['admin', 'resident', 'inspector'], 200, 404) },
     },
   },
@@ -270,7 +271,7 @@ const RULES = {
   'PATCH /api/organisations/{id}': {
     scopes: Object.fromEntries(
       [
-        ['inside', inOrg, only(['admin', 'street', 'community'], 200, 403, { doctor: 404 })],
+        ['inside', inOrg, only(['admin', 'street', 'community'], 200, 403, { doctor: 404, grid: 404, steward: 404, elder: 404 })],
         ['outside', outOrg, only(['admin'], 200, 404, { resident: 403, inspector: 403 })],
       ].map(([scope, o, expect]) => [
         scope,
@@ -281,7 +282,7 @@ const RULES = {
   'DELETE /api/organisations/{id}': {
     scopes: Object.fromEntries(
       [
-        ['inside', kangcheng, only(['admin', 'street', 'community'], 204, 403, { doctor: 404 })],
+        ['inside', kangcheng, only(['admin', 'street', 'community'], 204, 403, { doctor: 404, grid: 404, steward: 404, elder: 404 })],
         ['outside', outCommunity, only(['admin'], 204, 404, { resident: 403, inspector: 403 })],
       ].map(([scope, n, expect]) => [
         scope,

@@ -515,7 +515,7 @@ describe('problems', () => {
       [9, '身份证号', /same ID number as row 8/],
       [11, '与户主关系', /second 户主.*row 10/],
       [12, null, /no community named 没有这个社区/],
-      [13, '标签', /unknown tag 贫困户/],
+      [13, '标签', /unknown tag \(known:/],
       [14, '房号', /is empty/],
       [15, '性别', /男 or 女/],
       [16, '手机号', /formula/],

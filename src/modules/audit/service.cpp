@@ -36,6 +36,11 @@ std::string chain_hash(const std::string& prev_hash, int64_t id, int64_t at, std
 
 }  // namespace
 
+void lock(store::Conn& c) {
+  if (!c.query_one("UPDATE audit_head SET last_id = last_id WHERE one = 1 RETURNING last_id"))
+    throw Fault(Errc::internal, "the audit log has no head row");
+}
+
 void record(store::Conn& c, const Entry& e_in, int64_t now_ms) {
   // Account ids start at 1: 0 is a trusted caller without an account (the demo, the CLI).
   Entry e = e_in;
@@ -47,10 +52,11 @@ void record(store::Conn& c, const Entry& e_in, int64_t now_ms) {
   int64_t id = head->integer(0) + 1;
   std::string prev = head->text(1);
   std::string h = chain_hash(prev, id, now_ms, e.actor_id, e.ip, e.action, e.target, e.reason, e.details_json);
-  c.exec("INSERT INTO audit (id, at, actor_id, ip, action, target, reason, details, prev_hash, hash) "
-         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-         {id, now_ms, e.actor_id ? store::Value(*e.actor_id) : store::null_value, e.ip, e.action, e.target, e.reason,
-          e.details_json, prev, h});
+  c.exec(
+      "INSERT INTO audit (id, at, actor_id, ip, action, target, reason, details, prev_hash, hash) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      {id, now_ms, e.actor_id ? store::Value(*e.actor_id) : store::null_value, e.ip, e.action, e.target, e.reason,
+       e.details_json, prev, h});
   c.exec("UPDATE audit_head SET last_id = $1, hash = $2 WHERE one = 1", {id, h});
 }
 
@@ -72,7 +78,8 @@ Result<Page> browse(store::Db& db, const Query& q, const Principal& who) {
   auto opt = [](const auto& v) { return v ? store::Value(*v) : store::null_value; };
   Page page;
   db.read([&](store::Conn& c) {
-    for (const auto& r : c.query(sql, {q.before, opt(q.actor_id), opt(q.target), opt(q.since), opt(q.until), q.limit + 1}))
+    for (const auto& r :
+         c.query(sql, {q.before, opt(q.actor_id), opt(q.target), opt(q.since), opt(q.until), q.limit + 1}))
       page.items.push_back({r.integer(0), r.integer(1), r.opt_integer(2), r.text(3), r.text(4), r.text(5), r.text(6),
                             r.text(7), r.text(8)});
   });
@@ -103,8 +110,10 @@ Verdict verify(store::Db& db) {
         v.broken_at = r.id;
         v.problem = std::move(problem);
       };
-      if (r.id != last_id + 1) fail("record " + std::to_string(last_id + 1) + " is missing");
-      else if (r.prev_hash != last_hash) fail("does not link to the record before it");
+      if (r.id != last_id + 1)
+        fail("record " + std::to_string(last_id + 1) + " is missing");
+      else if (r.prev_hash != last_hash)
+        fail("does not link to the record before it");
       else if (chain_hash(r.prev_hash, r.id, r.at, r.actor_id, r.ip, r.action, r.target, r.reason, r.details) != r.hash)
         fail("its content does not match its hash (edited)");
       if (v.broken_at) return v;

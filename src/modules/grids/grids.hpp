@@ -85,12 +85,14 @@ class Service {
                               const std::string& ip);
   //! The shaped grids the caller may see, by id.
   std::vector<StoredGrid> shaped(const Principal& who);
-  //! The grid containing the point (its boundary included), if any.
+  //! The grid containing the point (its boundary included), if any: from memory only.
+  std::optional<int64_t> grid_at(double lon, double lat);
+  //! The same with the grid's and its community's current names.
   std::optional<Hit> locate(double lon, double lat);
   //! Number of grids in the in-memory index (loading it if needed).
   size_t indexed();
-  //! Marks the in-memory index stale: grid shapes or names changed (here or, on
-  //! PostgreSQL, in another instance). The next lookup reloads it.
+  //! Marks the in-memory index stale: grid shapes changed (here or, on PostgreSQL, in
+  //! another instance). The next lookup reloads it.
   void invalidate() { stale_ = true; }
   //! Whether a committed event type makes the index stale.
   static bool affects_index(std::string_view event_type);

@@ -16,18 +16,12 @@ namespace mashang::grids {
 
 class Index {
  public:
-  Index(std::vector<geo::Tree::Item> items, std::unordered_map<int64_t, Hit> hits)
-      : tree_(std::move(items)), hits_(std::move(hits)) {}
-  std::optional<Hit> locate(double lon, double lat) const {
-    auto id = tree_.covering(lon, lat);
-    if (!id) return std::nullopt;
-    return hits_.at(*id);
-  }
+  explicit Index(std::vector<geo::Tree::Item> items) : tree_(std::move(items)) {}
+  std::optional<int64_t> grid_at(double lon, double lat) const { return tree_.covering(lon, lat); }
   size_t size() const { return tree_.size(); }
 
  private:
   geo::Tree tree_;
-  std::unordered_map<int64_t, Hit> hits_;
 };
 
 namespace {
@@ -131,6 +125,7 @@ Result<ImportReport> Service::import(std::vector<FeatureIn> features, bool dry_r
 
   bool written = false;
   Status st = db_.write([&](store::Conn& c) -> Status {
+    audit::lock(c);  // imports one at a time: the overlap check sees every committed grid
     std::vector<Target> targets(features.size());
     std::map<std::string, size_t> seen;
     for (size_t i = 0; i < features.size(); ++i) {
@@ -227,27 +222,38 @@ std::shared_ptr<const Index> Service::index() {
   if (!stale_.load(std::memory_order_acquire)) return index_.load(std::memory_order_acquire);
   stale_.store(false, std::memory_order_release);  // a change during the load marks it stale again
   std::vector<geo::Tree::Item> items;
-  std::unordered_map<int64_t, Hit> hits;
   try {
     db_.read([&](store::Conn& c) {
       for (auto& r : sql::shaped(c, {})) {
         auto s = geo::from_geojson(r.geometry);
         if (!s.ok()) throw Fault(Errc::internal, "grid " + std::to_string(r.node_id) + ": unreadable stored geometry");
         items.push_back({r.node_id, std::move(*s)});
-        hits.emplace(r.node_id,
-                     Hit{r.node_id, std::move(r.name), std::move(r.path), r.parent_id, std::move(r.parent_name)});
       }
     });
   } catch (...) {
     stale_.store(true, std::memory_order_release);
     throw;
   }
-  auto idx = std::make_shared<const Index>(std::move(items), std::move(hits));
+  auto idx = std::make_shared<const Index>(std::move(items));
   index_.store(idx, std::memory_order_release);
   return idx;
 }
 
-std::optional<Hit> Service::locate(double lon, double lat) { return index()->locate(lon, lat); }
+std::optional<int64_t> Service::grid_at(double lon, double lat) { return index()->grid_at(lon, lat); }
+
+std::optional<Hit> Service::locate(double lon, double lat) {
+  auto id = grid_at(lon, lat);
+  if (!id) return std::nullopt;
+  // Names as they are now (a rename needs no rebuild of the index).
+  std::optional<Hit> hit;
+  db_.read([&](store::Conn& c) {
+    auto g = territory::find_in(c, *id);
+    if (!g || !g->parent_id) return;
+    auto p = territory::find_in(c, *g->parent_id);
+    if (p) hit = Hit{g->id, g->name, g->path, p->id, p->name};
+  });
+  return hit;
+}
 
 size_t Service::indexed() { return index()->size(); }
 

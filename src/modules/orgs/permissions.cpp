@@ -2,7 +2,11 @@
 
 namespace mashang::orgs {
 
-bool may_see(const Principal& who, std::string_view path) { return territory::can_see(who, path); }
+bool may_see(const Principal& who, std::string_view path) {
+  for (const auto& g : who.grants)
+    if (scope_covers(g.scope, path)) return true;
+  return false;
+}
 
 bool may_shape(store::Conn& c, const Principal& who, const territory::Node& node) {
   if (territory::can_manage_children(who, node)) return true;

@@ -65,7 +65,7 @@ Result<Page> Service::list(std::optional<int64_t> node, const std::string& kind,
   db_.read([&](store::Conn& c) {
     if (node) {
       auto n = territory::find_in(c, *node);
-      found = n && may_see(who, n->path);
+      found = n && territory::can_see(who, n->path);  // the node's name is visible on the way down
       if (!found) return;
       // Below a node the caller sees only on the way to its grants: just those grants' parts.
       bool covered = false;
@@ -110,7 +110,7 @@ Result<Organisation> Service::create(const NewOrganisation& in, const Principal&
   Result<Organisation> out = not_found();
   Status st = db_.write([&](store::Conn& c) -> Status {
     auto n = territory::find_in(c, in.node_id);
-    if (!n || !may_see(who, n->path)) return make_error(Errc::not_found, "no such node", "node_id");
+    if (!n || !territory::can_see(who, n->path)) return make_error(Errc::not_found, "no such node", "node_id");
     if (!may_shape(c, who, *n)) return make_error(Errc::forbidden, "you may not add organisations to " + n->name);
     int64_t now = clock_.now_ms();
     auto r = c.query_unique(

@@ -386,17 +386,28 @@ Status Service::each_person(std::optional<int64_t> node, const Caller& c,
     for (const auto& s : scopes)
       if (!can_reveal(c.who, s))
         return make_error(Errc::forbidden, "you may not see personal data of everyone here unmasked");
+  // Page by page: the rows of a page are read, the connection given back, then `fn` runs
+  // (which may itself read, e.g. node names) without holding a reader.
   std::vector<int64_t> revealed;
-  db_.read([&](store::Conn& conn) {
-    for (const auto& s : scopes)
-      for (int64_t after = 0;;) {
+  struct Item {
+    Household h;
+    Person p;
+    std::optional<Revealed> raw;
+  };
+  for (const auto& s : scopes)
+    for (int64_t after = 0;;) {
+      std::vector<Item> items;
+      size_t households = 0;
+      db_.read([&](store::Conn& conn) {
         auto page = sql::households_under(conn, s, after, 500);
+        households = page.size();
+        if (!page.empty()) after = page.back().id;
         for (const auto& h : page) {
           if (!reveal_reason) {
-            for (const auto& p : sql::persons_of(conn, h.id)) fn(h, p, nullptr);
+            for (auto& p : sql::persons_of(conn, h.id)) items.push_back({h, std::move(p), std::nullopt});
             continue;
           }
-          for (const auto& row : sql::person_rows_of(conn, h.id)) {
+          for (auto& row : sql::person_rows_of(conn, h.id)) {
             Revealed r{row.person.id, std::nullopt, std::nullopt};
             for (auto [sealed, dest] :
                  {std::pair{&row.id_sealed, &r.id_number}, std::pair{&row.phone_sealed, &r.phone}}) {
@@ -405,14 +416,16 @@ Status Service::each_person(std::optional<int64_t> node, const Caller& c,
               if (!plain.ok()) throw Fault(Errc::internal, "a sealed field does not open with this key file");
               *dest = std::move(*plain);
             }
-            fn(h, row.person, &r);
-            revealed.push_back(row.person.id);
+            items.push_back({h, std::move(row.person), std::move(r)});
           }
         }
-        if (page.size() < 500) break;
-        after = page.back().id;
+      });
+      for (const auto& it : items) {
+        fn(it.h, it.p, it.raw ? &*it.raw : nullptr);
+        if (it.raw) revealed.push_back(it.p.id);
       }
-  });
+      if (households < 500) break;
+    }
   if (!revealed.empty()) {  // every unmasked read is on record, person by person
     static_cast<void>(db_.write([&](store::Conn& conn) -> Status {
       int64_t now = clock_.now_ms();

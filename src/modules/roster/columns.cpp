@@ -269,7 +269,7 @@ std::optional<Record> read_row(const Header& h, const sheet::Row& row, std::vect
       bad(floor, "must be a whole number");
     else
       r.home.floor = std::stoll(fl);
-  } else if (all_digits(r.home.room)) {
+  } else if (all_digits(r.home.room) && r.home.room.size() <= 6) {
     r.home.floor = r.home.room.size() >= 3 ? std::stoll(r.home.room) / 100 : 1;
   } else {
     r.home.floor = 1;
@@ -288,7 +288,7 @@ std::optional<Record> read_row(const Header& h, const sheet::Row& row, std::vect
   if (std::string g = cell(gender); !g.empty()) {
     auto m = lookup(g, kGenders);
     if (!m)
-      bad(gender, "must be 男 or 女 (or M/F), not " + g);
+      bad(gender, "must be 男 or 女 (or M/F)");
     else
       r.person.gender = *m;
   } else if (r.person.id_number && r.person.id_number->size() == 18) {
@@ -300,7 +300,7 @@ std::optional<Record> read_row(const Header& h, const sheet::Row& row, std::vect
   if (std::string d = cell(birth_date); !d.empty()) {
     auto iso = date_of(d);
     if (!iso)
-      bad(birth_date, "must be a date such as 1980-01-02, not " + d);
+      bad(birth_date, "must be a date such as 1980-01-02");
     else
       r.person.birth_date = *iso;
   }
@@ -308,14 +308,14 @@ std::optional<Record> read_row(const Header& h, const sheet::Row& row, std::vect
   if (std::string rel = need(relation); !rel.empty()) {
     auto m = lookup(rel, kRelations);
     if (!m)
-      bad(relation, "must be one of 户主、配偶、子女、父母、孙子女、兄弟姐妹、其他, not " + rel);
+      bad(relation, "must be one of 户主、配偶、子女、父母、孙子女、兄弟姐妹、其他");
     else
       r.person.relation = *m;
   }
   for (const auto& t : split_tags(cell(tags))) {
     auto m = lookup(t, kTags);
     if (!m) {
-      bad(tags, "unknown tag " + t + " (known: 空巢老人、独居、残疾、低保、退役军人、儿童、老年人)");
+      bad(tags, "has an unknown tag (known: 空巢老人、独居、残疾、低保、退役军人、儿童、老年人)");
       continue;
     }
     if (std::find(r.person.tags.begin(), r.person.tags.end(), *m) == r.person.tags.end()) r.person.tags.push_back(*m);
