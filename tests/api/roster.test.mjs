@@ -572,6 +572,12 @@ describe('hostile files', () => {
     checkError(await post(Buffer.alloc(0)), 422, 'invalid_input', { field: 'file' })
   })
 
+  test('without a session, a body above the default 1 MiB is refused before it is read: 401', async () => {
+    const big = Buffer.alloc((1 << 20) + 4096, 0x41)
+    checkError(await post(big, { token: null }), 401, 'unauthenticated')
+    checkError(await post(Buffer.from('a,b\n'), { token: null }), 401, 'unauthenticated')
+  })
+
   test('a NUL byte, bytes that are neither UTF-8 nor GBK, an old .xls: 422', async () => {
     const text = csvText([row({ building: '1号楼', room: '901', name: '零字节' })])
     checkError(await post(Buffer.concat([utf8(text.slice(0, 40)), Buffer.from([0]), utf8(text.slice(40))])), 422, 'invalid_input')
