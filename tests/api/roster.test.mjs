@@ -574,7 +574,13 @@ describe('hostile files', () => {
 
   test('without a session, a body above the default 1 MiB is refused before it is read: 401', async () => {
     const big = Buffer.alloc((1 << 20) + 4096, 0x41)
-    checkError(await post(big, { token: null }), 401, 'unauthenticated')
+    // The server answers and closes without reading: a client still sending may see the
+    // reset before the answer. Either way the body was refused unread.
+    try {
+      checkError(await post(big, { token: null }), 401, 'unauthenticated')
+    } catch (e) {
+      if (e.code !== 'ECONNRESET' && e.code !== 'EPIPE') throw e
+    }
     checkError(await post(Buffer.from('a,b\n'), { token: null }), 401, 'unauthenticated')
   })
 
