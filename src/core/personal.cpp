@@ -15,8 +15,12 @@ Result<Sealed> seal_phone(const crypto::Keyring& keys, std::string_view raw) {
   return Sealed{phone_index(keys, *phone), keys.seal(*phone), text::mask_phone(*phone)};
 }
 
+std::string id_card_index(const crypto::Keyring& keys, const std::string& number) {
+  return keys.blind_index("idcard", number);
+}
+
 Sealed seal_id_card(const crypto::Keyring& keys, const std::string& number) {
-  return Sealed{keys.blind_index("idcard", number), keys.seal(number), idcard::mask(number)};
+  return Sealed{id_card_index(keys, number), keys.seal(number), idcard::mask(number)};
 }
 
 }  // namespace mashang::personal

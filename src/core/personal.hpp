@@ -19,6 +19,9 @@ struct Sealed {
 Result<Sealed> seal_phone(const crypto::Keyring& keys, std::string_view raw);
 //! A normalised, validated ID card number (see idcard::parse).
 Sealed seal_id_card(const crypto::Keyring& keys, const std::string& number);
+//! The blind index an ID card number is found by (the same as seal_id_card's), without
+//! sealing it: for lookups.
+std::string id_card_index(const crypto::Keyring& keys, const std::string& number);
 //! The blind index a phone number is found by (the same as seal_phone's).
 std::string phone_index(const crypto::Keyring& keys, const std::string& normalized_phone);
 

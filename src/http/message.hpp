@@ -1,7 +1,6 @@
 #pragma once
 //! Request and response as the rest of the server sees them: plain structs, no Beast.
 #include <boost/container/small_vector.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,5 +44,13 @@ struct Response {
   std::string error_code;  //!< for the access log
   void set(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
 };
+
+//! A response with `status` and a body already written as JSON (modules' dto.hpp).
+inline Response json_text(int status, std::string body) {
+  Response res;
+  res.status = status;
+  res.body = std::move(body);
+  return res;
+}
 
 }  // namespace mashang::http

@@ -12,13 +12,6 @@ namespace {
 using http::Request;
 using http::Response;
 
-Response answer(int status, std::string body) {
-  Response res;
-  res.status = status;
-  res.body = std::move(body);
-  return res;
-}
-
 Response list(Service& svc, Request& req) {
   auto node = http::query_opt_int(req, "node");
   if (!node.ok()) return http::error_response(node.error());
@@ -28,7 +21,7 @@ Response list(Service& svc, Request& req) {
   if (!limit.ok()) return http::error_response(limit.error());
   auto page = svc.list(*node, req.query_param("kind").value_or(""), *after, *limit, *req.principal);
   if (!page.ok()) return http::error_response(page.error());
-  return answer(200, dto::page_json(*page));
+  return http::json_text(200, dto::page_json(*page));
 }
 
 Response get(Service& svc, Request& req) {
@@ -36,7 +29,7 @@ Response get(Service& svc, Request& req) {
   if (!id) return http::error_response(Errc::not_found, "no such organisation");
   auto o = svc.get(*id, *req.principal);
   if (!o.ok()) return http::error_response(o.error());
-  return answer(200, dto::org_json(*o));
+  return http::json_text(200, dto::org_json(*o));
 }
 
 Response create(Service& svc, Request& req) {
@@ -60,7 +53,7 @@ Response create(Service& svc, Request& req) {
   in.phone = phone->value_or("");
   auto o = svc.create(in, *req.principal, req.client_ip);
   if (!o.ok()) return http::error_response(o.error());
-  Response res = answer(201, dto::org_json(*o));
+  Response res = http::json_text(201, dto::org_json(*o));
   res.set("Location", "/api/organisations/" + std::to_string(o->id));
   return res;
 }
@@ -79,7 +72,7 @@ Response update(Service& svc, Request& req) {
   }
   auto o = svc.update(*id, in, *req.principal, req.client_ip);
   if (!o.ok()) return http::error_response(o.error());
-  return answer(200, dto::org_json(*o));
+  return http::json_text(200, dto::org_json(*o));
 }
 
 Response remove(Service& svc, Request& req) {
@@ -87,7 +80,7 @@ Response remove(Service& svc, Request& req) {
   if (!id) return http::error_response(Errc::not_found, "no such organisation");
   auto st = svc.remove(*id, *req.principal, req.client_ip);
   if (!st.ok()) return http::error_response(st.error());
-  return answer(204, "");
+  return http::json_text(204, "");
 }
 
 }  // namespace

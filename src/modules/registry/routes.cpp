@@ -13,13 +13,6 @@ namespace json = boost::json;
 using http::Request;
 using http::Response;
 
-Response answer(int status, std::string body) {
-  Response res;
-  res.status = status;
-  res.body = std::move(body);
-  return res;
-}
-
 Response list(Service& svc, Request& req) {
   auto node = http::query_opt_int(req, "node");
   if (!node.ok()) return http::error_response(node.error());
@@ -29,7 +22,7 @@ Response list(Service& svc, Request& req) {
   if (!limit.ok()) return http::error_response(limit.error());
   auto page = svc.list(*node, *after, *limit, {*req.principal, req.client_ip});
   if (!page.ok()) return http::error_response(page.error());
-  return answer(200, dto::page_json(*page));
+  return http::json_text(200, dto::page_json(*page));
 }
 
 Response create(Service& svc, Request& req) {
@@ -47,7 +40,7 @@ Response create(Service& svc, Request& req) {
   if (!h.ok()) return http::error_response(h.error());
   std::string o;
   dto::write_household(o, *h);
-  Response res = answer(201, std::move(o));
+  Response res = http::json_text(201, std::move(o));
   res.set("Location", "/api/households/" + std::to_string(h->id));
   return res;
 }
@@ -57,7 +50,7 @@ Response get(Service& svc, Request& req) {
   if (!id) return http::error_response(Errc::not_found, "no such household");
   auto h = svc.household(*id, {*req.principal, req.client_ip});
   if (!h.ok()) return http::error_response(h.error());
-  return answer(200, dto::detail_json(h->first, h->second));
+  return http::json_text(200, dto::detail_json(h->first, h->second));
 }
 
 Result<std::vector<std::string>> string_array(const json::object& o, std::string_view field) {
@@ -104,7 +97,7 @@ Response add_person(Service& svc, Request& req) {
   if (!p.ok()) return http::error_response(p.error());
   std::string o;
   dto::write_person(o, *p);
-  return answer(201, std::move(o));
+  return http::json_text(201, std::move(o));
 }
 
 Response search(Service& svc, Request& req) {
@@ -122,13 +115,13 @@ Response search(Service& svc, Request& req) {
   q.limit = *limit;
   auto page = svc.search(q, {*req.principal, req.client_ip});
   if (!page.ok()) return http::error_response(page.error());
-  return answer(200, dto::person_page_json(*page));
+  return http::json_text(200, dto::person_page_json(*page));
 }
 
 Response mine(Service& svc, Request& req) {
   auto d = svc.my_household(*req.principal);
   if (!d.ok()) return http::error_response(d.error());
-  return answer(200, dto::detail_json(d->first, d->second));
+  return http::json_text(200, dto::detail_json(d->first, d->second));
 }
 
 Response link(Service& svc, Request& req) {
@@ -142,7 +135,7 @@ Response link(Service& svc, Request& req) {
   if (!p.ok()) return http::error_response(p.error());
   std::string o;
   dto::write_person(o, *p);
-  return answer(200, std::move(o));
+  return http::json_text(200, std::move(o));
 }
 
 Response unlink(Service& svc, Request& req) {
@@ -165,7 +158,7 @@ Response reveal(Service& svc, Request& req) {
   if (!reason.ok()) return http::error_response(reason.error());
   auto r = svc.reveal(*id, *reason, {*req.principal, req.client_ip});
   if (!r.ok()) return http::error_response(r.error());
-  return answer(200, dto::revealed_json(*r));
+  return http::json_text(200, dto::revealed_json(*r));
 }
 
 }  // namespace

@@ -18,6 +18,16 @@ namespace {
 Error forbidden() { return make_error(Errc::forbidden, "your roles do not include the population registry"); }
 Error no_household() { return make_error(Errc::not_found, "no such household"); }
 
+// A reveal's reason: 4 to 200 characters (not bytes: "家访核实" is a reason of 4), one line.
+Status valid_reason(const std::string& reason) {
+  size_t chars = 0;
+  for (unsigned char ch : reason) chars += (ch & 0xC0) != 0x80;
+  if (chars < 4 || chars > 200 || !text::plain_line(reason, 800))
+    return make_error(Errc::invalid_input, "give a reason of 4 to 200 characters; it goes into the audit log",
+                      "reason");
+  return ok_status();
+}
+
 int64_t today_days(const Clock& clock) { return clock.now_ms() / 86'400'000; }
 
 // "YYYY-MM-DD", a real date, not after today.
@@ -230,11 +240,7 @@ Result<Person> Service::add_person(int64_t household_id, const NewPerson& in, co
 }
 
 Result<Revealed> Service::reveal(int64_t person_id, const std::string& reason, const Caller& c) {
-  size_t chars = 0;  // characters, not bytes: "家访核实" is a reason of 4
-  for (unsigned char ch : reason) chars += (ch & 0xC0) != 0x80;
-  if (chars < 4 || chars > 200 || !text::plain_line(reason, 800))
-    return make_error(Errc::invalid_input, "give a reason of 4 to 200 characters; it goes into the audit log",
-                      "reason");
+  if (auto st = valid_reason(reason); !st.ok()) return st.error();
   auto refused = [&](Error e) {
     return audit_refusal<Revealed>(db_, clock_, c, "person:" + std::to_string(person_id), e);
   };
@@ -349,7 +355,7 @@ std::map<std::string, std::string> Service::registered_paths(const std::vector<s
   std::map<std::string, std::string> out;
   db_.read([&](store::Conn& conn) {
     for (const auto& id : id_numbers) {
-      auto pid = sql::person_by_index(conn, personal::seal_id_card(keys_, id).index);
+      auto pid = sql::person_by_index(conn, personal::id_card_index(keys_, id));
       if (!pid) continue;
       if (auto p = sql::person(conn, *pid)) out.emplace(id, p->path);
     }
@@ -366,13 +372,8 @@ Status Service::check(const NewPerson& in) const {
 Status Service::each_person(std::optional<int64_t> node, const Caller& c,
                             const std::function<void(const Household&, const Person&, const Revealed*)>& fn,
                             const std::optional<std::string>& reveal_reason) {
-  if (reveal_reason) {
-    size_t chars = 0;
-    for (unsigned char ch : *reveal_reason) chars += (ch & 0xC0) != 0x80;
-    if (chars < 4 || chars > 200 || !text::plain_line(*reveal_reason, 800))
-      return make_error(Errc::invalid_input, "give a reason of 4 to 200 characters; it goes into the audit log",
-                        "reason");
-  }
+  if (reveal_reason)
+    if (auto st = valid_reason(*reveal_reason); !st.ok()) return st.error();
   if (!is_reader(c.who)) return forbidden();
   std::vector<std::string> scopes;
   if (node) {
@@ -468,7 +469,7 @@ Result<PersonPage> Service::search(const PersonQuery& q, const Caller& c) {
     std::string digits = q.q;
     if (!digits.empty() && digits.back() == 'x') digits.back() = 'X';
     if (auto card = idcard::parse(digits, today_days(clock_)); card.ok()) {
-      f.id_index = personal::seal_id_card(keys_, card->number).index;
+      f.id_index = personal::id_card_index(keys_, card->number);
       page.matched_by = "id_number";
     } else if (auto phone = text::normalize_phone(q.q)) {
       f.phone_index = personal::phone_index(keys_, *phone);

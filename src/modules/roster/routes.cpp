@@ -12,13 +12,6 @@ namespace {
 using http::Request;
 using http::Response;
 
-Response answer(int status, std::string body) {
-  Response res;
-  res.status = status;
-  res.body = std::move(body);
-  return res;
-}
-
 bool spreadsheet_type(std::string_view ct) {
   std::string_view base = ct.substr(0, ct.find(';'));
   while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
@@ -36,7 +29,7 @@ Response upload(Service& svc, Request& req) {
   if (req.body.empty()) return http::error_response(Errc::invalid_input, "the body is empty: send the file", "file");
   auto im = svc.upload(req.body, *req.principal, req.client_ip);
   if (!im.ok()) return http::error_response(im.error());
-  Response res = answer(201, dto::import_json(*im));
+  Response res = http::json_text(201, dto::import_json(*im));
   res.set("Location", "/api/roster/imports/" + std::to_string(im->id));
   return res;
 }
@@ -46,7 +39,7 @@ Response get(Service& svc, Request& req) {
   if (!id) return http::error_response(Errc::not_found, "no such import");
   auto im = svc.get(*id, *req.principal);
   if (!im.ok()) return http::error_response(im.error());
-  return answer(200, dto::import_json(*im));
+  return http::json_text(200, dto::import_json(*im));
 }
 
 Response apply(Service& svc, Request& req) {
@@ -54,7 +47,7 @@ Response apply(Service& svc, Request& req) {
   if (!id) return http::error_response(Errc::not_found, "no such import");
   auto im = svc.start(*id, *req.principal, req.client_ip);
   if (!im.ok()) return http::error_response(im.error());
-  return answer(202, dto::import_json(*im));
+  return http::json_text(202, dto::import_json(*im));
 }
 
 Response export_xlsx(Service& svc, Request& req) {
@@ -66,7 +59,7 @@ Response export_xlsx(Service& svc, Request& req) {
   if (*reveal) reason = req.query_param("reason").value_or("");
   auto bytes = svc.export_xlsx(*node, *req.principal, req.client_ip, reason);
   if (!bytes.ok()) return http::error_response(bytes.error());
-  Response res = answer(200, std::move(*bytes));
+  Response res = http::json_text(200, std::move(*bytes));
   res.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
   res.set("Content-Disposition", "attachment; filename=\"roster.xlsx\"");
   return res;

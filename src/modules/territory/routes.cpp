@@ -12,13 +12,6 @@ namespace {
 using http::Request;
 using http::Response;
 
-Response ok(int status, std::string body) {
-  Response res;
-  res.status = status;
-  res.body = std::move(body);
-  return res;
-}
-
 Response list(Service& svc, Request& req) {
   auto parent = http::query_opt_int(req, "parent");
   if (!parent.ok()) return http::error_response(parent.error());
@@ -28,7 +21,7 @@ Response list(Service& svc, Request& req) {
   if (!limit.ok()) return http::error_response(limit.error());
   auto page = svc.list(*parent, *after, *limit, *req.principal);
   if (!page.ok()) return http::error_response(page.error());
-  return ok(200, dto::page_json(*page));
+  return http::json_text(200, dto::page_json(*page));
 }
 
 Response get(Service& svc, Request& req) {
@@ -36,7 +29,7 @@ Response get(Service& svc, Request& req) {
   if (!id) return http::error_response(Errc::not_found, "no such node");
   auto n = svc.get(*id, *req.principal);
   if (!n.ok()) return http::error_response(n.error());
-  return ok(200, dto::node_json(*n));
+  return http::json_text(200, dto::node_json(*n));
 }
 
 Response create(Service& svc, Request& req) {
@@ -50,7 +43,7 @@ Response create(Service& svc, Request& req) {
   if (!name.ok()) return http::error_response(name.error());
   auto n = svc.create(*parent, *kind, *name, &*req.principal, req.client_ip);
   if (!n.ok()) return http::error_response(n.error());
-  Response res = ok(201, dto::node_json(*n));
+  Response res = http::json_text(201, dto::node_json(*n));
   res.set("Location", "/api/nodes/" + std::to_string(n->id));
   return res;
 }
@@ -64,7 +57,7 @@ Response rename(Service& svc, Request& req) {
   if (!name.ok()) return http::error_response(name.error());
   auto n = svc.rename(*id, *name, *req.principal, req.client_ip);
   if (!n.ok()) return http::error_response(n.error());
-  return ok(200, dto::node_json(*n));
+  return http::json_text(200, dto::node_json(*n));
 }
 
 }  // namespace
