@@ -62,6 +62,7 @@ int cmd_serve(const Common& common) {
   auto sys = open_system(*cfg);
   if (!sys.ok()) return fail(sys.error());
   (*sys)->roster->recover();
+  (*sys)->codes->recover();
   auto web = build_web(**sys);
   const auto& l = cfg->limits;
   http::ServerOptions o;
@@ -229,6 +230,26 @@ int cmd_roster_import(const Common& common, const std::string& file, bool dry_ru
   return 0;
 }
 
+int cmd_codes_print(const Common& common, int64_t community, const std::string& out, std::optional<int64_t> limit) {
+  auto cfg = config_from(common);
+  if (!cfg.ok()) return fail(cfg.error());
+  auto sys = open_system(*cfg);
+  if (!sys.ok()) return fail(sys.error());
+  auto node = (*sys)->territory->find(community);
+  if (!node) return fail(make_error(Errc::not_found, "no node " + std::to_string(community)));
+  if (node->kind != "community")
+    return fail(make_error(Errc::invalid_input,
+                           "node " + std::to_string(community) + " (" + node->name + ") is a " + node->kind +
+                               ", not a community"));
+  Principal cli;  // the command line acts for the district (its audit records name no account)
+  cli.grants = {{"district_admin", "/"}};
+  auto printed = (*sys)->codes->print_to_file(community, "door_plate", limit, out, cli, progress_bar);
+  if (!printed.ok()) return fail(printed.error());
+  std::cout << out << ": " << printed->plates << " door plates of " << node->name << " on " << printed->pages
+            << " pages\n";
+  return 0;
+}
+
 int cmd_audit_verify(const Common& common) {
   auto cfg = config_from(common);
   if (!cfg.ok()) return fail(cfg.error());
@@ -327,6 +348,14 @@ int run_cli(int argc, char** argv) {
   bool roster_dry = false;
   roster_import->add_option("file", roster_file, "the .csv (UTF-8 or GBK) or .xlsx file")->required();
   roster_import->add_flag("--dry-run", roster_dry, "check every row and write nothing");
+  auto* codes_cmd = app.add_subcommand("codes", "household and place codes");
+  codes_cmd->require_subcommand(1);
+  auto* codes_print = codes_cmd->add_subcommand("print", "write the door plates of a community's households as a PDF");
+  int64_t print_community = 0, print_limit = 0;
+  std::string print_out;
+  codes_print->add_option("--community", print_community, "the community's node id")->required();
+  codes_print->add_option("--out", print_out, "the PDF file to write")->required();
+  codes_print->add_option("--limit", print_limit, "at most this many plates (1–100000)");
   auto* audit_cmd = app.add_subcommand("audit", "the audit log");
   audit_cmd->require_subcommand(1);
   auto* audit_verify = audit_cmd->add_subcommand("verify", "check the audit log's hash chain; exit 1 when broken");
@@ -347,6 +376,9 @@ int run_cli(int argc, char** argv) {
     if (routes->parsed()) return cmd_routes(common, routes_json);
     if (audit_verify->parsed()) return cmd_audit_verify(common);
     if (roster_import->parsed()) return cmd_roster_import(common, roster_file, roster_dry);
+    if (codes_print->parsed())
+      return cmd_codes_print(common, print_community, print_out,
+                             codes_print->count("--limit") ? std::optional(print_limit) : std::nullopt);
     if (version->parsed()) {
       std::cout << "mashang " << MASHANG_VERSION << " (schema " << store::latest_version() << ")\n";
       return 0;

@@ -10,6 +10,7 @@
 #include "modules/accounts/routes.hpp"
 #include "modules/audit/audit.hpp"
 #include "modules/audit/routes.hpp"
+#include "modules/codes/routes.hpp"
 #include "modules/events/routes.hpp"
 #include "modules/grids/routes.hpp"
 #include "modules/orgs/routes.hpp"
@@ -84,6 +85,15 @@ void platform_routes(System& sys, Web& web) {
                       [&sys] { return static_cast<double>(sys.db->stats().waits_total); });
   web.metrics.gauge("mashang_live_subscribers", "Open live-event streams.",
                     [&web] { return static_cast<double>(web.hub.subscribers()); });
+  for (auto [outcome, counter] : {std::pair{"ok", &sys.codes->counters().ok},
+                                  std::pair{"not_found", &sys.codes->counters().not_found},
+                                  std::pair{"gone", &sys.codes->counters().gone}})
+    web.metrics.counter(std::string("mashang_code_resolutions_total{outcome=\"") + outcome + "\"}",
+                        "Code resolutions by outcome.", [counter] { return static_cast<double>(counter->load()); });
+  web.metrics.counter("mashang_code_resolutions_total{outcome=\"limited\"}", "Code resolutions by outcome.",
+                      [&web] { return static_cast<double>(web.guesses->limited.load()); });
+  web.metrics.counter("mashang_code_scans_dropped_total", "Scan-log entries dropped while the database was away.",
+                      [&sys] { return static_cast<double>(sys.codes->counters().scans_dropped.load()); });
   web.metrics.counter("mashang_rate_limited_total", "Requests refused by the per-client rate limit.",
                       [&web] { return static_cast<double>(web.limiter->refused_total()); });
 }
@@ -110,6 +120,8 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
   sys->orgs = std::make_unique<orgs::Service>(*sys->db, sys->clock);
   sys->roster = std::make_unique<roster::Service>(*sys->db, sys->keys, sys->clock, *sys->territory, *sys->registry,
                                                   cfg.paths.data_dir + "/uploads");
+  sys->codes = std::make_unique<codes::Service>(*sys->db, sys->keys, sys->clock, *sys->territory, *sys->registry,
+                                                cfg.server.public_base_url, cfg.paths.data_dir + "/prints");
   return sys;
 }
 
@@ -129,6 +141,21 @@ std::unique_ptr<Web> build_web(System& sys) {
   size_t registry_to = web->router.routes().size();
   roster::register_routes(web->router, *sys.roster);
   orgs::register_routes(web->router, *sys.orgs);
+  // Codes: 30 failed resolutions at once per client address, one more every 6 seconds.
+  web->code_guesses = std::make_unique<http::RateLimiter>(1.0 / 6.0, 30.0);
+  web->guesses = std::make_unique<codes::Guesses>(*web->code_guesses, sys.clock);
+  codes::register_routes(web->router, *sys.codes, *web->guesses);
+  // A scanned code opens the phone app; the status already tells whether the code is good.
+  web->router.add("GET", "/c/{token}", [&sys, w = web.get()](Request& q) {
+    Request copy = q;
+    copy.path = "/index.html";
+    Response res = w->static_files->serve(copy);
+    if (res.status == 200) {
+      auto st = sys.codes->check(q.params["token"]);
+      if (!st.ok()) res.status = http::status_of(st.error().code);
+    }
+    return res;
+  });
   audit::register_routes(web->router, *sys.db);
   http::SessionResolver sessions{[&sys](const std::string& t) { return sys.accounts->resolve_session(t); },
                                  [&sys](const std::string& t) { return sys.accounts->cached_session(t); }};
@@ -155,9 +182,13 @@ std::unique_ptr<Web> build_web(System& sys) {
           spdlog::error("could not audit a refused request: {}", e.what());
         }
       });
-  sys.db->on_commit([w = web.get(), g = sys.grids.get()](const std::vector<store::EventRecord>& evs) {
-    for (const auto& e : evs)
+  sys.db->on_commit([w = web.get(), g = sys.grids.get(), k = sys.codes.get()](const std::vector<store::EventRecord>& evs) {
+    bool codes_stale = false;
+    for (const auto& e : evs) {
       if (grids::Service::affects_index(e.type)) g->invalidate();
+      codes_stale |= codes::Service::affects_cache(e.type);
+    }
+    if (codes_stale) k->invalidate();
     w->hub.publish(evs);
   });
   return web;

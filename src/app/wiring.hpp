@@ -13,6 +13,8 @@
 #include "http/router.hpp"
 #include "http/static_files.hpp"
 #include "modules/accounts/accounts.hpp"
+#include "modules/codes/codes.hpp"
+#include "modules/codes/routes.hpp"
 #include "modules/events/events.hpp"
 #include "modules/grids/grids.hpp"
 #include "modules/orgs/orgs.hpp"
@@ -35,6 +37,7 @@ struct System {
   std::unique_ptr<registry::Service> registry;
   std::unique_ptr<roster::Service> roster;
   std::unique_ptr<orgs::Service> orgs;
+  std::unique_ptr<codes::Service> codes;
 };
 
 //! Opens the database (migrating it) and the modules. Errors: bad key file, newer schema.
@@ -46,6 +49,8 @@ struct Web {
   http::Metrics metrics;
   http::Router router;
   std::unique_ptr<http::RateLimiter> limiter;
+  std::unique_ptr<http::RateLimiter> code_guesses;  //!< failed code resolutions per client
+  std::unique_ptr<codes::Guesses> guesses;
   std::unique_ptr<http::StaticFiles> static_files;
   std::unique_ptr<http::Pipeline> pipeline;
 };

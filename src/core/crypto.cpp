@@ -27,15 +27,33 @@ void init() {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
 }
 
-std::string random_token(size_t bytes) {
+std::string random_bytes(size_t bytes) {
   std::string raw(bytes, '\0');
   randombytes_buf(raw.data(), raw.size());
-  std::string out(sodium_base64_ENCODED_LEN(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
+  return raw;
+}
+
+std::string base64url(std::string_view bytes) {
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   out.resize(std::strlen(out.c_str()));
   return out;
 }
+
+std::optional<std::string> from_base64url(std::string_view text) {
+  std::string out(text.size(), '\0');
+  size_t len = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
+                        &len, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      end != text.data() + text.size())
+    return std::nullopt;
+  out.resize(len);
+  return out;
+}
+
+std::string random_token(size_t bytes) { return base64url(random_bytes(bytes)); }
 
 std::string hash_password(std::string_view password) {
   char out[crypto_pwhash_STRBYTES];
@@ -134,6 +152,20 @@ std::string Keyring::blind_index(std::string_view purpose, std::string_view valu
                      sizeof subkey);
   sodium_memzero(subkey, sizeof subkey);
   return to_hex(out, sizeof out);
+}
+
+std::string Keyring::mac(std::string_view purpose, std::string_view value, size_t bytes) const {
+  if (bytes < crypto_generichash_BYTES_MIN || bytes > crypto_generichash_BYTES_MAX)
+    throw Fault(Errc::internal, "mac: unsupported length");
+  unsigned char subkey[32];
+  char ctx[crypto_kdf_CONTEXTBYTES] = {};
+  std::memcpy(ctx, purpose.data(), std::min(purpose.size(), sizeof ctx));
+  crypto_kdf_derive_from_key(subkey, sizeof subkey, 1, ctx, reinterpret_cast<const unsigned char*>(master_.data()));
+  std::string out(bytes, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), bytes,
+                     reinterpret_cast<const unsigned char*>(value.data()), value.size(), subkey, sizeof subkey);
+  sodium_memzero(subkey, sizeof subkey);
+  return out;
 }
 
 }  // namespace mashang::crypto

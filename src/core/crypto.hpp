@@ -1,5 +1,6 @@
 #pragma once
 //! Cryptography through libsodium only: passwords, tokens, personal-data sealing.
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,13 @@ bool verify_password(std::string_view hash, std::string_view password);
 //! BLAKE2b-256 of a session or API token, hex. Tokens are stored only in this form.
 std::string token_hash(std::string_view token);
 
+//! `bytes` raw random bytes from the CSPRNG.
+std::string random_bytes(size_t bytes);
+
+//! base64url without padding, and back (nullopt for anything that is not exactly that).
+std::string base64url(std::string_view bytes);
+std::optional<std::string> from_base64url(std::string_view text);
+
 //! Constant-time equality of two strings of equal length (false when lengths differ).
 bool equal_ct(std::string_view a, std::string_view b);
 
@@ -41,6 +49,9 @@ class Keyring {
   Result<std::string> open(std::string_view sealed) const;
   //! Deterministic keyed hash of `value` for lookups, hex, separate per `purpose` (≤ 8 chars).
   std::string blind_index(std::string_view purpose, std::string_view value) const;
+  //! Keyed BLAKE2b of `value` with the subkey of `purpose` (≤ 8 chars): `bytes` (16–64) raw
+  //! bytes, for signing short tokens.
+  std::string mac(std::string_view purpose, std::string_view value, size_t bytes) const;
 
  private:
   std::string master_;  // 32 raw bytes

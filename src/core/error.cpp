@@ -9,6 +9,7 @@ const char* errc_name(Errc code) {
     case Errc::unauthenticated: return "unauthenticated";
     case Errc::forbidden: return "forbidden";
     case Errc::not_found: return "not_found";
+    case Errc::gone: return "gone";
     case Errc::method_not_allowed: return "method_not_allowed";
     case Errc::conflict: return "conflict";
     case Errc::too_large: return "too_large";

@@ -15,6 +15,7 @@ enum class Errc {
   unauthenticated,         //!< no valid session or wrong credentials
   forbidden,               //!< authenticated but not allowed
   not_found,               //!< unknown resource or route
+  gone,                    //!< existed once and was withdrawn for good (a revoked code)
   method_not_allowed,      //!< route exists, method does not
   conflict,                //!< uniqueness or state conflict
   too_large,               //!< body or headers above the named limit

@@ -10,6 +10,7 @@ int status_of(Errc code) {
     case Errc::unauthenticated: return 401;
     case Errc::forbidden: return 403;
     case Errc::not_found: return 404;
+    case Errc::gone: return 410;
     case Errc::method_not_allowed: return 405;
     case Errc::timeout: return 408;
     case Errc::conflict: return 409;

@@ -1,5 +1,7 @@
 #include "http/metrics.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace mashang::http {
@@ -73,8 +75,15 @@ std::string Metrics::render() const {
                        r->sum_ns.load(std::memory_order_relaxed) / 1e9);
     out += fmt::format("mashang_http_request_duration_seconds_count{{{}}} {}\n", labels, count);
   }
+  // A name may carry labels ("x_total{outcome=\"ok\"}"): one HELP and TYPE per family.
+  std::vector<std::string_view> described;
   for (const auto& g : reads_) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", g.name, g.help, g.name, g.type, g.name, g.read());
+    std::string_view family = std::string_view(g.name).substr(0, g.name.find('{'));
+    if (std::find(described.begin(), described.end(), family) == described.end()) {
+      described.push_back(family);
+      out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", family, g.help, family, g.type);
+    }
+    out += fmt::format("{} {}\n", g.name, g.read());
   }
   return out;
 }

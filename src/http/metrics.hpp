@@ -21,7 +21,8 @@ class Metrics {
   void observe(size_t route, int status, double seconds);
   //! Adds a gauge computed at scrape time.
   void gauge(std::string name, std::string help, std::function<double()> read);
-  //! Adds a counter computed at scrape time.
+  //! Adds a counter computed at scrape time. `name` may carry labels (`x_total{k="v"}`);
+  //! counters of one family are declared one after the other.
   void counter(std::string name, std::string help, std::function<double()> read);
   std::string render() const;
 

@@ -5,9 +5,8 @@
 
 namespace mashang::http {
 
-int RateLimiter::take(const std::string& key, int64_t now_ms) {
+RateLimiter::Bucket& RateLimiter::refill(const std::string& key, int64_t now_ms) {
   Shard& s = shards_[std::hash<std::string>{}(key) % kShards];
-  std::lock_guard l(s.mu);
   if (s.buckets.size() > 100'000) {
     // Forget clients that have been quiet long enough to have a full bucket again.
     int64_t full_after_ms = static_cast<int64_t>(burst_ / per_s_ * 1000);
@@ -19,6 +18,19 @@ int RateLimiter::take(const std::string& key, int64_t now_ms) {
     b.tokens = std::min(burst_, b.tokens + (now_ms - b.at_ms) * per_s_ / 1000.0);
     b.at_ms = now_ms;
   }
+  return b;
+}
+
+int RateLimiter::wait(const std::string& key, int64_t now_ms) {
+  std::lock_guard l(shards_[std::hash<std::string>{}(key) % kShards].mu);
+  Bucket& b = refill(key, now_ms);
+  if (b.tokens >= 1.0) return 0;
+  return std::max(1, static_cast<int>(std::ceil((1.0 - b.tokens) / per_s_)));
+}
+
+int RateLimiter::take(const std::string& key, int64_t now_ms) {
+  std::lock_guard l(shards_[std::hash<std::string>{}(key) % kShards].mu);
+  Bucket& b = refill(key, now_ms);
   if (b.tokens >= 1.0) {
     b.tokens -= 1.0;
     return 0;

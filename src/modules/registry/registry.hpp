@@ -114,6 +114,25 @@ struct Caller {
 //! Whether the caller may write households and persons at `path` (and so import there).
 bool may_write(const Principal& who, std::string_view path);
 
+//! A reason for the audit log (reveals, retiring codes): 4 to 200 characters, one line;
+//! the error names the field `reason`.
+Status valid_reason(const std::string& reason);
+
+//! Whether the caller may read households and persons at `path` (masked).
+bool may_read(const Principal& who, std::string_view path);
+
+//! A household by id inside a transaction, with no permission check (for other modules,
+//! which apply their own rules).
+std::optional<Household> household_in(store::Conn& c, int64_t id);
+//! The household of the person linked to an account, inside a transaction.
+std::optional<int64_t> household_of_account(store::Conn& c, int64_t account_id);
+//! Households at `path` or below, after `after`, by id (no permission check).
+std::vector<Household> households_under(store::Conn& c, const std::string& path, int64_t after, int64_t limit);
+//! How many households are at `path` or below.
+int64_t count_households(store::Conn& c, const std::string& path);
+//! The persons of a household, masked (no permission check).
+std::vector<Person> persons_in(store::Conn& c, int64_t household_id);
+
 class Service {
  public:
   Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock, territory::Service& territory)

@@ -18,15 +18,6 @@ namespace {
 Error forbidden() { return make_error(Errc::forbidden, "your roles do not include the population registry"); }
 Error no_household() { return make_error(Errc::not_found, "no such household"); }
 
-// A reveal's reason: 4 to 200 characters (not bytes: "家访核实" is a reason of 4), one line.
-Status valid_reason(const std::string& reason) {
-  size_t chars = 0;
-  for (unsigned char ch : reason) chars += (ch & 0xC0) != 0x80;
-  if (chars < 4 || chars > 200 || !text::plain_line(reason, 800))
-    return make_error(Errc::invalid_input, "give a reason of 4 to 200 characters; it goes into the audit log",
-                      "reason");
-  return ok_status();
-}
 
 int64_t today_days(const Clock& clock) { return clock.now_ms() / 86'400'000; }
 
@@ -570,5 +561,39 @@ Result<std::pair<Household, std::vector<Person>>> Service::my_household(const Pr
                       "your account is not linked to a registered resident; your community office can link it");
   return std::make_pair(std::move(*h), std::move(persons));
 }
+
+// A reason: 4 to 200 characters: 4 to 200 characters (not bytes: "家访核实" is a reason of 4), one line.
+Status valid_reason(const std::string& reason) {
+  size_t chars = 0;
+  for (unsigned char ch : reason) chars += (ch & 0xC0) != 0x80;
+  if (chars < 4 || chars > 200 || !text::plain_line(reason, 800))
+    return make_error(Errc::invalid_input, "give a reason of 4 to 200 characters; it goes into the audit log",
+                      "reason");
+  return ok_status();
+}
+
+bool may_read(const Principal& who, std::string_view path) { return can_read(who, path); }
+
+std::optional<Household> household_in(store::Conn& c, int64_t id) { return sql::household(c, id); }
+
+std::optional<int64_t> household_of_account(store::Conn& c, int64_t account_id) {
+  auto pid = sql::person_of_account(c, account_id);
+  if (!pid) return std::nullopt;
+  auto p = sql::person(c, *pid);
+  if (!p) return std::nullopt;
+  return p->person.household_id;
+}
+
+std::vector<Household> households_under(store::Conn& c, const std::string& path, int64_t after, int64_t limit) {
+  return sql::households_under(c, path, after, limit);
+}
+
+int64_t count_households(store::Conn& c, const std::string& path) {
+  auto r = c.query_one("SELECT COUNT(*) FROM households WHERE path = $1 OR path LIKE $2",
+                       {path, (path == "/" ? "" : path) + "/%"});
+  return r ? r->integer(0) : 0;
+}
+
+std::vector<Person> persons_in(store::Conn& c, int64_t household_id) { return sql::persons_of(c, household_id); }
 
 }  // namespace mashang::registry

@@ -1,0 +1,27 @@
+#pragma once
+// Internal to the codes module.
+#include <string>
+#include <string_view>
+
+#include "core/crypto.hpp"
+#include "modules/codes/codes.hpp"
+#include "store/db.hpp"
+
+namespace mashang::codes {
+
+std::string mint_token(const crypto::Keyring& keys);
+//! The MAC check, in constant time in the token's content (length and alphabet are public).
+bool token_verifies(const crypto::Keyring& keys, std::string_view token);
+
+//! Codes columns and their row reader (label filled by the caller).
+inline constexpr const char* kCodeColumns =
+    "SELECT id, token, kind, target_id, path, status, created_at, retired_at FROM codes ";
+Code code_of(const store::Row& r);
+
+std::optional<Place> place_in(store::Conn& c, int64_t id);
+//! The kinds the module itself owns: stall, facility, function_room, checkpoint.
+KindSpec place_kind(std::string_view name);
+
+bool is_one_of(std::string_view v, const std::string_view* begin, const std::string_view* end);
+
+}  // namespace mashang::codes
