@@ -65,6 +65,22 @@ Status build_orgs(System& sys, const demo::Plan& plan, const std::map<std::strin
   return ok_status();
 }
 
+// Places that carry codes in 康城社区 (二维码+): night-market stalls, the elder station's
+// rooms, a fire hydrant, a patrol checkpoint. Each once (a second run finds them by name).
+Status build_places(System& sys, int64_t community) {
+  auto admin = district_admin();
+  struct P {
+    const char *kind, *name, *op;
+  };
+  for (auto p : {P{"stall", "夜市3号摊位", "老王烧烤"}, P{"stall", "夜市7号摊位", "李记凉皮"},
+                 P{"function_room", "老年活动室", "康城社区养老服务站"}, P{"function_room", "书画室", "康城社区养老服务站"},
+                 P{"facility", "康城小区东门消防栓", "康城物业"}, P{"checkpoint", "康城小区北门巡查点", ""}}) {
+    auto r = sys.codes->create_place(community, p.kind, p.name, p.op, admin, "");
+    if (!r.ok() && r.error().code != Errc::conflict) return r.error();
+  }
+  return ok_status();
+}
+
 struct Built {
   std::map<std::string, std::string> path_of;                 // names the accounts refer to → path
   std::vector<std::pair<int64_t, grids::Shape>> grid_shapes;  // grid node → polygon
@@ -213,6 +229,11 @@ Result<std::vector<DemoLogin>> build_demo(System& sys, const DemoOptions& opt) {
   if (auto st = build_elder(sys, id_of(paths.at(kFirstBuilding))); !st.ok()) return st.error();
   if (auto st = build_households(sys, *built); !st.ok()) return st.error();
   if (auto st = build_resident(sys, built->second_building); !st.ok()) return st.error();
+  // Every door and place carries its code from the start (一户一码).
+  if (auto st = build_places(sys, built->node_of.at("康城社区")); !st.ok()) return st.error();
+  auto root = sys.territory->find_path("/");
+  if (!root) return make_error(Errc::internal, "the demo district has no root");
+  if (auto issued = sys.codes->issue_all(root->id, district_admin()); !issued.ok()) return issued.error();
   std::vector<DemoLogin> out;
   for (const auto& d : kAccounts) {
     std::string password = std::string("mashang-") + d.login;

@@ -228,6 +228,10 @@ class Service {
                                 const std::string& out, const Principal& who, const Progress& progress = {},
                                 const std::atomic<bool>* cancel = nullptr);
 
+  //! Issues a code to every household and place under `node_id` that has none (in
+  //! transactions of kMintBatch); the number issued. Code managers only.
+  Result<int64_t> issue_all(int64_t node_id, const Principal& who);
+
   //! Writes the buffered scan log now (also done once a second by a background thread).
   void flush_scans();
   //! Forgets cached codes (after changes committed elsewhere: another instance, renames).
@@ -238,6 +242,14 @@ class Service {
 
  private:
   struct Cached;
+  //! A target on its way to a sheet: its code filled in by ensure_codes.
+  struct Pending {
+    int64_t target_id = 0;
+    std::string kind, label, path, heading;
+    int64_t code_id = 0;
+    std::string token;
+  };
+  Status ensure_codes(std::vector<Pending>& items, const Principal& who);
   std::shared_ptr<const Cached> lookup(std::string_view token);
   std::optional<Code> load(store::Conn& c, std::string_view token);
   Result<Code> retire(std::string_view token, const std::string& reason, const Principal& who, const std::string& ip,

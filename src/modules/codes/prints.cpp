@@ -67,6 +67,80 @@ Status valid_print(const std::string& layout, std::optional<int64_t> limit) {
 
 }  // namespace
 
+Status Service::ensure_codes(std::vector<Pending>& items, const Principal& who) {
+  if (items.empty()) return ok_status();
+  return db_.write([&](store::Conn& c) -> Status {
+    std::map<std::pair<std::string, int64_t>, std::pair<int64_t, std::string>> active;
+    int64_t lo = items.front().target_id, hi = items.front().target_id;
+    for (const auto& it : items) lo = std::min(lo, it.target_id), hi = std::max(hi, it.target_id);
+    for (const auto& r : c.query("SELECT id, token, kind, target_id FROM codes WHERE status = 'active' AND "
+                                 "target_id BETWEEN $1 AND $2",
+                                 {lo, hi}))
+      active[{r.text(2), r.integer(3)}] = {r.integer(0), r.text(1)};
+    int64_t issued = 0, first = 0, last = 0, now = clock_.now_ms();
+    for (auto& it : items) {
+      auto found = active.find({it.kind, it.target_id});
+      if (found != active.end()) {
+        it.code_id = found->second.first;
+        it.token = found->second.second;
+        continue;
+      }
+      it.token = mint_token(keys_);
+      it.code_id = c.query_one("INSERT INTO codes (token, kind, target_id, path, status, created_by, created_at) "
+                               "VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING id",
+                               {it.token, it.kind, it.target_id, it.path,
+                                who.account_id ? store::Value(who.account_id) : store::null_value, now})
+                       ->integer(0);
+      active[{it.kind, it.target_id}] = {it.code_id, it.token};
+      if (!issued++) first = it.code_id;
+      last = it.code_id;
+    }
+    if (issued)
+      audit::record(c,
+                    {"code.issued", "codes:" + std::to_string(first) + ".." + std::to_string(last),
+                     who.account_id ? std::optional(who.account_id) : std::nullopt, "", "",
+                     "{\"count\":" + std::to_string(issued) + "}"},
+                    now);
+    return ok_status();
+  });
+}
+
+Result<int64_t> Service::issue_all(int64_t node_id, const Principal& who) {
+  auto node = territory_.find(node_id);
+  if (!node || !territory::can_see(who, node->path)) return make_error(Errc::not_found, "no such node", "node_id");
+  if (!may_manage(who, node->path)) return make_error(Errc::forbidden, "you may not issue codes for " + node->name);
+  const std::string below = (node->path == "/" ? "" : node->path) + "/%";
+  int64_t before = 0, after_count = 0;
+  auto count = [&] {
+    int64_t n = 0;
+    db_.read([&](store::Conn& c) { n = c.query_one("SELECT COUNT(*) FROM codes WHERE status = 'active'")->integer(0); });
+    return n;
+  };
+  before = count();
+  for (bool households : {true, false}) {
+    int64_t after = 0;
+    for (;;) {
+      std::vector<Pending> items;
+      db_.read([&](store::Conn& c) {
+        if (households) {
+          for (auto& h : registry::households_under(c, node->path, after, kMintBatch))
+            items.push_back({h.id, "household", h.address, h.path, ""});
+        } else {
+          for (const auto& r : c.query("SELECT id, kind, name, path FROM places WHERE (path = $1 OR path LIKE $2) AND "
+                                       "id > $3 ORDER BY id LIMIT $4",
+                                       {node->path, below, after, kMintBatch}))
+            items.push_back({r.integer(0), r.text(1), r.text(2), r.text(3), ""});
+        }
+      });
+      if (items.empty()) break;
+      after = items.back().target_id;
+      if (auto st = ensure_codes(items, who); !st.ok()) return st.error();
+    }
+  }
+  after_count = count();
+  return after_count - before;
+}
+
 Result<Printed> Service::print_to_file(int64_t node_id, const std::string& layout, std::optional<int64_t> limit,
                                        const std::string& out, const Principal& who, const Progress& progress,
                                        const std::atomic<bool>* cancel) {
@@ -75,7 +149,6 @@ Result<Printed> Service::print_to_file(int64_t node_id, const std::string& layou
   if (!node || !territory::can_see(who, node->path)) return make_error(Errc::not_found, "no such node", "node_id");
   if (!may_manage(who, node->path)) return make_error(Errc::forbidden, "you may not print codes for " + node->name);
   const bool plates = layout == "door_plate";
-  const std::string kind_filter = plates ? "household" : "";
   const std::string below = (node->path == "/" ? "" : node->path) + "/%";
   int64_t total = 0;
   db_.read([&](store::Conn& c) {
@@ -100,11 +173,7 @@ Result<Printed> Service::print_to_file(int64_t node_id, const std::string& layou
   if (progress) progress(0, total);
   while (done < total) {
     if (cancel && cancel->load()) return abandon(make_error(Errc::conflict, "the print job was cancelled"));
-    struct Item {
-      int64_t target_id;
-      std::string kind, label, path, heading;
-    };
-    std::vector<Item> items;
+    std::vector<Pending> items;
     int64_t want = std::min(kPrintPage, total - done);
     db_.read([&](store::Conn& c) {
       if (plates) {
@@ -136,43 +205,9 @@ Result<Printed> Service::print_to_file(int64_t node_id, const std::string& layou
     });
     if (items.empty()) break;  // fewer than counted: removed meanwhile
     after = items.back().target_id;
-    // The active code of each target, issuing the missing ones in one transaction.
-    std::map<std::pair<std::string, int64_t>, int64_t> codes;
-    std::map<int64_t, std::string> tokens;
-    Status st = db_.write([&](store::Conn& c) -> Status {
-      int64_t lo = items.front().target_id, hi = items.back().target_id;
-      for (const auto& r : c.query("SELECT id, token, kind, target_id FROM codes WHERE status = 'active' AND "
-                                   "target_id BETWEEN $1 AND $2 AND (kind = $3 OR ($3 = '' AND kind IN "
-                                   "('stall', 'facility', 'function_room', 'checkpoint')))",
-                                   {lo, hi, kind_filter})) {
-        codes[{r.text(2), r.integer(3)}] = r.integer(0);
-        tokens[r.integer(0)] = r.text(1);
-      }
-      int64_t issued = 0, now = clock_.now_ms();
-      for (const auto& it : items) {
-        if (codes.count({it.kind, it.target_id})) continue;
-        std::string token = mint_token(keys_);
-        int64_t id = c.query_one("INSERT INTO codes (token, kind, target_id, path, status, created_by, created_at) "
-                                 "VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING id",
-                                 {token, it.kind, it.target_id, it.path,
-                                  who.account_id ? store::Value(who.account_id) : store::null_value, now})
-                         ->integer(0);
-        codes[{it.kind, it.target_id}] = id;
-        tokens[id] = token;
-        ++issued;
-      }
-      if (issued)
-        audit::record(c,
-                      {"code.issued", "node:" + std::to_string(node->id),
-                       who.account_id ? std::optional(who.account_id) : std::nullopt, "", "",
-                       "{\"printing\":true,\"count\":" + std::to_string(issued) + "}"},
-                      now);
-      return ok_status();
-    });
-    if (!st.ok()) return abandon(st.error());
+    if (auto st = ensure_codes(items, who); !st.ok()) return abandon(st.error());
     for (const auto& it : items) {
-      int64_t id = codes[{it.kind, it.target_id}];
-      if (auto added = (*writer)->add({it.heading, it.label, number_of(id), url_of(tokens[id])}); !added.ok())
+      if (auto added = (*writer)->add({it.heading, it.label, number_of(it.code_id), url_of(it.token)}); !added.ok())
         return abandon(added.error());
       ++done;
     }
