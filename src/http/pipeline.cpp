@@ -52,7 +52,11 @@ std::optional<Response> Pipeline::precheck(const Route& route, Request& req) {
 }
 
 bool Pipeline::can_run_inline(const Route& route, Request& req) {
-  if (route.options.blocking) return false;
+  if (route.options.blocking) {
+    if (!route.options.inline_if) return false;
+    req.session_token = session_token_of(req, req.via_cookie);
+    return req.session_token.empty() && route.options.inline_if(req);
+  }
   if (route.options.auth == Auth::none) return true;
   req.session_token = session_token_of(req, req.via_cookie);
   if (req.session_token.empty()) return true;  // answered without the database: 401 or anonymous

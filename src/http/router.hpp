@@ -23,6 +23,9 @@ struct RouteOptions {
   bool json_body = false;      //!< POST/PUT/PATCH bodies must be application/json
   bool blocking = true;        //!< may touch the database: runs on a worker thread
   bool stream = false;         //!< Server-Sent Events (handled by the server itself)
+  //! For a blocking route: true when this anonymous request can be answered from memory,
+  //! so it runs on the I/O thread without the hop to a worker (e.g. a cached code).
+  std::function<bool(const Request&)> inline_if;
 };
 
 using Handler = std::function<Response(Request&)>;

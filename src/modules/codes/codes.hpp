@@ -187,6 +187,9 @@ class Service {
   //! What `who` (nullptr: anonymous) may see and do at the code. 404 for a token that does
   //! not verify or was never issued, 410 for a retired one. Logged in the scan log.
   Result<Resolution> resolve(std::string_view token, const Principal* who);
+  //! True when the code's resolution is in memory (resolve will not touch the database for
+  //! an anonymous caller).
+  bool cached(std::string_view token);
   //! Only the 404/410 decision of resolve, not logged (for `GET /c/{token}`).
   Status check(std::string_view token);
 

@@ -256,8 +256,13 @@ void register_routes(http::Router& r, Service& svc, Guesses& guesses) {
   const http::RouteOptions json{.auth = Auth::session, .body_bytes_max = 4096, .json_body = true};
   r.add("GET", "/api/codes", [&svc](Request& q) { return list(svc, q); }, session);
   r.add("POST", "/api/codes", [&svc](Request& q) { return issue(svc, q); }, json);
+  // An anonymous scan of a code already in the cache is answered on the I/O thread.
   r.add("GET", "/api/codes/{token}", [&svc, &guesses](Request& q) { return resolve(svc, guesses, q); },
-        {.auth = Auth::optional});
+        {.auth = Auth::optional,
+         .inline_if = [&svc](const Request& q) {
+           auto it = q.params.find("token");
+           return it != q.params.end() && svc.cached(it->second);
+         }});
   r.add("POST", "/api/codes/{token}/revoke", [&svc](Request& q) { return retire(svc, q, false); }, json);
   r.add("POST", "/api/codes/{token}/rotate", [&svc](Request& q) { return retire(svc, q, true); }, json);
   r.add("GET", "/api/codes/{token}/png", [&svc](Request& q) { return image(svc, q, true); }, session);

@@ -208,12 +208,13 @@ std::optional<Code> Service::load(store::Conn& c, std::string_view token) {
 }
 
 std::shared_ptr<const Service::Cached> Service::lookup(std::string_view token) {
-  if (!token_verifies(keys_, token)) return nullptr;
+  if (token.size() != kTokenChars) return nullptr;
   std::string key(token);
   {
-    std::shared_lock lk(cache_mu_);
+    std::shared_lock lk(cache_mu_);  // only verified tokens are ever cached
     if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   }
+  if (!token_verifies(keys_, token)) return nullptr;
   std::shared_ptr<Cached> found;
   db_.read([&](store::Conn& c) {
     auto code = load(c, token);
@@ -237,6 +238,12 @@ std::shared_ptr<const Service::Cached> Service::lookup(std::string_view token) {
   if (cache_.size() >= kCacheMax) cache_.clear();
   cache_.emplace(std::move(key), found);
   return found;
+}
+
+bool Service::cached(std::string_view token) {
+  if (token.size() != kTokenChars) return false;
+  std::shared_lock lk(cache_mu_);
+  return cache_.find(std::string(token)) != cache_.end();
 }
 
 Status Service::check(std::string_view token) {
