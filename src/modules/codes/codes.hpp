@@ -99,7 +99,7 @@ struct KindSpec {
 };
 
 struct CodeQuery {
-  std::optional<int64_t> node;
+  std::optional<int64_t> node, target_id;  //!< target_id: one target's code (with kind)
   std::string kind, number;
   int64_t after = 0, limit = 50;
 };

@@ -52,7 +52,10 @@ Response list(Service& svc, Request& req) {
   if (!after.ok()) return http::error_response(after.error());
   auto limit = http::query_int(req, "limit", 50);
   if (!limit.ok()) return http::error_response(limit.error());
+  auto target = http::query_opt_int(req, "target");
+  if (!target.ok()) return http::error_response(target.error());
   q.node = *node;
+  q.target_id = *target;
   q.after = *after;
   q.limit = *limit;
   q.kind = req.query_param("kind").value_or("");

@@ -364,6 +364,8 @@ Result<CodePage> Service::list(const CodeQuery& q, const Principal& who) {
   if (q.limit < 1 || q.limit > kPageSizeMax) return make_error(Errc::invalid_input, "limit must be 1 to 200", "limit");
   if (q.after < 0) return make_error(Errc::invalid_input, "after must be a non-negative id", "after");
   if (!q.kind.empty() && !kind(q.kind)) return make_error(Errc::invalid_input, "kind must be one of the code kinds", "kind");
+  if (q.target_id && q.kind.empty())
+    return make_error(Errc::invalid_input, "target goes with kind (the kind of the target)", "target");
   std::optional<int64_t> by_number;
   if (!q.number.empty()) {
     by_number = id_of_number(q.number);
@@ -390,11 +392,12 @@ Result<CodePage> Service::list(const CodeQuery& q, const Principal& who) {
     static const std::string sql = std::string(kCodeColumns) +
                                    "WHERE status = 'active' AND (path = $1 OR path LIKE $2) AND id > $3 AND "
                                    "(CAST($4 AS TEXT) IS NULL OR kind = $4) AND (CAST($5 AS BIGINT) IS NULL OR id = $5) "
-                                   "ORDER BY id LIMIT $6";
+                                   "AND (CAST($7 AS BIGINT) IS NULL OR target_id = $7) ORDER BY id LIMIT $6";
     for (const auto& s : outermost_scopes(std::move(scopes)))
       for (const auto& r :
            c.query(sql, {s, (s == "/" ? "" : s) + "/%", q.after, q.kind.empty() ? store::null_value : store::Value(q.kind),
-                         by_number ? store::Value(*by_number) : store::null_value, q.limit + 1}))
+                         by_number ? store::Value(*by_number) : store::null_value, q.limit + 1,
+                         q.target_id ? store::Value(*q.target_id) : store::null_value}))
         page.items.push_back(code_of(r));
     std::sort(page.items.begin(), page.items.end(), [](const Code& a, const Code& b) { return a.id < b.id; });
     if (static_cast<int64_t>(page.items.size()) > q.limit) {
