@@ -9,15 +9,17 @@
 // down to a building with a household and a person: visible only to the grants at "/"
 // (admin, resident, inspector). The doctor (格德热格社区, also in 青春山街道) sees neither.
 //
-// Expected statuses come from docs/reference/platform.md and the behaviour the other test files
-// pin down (territory.test.mjs, registry.test.mjs, accounts.test.mjs). Writes use bodies that
+// Expected statuses come from docs/reference/platform.md, docs/reference/codes.md and the
+// behaviour the other test files pin down (territory.test.mjs, registry.test.mjs,
+// accounts.test.mjs, codes.test.mjs). Where codes.md names only who may, the platform's rule
+// stands: a caller who sees the target but may not answers 403, one who does not see it 404. Writes use bodies that
 // succeed when allowed (fresh names), so the status only reflects authorization.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
 
-import { BIN, ROOT, check, checkError, endsCleanly, startServer } from './harness.mjs'
+import { BIN, ROOT, check, checkError, endsCleanly, startServer, waitFor } from './harness.mjs'
 
 const run = promisify(execFile)
 const srv = await startServer()
@@ -138,6 +140,30 @@ const rosterUpload = async (b, caller) => {
 }
 const insideImport = await rosterUpload(building, 'community')
 const outsideImport = await rosterUpload(outBuilding, 'admin')
+
+// Codes (docs/reference/codes.md): the codes of 1号楼 and of the elder's door (inside), of the
+// outside building and its household (outside); a place on 康城社区 and one on the outside
+// community; a finished print job of the community staff (jobs are their owner's).
+const compoundIn = await asAdmin(`/api/nodes/${building.parent_id}`)
+/** The target's active code, issued by the admin (the demo may have issued it already). */
+const codeOf = async (kind, target_id) => {
+  const r = await srv.post('/api/codes', { kind, target_id }, { token: admin.token })
+  return check(r, r.status === 201 ? 201 : 200)
+}
+const bCode = await codeOf('building', building.id)
+const hCode = await codeOf('household', home.id)
+const outBCode = await codeOf('building', outBuilding.id)
+const outHCode = await codeOf('household', outHome.id)
+/** A fresh building (under `parent`) and its new code, so that every revoke or rotate has an active code of its own. */
+const freshBuildingCode = async (parent) => {
+  const b = await made('/api/nodes', { parent_id: parent.id, kind: 'building', name: fresh('矩阵码楼') })
+  return made('/api/codes', { kind: 'building', target_id: b.id })
+}
+const inPlace = await made('/api/places', { node_id: kangcheng.id, kind: 'function_room', name: fresh('矩阵活动室') })
+const outPlace = await made('/api/places', { node_id: outCommunity.id, kind: 'stall', name: fresh('矩阵外摊位') })
+const inJob = check(await srv.post('/api/code-prints', { node_id: building.id, layout: 'door_plate' }, { token: sessions.community.token }), 202)
+await waitFor(async () => check(await srv.get(`/api/code-prints/${inJob.id}`, { token: sessions.community.token }), 200).status === 'done',
+  { ms: 60000, every: 50, what: 'the matrix\'s print job to finish' })
 
 // ---------------------------------------------------------------------------------------
 // The rules
@@ -711,6 +737,207 @@ Object.assign(RULES, {
       ]),
     ),
   },
+})
+
+/** Whoever sees 1号楼 in the territory: every demo account but the doctor (another street). */
+const NOT_DOCTOR = { doctor: 404 }
+/** Outside: only the grants at "/" see the outside branch; of them only the admin may act. */
+const OUT_ADMIN = (status) => only(['admin'], status, 404, { resident: 403, inspector: 403 })
+/** Inside 1号楼 for code managers (admin, street, community, grid): a new sibling building is not seen by the steward and the elder (their grants are 1号楼). */
+const IN_SIBLING = (status) => only(WRITERS, status, 403, { doctor: 404, steward: 404, elder: 404 })
+const tokens = (body) => (body?.items || []).map((x) => x.token)
+
+Object.assign(RULES, {
+  // Resolution (anonymous allowed): the view depends on who scans (codes.md, "Resolution").
+  //   household (the elder's door): the elder is a member; registry readers over 1号楼 staff; the rest public.
+  //   building (1号楼): any grant covering it makes staff (every demo account but the doctor).
+  //   outside (the outside door): only the admin is staff.
+  'GET /api/codes/{token}': {
+    public: true,
+    scopes: Object.fromEntries(
+      [
+        ['household', hCode, (c) => (c === 'elder' ? 'member' : READERS.includes(c) ? 'staff' : 'public')],
+        ['building', bCode, (c) => (c === 'doctor' || c === 'none' ? 'public' : 'staff')],
+        ['outside', outHCode, (c) => (c === 'admin' ? 'staff' : 'public')],
+      ].map(([scope, code, view]) => [
+        scope,
+        {
+          request: get(`/api/codes/${code.token}`),
+          expect: { '*': 200, none: 200 },
+          verify: (body, caller) => {
+            if (body.view !== view(caller)) return `view ${body.view}, expected ${view(caller)}`
+            if (body.view === 'public' && ('household' in body || 'node' in body)) return `a public answer with a card: ${JSON.stringify(body)}`
+          },
+        },
+      ]),
+    ),
+  },
+  'GET /c/{token}': publicPage(`/c/${hCode.token}`),
+
+  // Listing codes: code managers and stewards over the node; whoever sees the node but may
+  // not list 403; a node out of view 404.
+  'GET /api/codes': {
+    scopes: {
+      inside: {
+        request: get(`/api/codes?node=${building.id}&limit=200`),
+        expect: only(READERS, 200, 403, NOT_DOCTOR),
+        verify: (body) => {
+          if (!tokens(body).includes(bCode.token) || !tokens(body).includes(hCode.token)) return `1号楼's codes are not listed: ${JSON.stringify(tokens(body))}`
+        },
+      },
+      outside: { request: get(`/api/codes?node=${outBuilding.id}&limit=200`), expect: OUT_ADMIN(200) },
+    },
+  },
+
+  // Issuing: code managers over the target (a fresh building each time); who sees it but
+  // manages no codes 403; who does not see it 404.
+  'POST /api/codes': {
+    scopes: Object.fromEntries(
+      [['inside', compoundIn, IN_SIBLING(201)], ['outside', outCompound, OUT_ADMIN(201)]].map(([scope, parent, expect]) => [
+        scope,
+        {
+          request: async () => {
+            const b = await made('/api/nodes', { parent_id: parent.id, kind: 'building', name: fresh('矩阵发码楼') })
+            return { method: 'POST', path: '/api/codes', json: { kind: 'building', target_id: b.id } }
+          },
+          expect,
+        },
+      ]),
+    ),
+  },
+})
+
+for (const [route, status, want] of [['revoke', 200, 'revoked'], ['rotate', 201, 'active']])
+  RULES[`POST /api/codes/{token}/${route}`] = {
+    scopes: Object.fromEntries(
+      [['inside', compoundIn, IN_SIBLING(status)], ['outside', outCompound, OUT_ADMIN(status)]].map(([scope, parent, expect]) => [
+        scope,
+        {
+          request: async () => ({ method: 'POST', path: `/api/codes/${(await freshBuildingCode(parent)).token}/${route}`, json: { reason: '权限矩阵核对' } }),
+          expect,
+          verify: (body) => {
+            if (body.status !== want) return `status ${body.status}, expected ${want}`
+          },
+        },
+      ]),
+    ),
+  }
+
+Object.assign(RULES, {
+  // Rendering: code managers and stewards over the code (1号楼's); who sees it otherwise 403.
+  ...Object.fromEntries(
+    ['png', 'svg'].map((ext) => [
+      `GET /api/codes/{token}/${ext}`,
+      {
+        scopes: {
+          inside: { request: get(`/api/codes/${bCode.token}/${ext}`), expect: only(READERS, 200, 403, NOT_DOCTOR) },
+          outside: { request: get(`/api/codes/${outBCode.token}/${ext}`), expect: OUT_ADMIN(200) },
+        },
+      },
+    ]),
+  ),
+
+  // Checking in: any grant covering the code's path, or a member of the household; otherwise
+  // 403 (codes.md says 403, not 404, even for who does not see it).
+  'POST /api/codes/{token}/checkins': {
+    scopes: Object.fromEntries(
+      [['building', bCode, only(['doctor'], 403, 201)], ['household', hCode, only(['doctor'], 403, 201)], ['outside', outBCode, only(AT_ROOT, 201, 403)]].map(
+        ([scope, code, expect]) => [
+          scope,
+          {
+            request: () => ({ method: 'POST', path: `/api/codes/${code.token}/checkins`, json: { purpose: 'patrol' } }),
+            expect,
+            verify: (body) => {
+              if (body.duplicate !== false) return `a first check-in answered as a duplicate: ${JSON.stringify(body)}`
+            },
+          },
+        ],
+      ),
+    ),
+  },
+  // The check-ins at a code: registry readers and code managers over it.
+  'GET /api/codes/{token}/checkins': {
+    scopes: {
+      inside: { request: get(`/api/codes/${bCode.token}/checkins`), expect: only(READERS, 200, 403, NOT_DOCTOR) },
+      outside: { request: get(`/api/codes/${outBCode.token}/checkins`), expect: OUT_ADMIN(200) },
+    },
+  },
+  // Scan statistics: as listing codes.
+  'GET /api/code-stats': {
+    scopes: {
+      inside: { request: get(`/api/code-stats?node=${building.id}`), expect: only(READERS, 200, 403, NOT_DOCTOR) },
+      outside: { request: get(`/api/code-stats?node=${outBuilding.id}`), expect: OUT_ADMIN(200) },
+    },
+  },
+
+  // Places: as organisations (codes.md, "Places"): seen by the grants covering their node,
+  // shaped by whoever may add nodes there.
+  'GET /api/places': {
+    scopes: {
+      inside: {
+        request: get(`/api/places?node=${kangcheng.id}&limit=200`),
+        expect: only(['doctor'], 404, 200),
+        verify: (body, caller) => {
+          if (ids(body).includes(inPlace.id) !== covers(caller, inPlace.path))
+            return `the place on 康城社区 is ${ids(body).includes(inPlace.id) ? '' : 'not '}listed for ${caller}`
+        },
+      },
+      outside: { request: get(`/api/places?node=${outCommunity.id}&limit=200`), expect: only(AT_ROOT, 200, 404) },
+    },
+  },
+  'GET /api/places/{id}': {
+    scopes: {
+      inside: { request: get(`/api/places/${inPlace.id}`), expect: only(['doctor', 'grid', 'steward', 'elder'], 404, 200) },
+      outside: { request: get(`/api/places/${outPlace.id}`), expect: only(AT_ROOT, 200, 404) },
+    },
+  },
+  'POST /api/places': {
+    scopes: Object.fromEntries(
+      [['inside', kangcheng, only(MANAGERS, 201, 403, NOT_DOCTOR)], ['outside', outCommunity, OUT_ADMIN(201)]].map(([scope, n, expect]) => [
+        scope,
+        { request: () => ({ method: 'POST', path: '/api/places', json: { node_id: n.id, kind: 'stall', name: fresh('矩阵摊位') } }), expect },
+      ]),
+    ),
+  },
+  'PATCH /api/places/{id}': {
+    scopes: Object.fromEntries(
+      [
+        ['inside', inPlace, only(MANAGERS, 200, 403, { doctor: 404, grid: 404, steward: 404, elder: 404 })],
+        ['outside', outPlace, OUT_ADMIN(200)],
+      ].map(([scope, p, expect]) => [
+        scope,
+        { request: () => ({ method: 'PATCH', path: `/api/places/${p.id}`, json: { operator: fresh('矩阵运营方') } }), expect },
+      ]),
+    ),
+  },
+
+  // Printing: code managers over the node (codes.md: others 403; out of view 404).
+  'POST /api/code-prints': {
+    scopes: Object.fromEntries(
+      [['inside', building, only(WRITERS, 202, 403, NOT_DOCTOR)], ['outside', outBuilding, OUT_ADMIN(202)]].map(([scope, n, expect]) => [
+        scope,
+        { request: () => ({ method: 'POST', path: '/api/code-prints', json: { node_id: n.id, layout: 'door_plate' } }), expect },
+      ]),
+    ),
+  },
+  // Jobs are their owner's (the community staff's here): others 404, the list shows one's own.
+  'GET /api/code-prints': {
+    scopes: {
+      any: {
+        request: get('/api/code-prints?limit=200'),
+        expect: { '*': 200 },
+        verify: (body, caller) => {
+          if (ids(body).includes(inJob.id) !== (caller === 'community')) return `the community staff's job is ${ids(body).includes(inJob.id) ? '' : 'not '}listed`
+        },
+      },
+    },
+  },
+  'GET /api/code-prints/{id}': { scopes: { any: { request: get(`/api/code-prints/${inJob.id}`), expect: only(['community'], 200, 404) } } },
+  // The owner's job is done: its cancel is 409; anyone else's 404.
+  'POST /api/code-prints/{id}/cancel': {
+    scopes: { any: { request: () => ({ method: 'POST', path: `/api/code-prints/${inJob.id}/cancel` }), expect: only(['community'], 409, 404) } },
+  },
+  'GET /api/code-prints/{id}/file': { scopes: { any: { request: get(`/api/code-prints/${inJob.id}/file`), expect: only(['community'], 200, 404) } } },
 })
 
 // ---------------------------------------------------------------------------------------

@@ -148,7 +148,13 @@ inline std::string resolution_json(const Resolution& r) {
     num(o, "households", r.node->households);
     o += '}';
   }
-  if (r.place) {
+  if (r.place && r.view == "public") {  // who runs it, not where it sits in the tree
+    o += ",\"place\":{\"id\":" + std::to_string(r.place->id);
+    str(o, "kind", r.place->kind);
+    str(o, "name", r.place->name);
+    str(o, "operator", r.place->operator_name);
+    o += '}';
+  } else if (r.place) {
     o += ",\"place\":";
     write_place(o, *r.place);
   }

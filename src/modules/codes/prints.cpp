@@ -207,6 +207,7 @@ Result<Printed> Service::print_to_file(int64_t node_id, const std::string& layou
     after = items.back().target_id;
     if (auto st = ensure_codes(items, who); !st.ok()) return abandon(st.error());
     for (const auto& it : items) {
+      if (cancel && cancel->load()) return abandon(make_error(Errc::conflict, "the print job was cancelled"));
       if (auto added = (*writer)->add({it.heading, it.label, number_of(it.code_id), url_of(it.token)}); !added.ok())
         return abandon(added.error());
       ++done;
@@ -316,6 +317,10 @@ void Service::finish_job(int64_t id, const std::string& status, const std::strin
     if (!j) return ok_status();
     // A job cancelled while running stays cancelled, whatever the writer said.
     std::string final_status = j->status == "cancelled" ? "cancelled" : status;
+    if (final_status != "done") {  // a sheet finished just as it was cancelled is not presented
+      std::error_code ec;
+      std::filesystem::remove(file_of(prints_dir_, id), ec);
+    }
     c.exec("UPDATE code_prints SET status = $2, error = $3, pages = $4, updated_at = $5 WHERE id = $1",
            {id, final_status, final_status == "cancelled" ? std::string() : error, pages, clock_.now_ms()});
     c.emit({"code.print_finished", "print:" + std::to_string(id), "/", j->account_id,

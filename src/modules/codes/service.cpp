@@ -286,8 +286,8 @@ Result<Code> Service::issue(const std::string& kind_name, int64_t target_id, con
   bool made = false;
   Status st = db_.write([&](store::Conn& c) -> Status {
     auto t = k->find(c, target_id);
-    if (!t || !territory::can_see(who, t->path) || !may_list(who, t->path))
-      return make_error(Errc::not_found, "no such target", "target_id");
+    if (!t || !territory::can_see(who, t->path)) return make_error(Errc::not_found, "no such target", "target_id");
+    if (!may_manage(who, t->path)) return make_error(Errc::forbidden, "you may not issue codes here");
     static const std::string active_sql =
         std::string(kCodeColumns) + "WHERE kind = $1 AND target_id = $2 AND status = 'active'";
     if (auto r = c.query_one(active_sql, {kind_name, target_id})) {
@@ -295,7 +295,6 @@ Result<Code> Service::issue(const std::string& kind_name, int64_t target_id, con
       out->label = t->label;
       return ok_status();
     }
-    if (!may_manage(who, t->path)) return make_error(Errc::forbidden, "you may not issue codes here");
     int64_t now = clock_.now_ms();
     auto r = c.query_unique(
         "INSERT INTO codes (token, kind, target_id, path, status, created_by, created_at) "
@@ -321,9 +320,9 @@ Result<Code> Service::retire(std::string_view token, const std::string& reason, 
   Result<Code> out = no_such_code();
   Status st = db_.write([&](store::Conn& c) -> Status {
     auto code = load(c, token);
-    if (!code || !territory::can_see(who, code->path) || !may_list(who, code->path)) return no_such_code();
-    if (code->status != "active") return retired_code();
+    if (!code || !territory::can_see(who, code->path)) return no_such_code();
     if (!may_manage(who, code->path)) return make_error(Errc::forbidden, "you may not retire codes here");
+    if (code->status != "active") return retired_code();
     int64_t now = clock_.now_ms();
     const char* status = rotate ? "rotated" : "revoked";
     c.exec("UPDATE codes SET status = $2, retired_at = $3 WHERE id = $1", {code->id, std::string(status), now});
@@ -373,7 +372,7 @@ Result<CodePage> Service::list(const CodeQuery& q, const Principal& who) {
       return make_error(Errc::invalid_input, "number must be a code number like 0000-01Z (check the plate)", "number");
   }
   std::vector<std::string> scopes;
-  bool found = true;
+  bool found = true, listing = false;
   CodePage page;
   db_.read([&](store::Conn& c) {
     if (q.node) {
@@ -389,6 +388,7 @@ Result<CodePage> Service::list(const CodeQuery& q, const Principal& who) {
       for (const auto& g : who.grants)
         if (may_list(who, g.scope)) scopes.push_back(g.scope);
     }
+    listing = !scopes.empty();
     static const std::string sql = std::string(kCodeColumns) +
                                    "WHERE status = 'active' AND (path = $1 OR path LIKE $2) AND id > $3 AND "
                                    "(CAST($4 AS TEXT) IS NULL OR kind = $4) AND (CAST($5 AS BIGINT) IS NULL OR id = $5) "
@@ -409,12 +409,14 @@ Result<CodePage> Service::list(const CodeQuery& q, const Principal& who) {
         if (auto t = k->find(c, code.target_id)) code.label = t->label;
   });
   if (!found) return make_error(Errc::not_found, "no such node", "node");
+  if (!listing) return make_error(Errc::forbidden, "you may not list codes here");
   return page;
 }
 
 Result<Code> Service::active(std::string_view token, const Principal& who) {
   auto c = lookup(token);
-  if (!c || !territory::can_see(who, c->code.path) || !may_list(who, c->code.path)) return no_such_code();
+  if (!c || !territory::can_see(who, c->code.path)) return no_such_code();
+  if (!may_list(who, c->code.path)) return make_error(Errc::forbidden, "you may not render codes here");
   if (c->code.status != "active") return retired_code();
   return c->code;
 }

@@ -25,6 +25,14 @@ const knownTypes = new Set<string>([
   'organisation.created',
   'organisation.updated',
   'organisation.removed',
+  'code.issued',
+  'code.revoked',
+  'code.rotated',
+  'code.checked_in',
+  'code.print_progress',
+  'code.print_finished',
+  'place.created',
+  'place.updated',
 ])
 
 const BACKOFF_MIN_MS = 1000

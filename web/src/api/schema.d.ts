@@ -802,9 +802,427 @@ export interface paths {
          *     Registry readers only (see `listHouseholds`); anyone else `403`. A `node` that does
          *     not exist or that the caller may not see answers `404`. Audited
          *     (`roster.exported`, target `node:<id>` or `households`, details with the number of
-         *     persons).
+         *     persons and whether it was masked).
+         *
+         *     With `reveal=true` and a `reason` (4 to 200 characters), the ID numbers and phones
+         *     are written unmasked: that needs the reveal permission (see `revealPerson`) over the
+         *     whole export (`403` otherwise, before anything is read; a missing or short reason is
+         *     `422` with `field` `reason`), and every person's reveal is audited
+         *     (`registry.person_revealed` with the reason, one record per person).
          */
         get: operations["exportRoster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/codes/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the caller may see and do at a scanned code (anonymous allowed)
+         * @description The answer to scanning a code, shaped by who scans it. Exactly one `view`:
+         *
+         *     - `member` (household codes only): an account linked to a person of that household.
+         *       Carries `community`, `grid`, `label` (their address) and `household` `{id, address}`.
+         *     - `staff`: for household codes a registry reader (`district_admin`, `street_staff`,
+         *       `community_staff`, `grid_worker`, `steward`) whose grant covers the household's
+         *       building; for every other kind any grant covering the target's path. Carries
+         *       `community`, `grid`, `label`, and for households `household` with its `persons`
+         *       (masked: `id_masked`, `phone_masked`), for buildings and compounds `node`, for places
+         *       `place`.
+         *     - `public`: everyone else, signed in or not (a worker outside the target's scope
+         *       too). Carries `community`, `grid`, `label` (for a household only its building's name,
+         *       never the room) and for places `place` `{id, kind, name, operator}`. A public answer
+         *       never contains a person's name, ID number, phone number or room.
+         *
+         *     `actions` lists what the app may offer: `report_problem` (every view), `check_in`
+         *     (staff), `record_visit` (staff, households), `open_household` (staff and member,
+         *     households), `my_household` (member).
+         *
+         *     A token that was never issued, one whose signature does not verify and a malformed
+         *     one (not 24 characters of `A-Z a-z 0-9 _ -`) all answer the same `404` "no such code";
+         *     a retired (revoked or rotated) token answers `410` forever and never says what it
+         *     pointed to. A session is optional: without one (or with one that is not valid) the
+         *     caller is anonymous.
+         *
+         *     Every resolution is written to the scan log (code, kind, target, account or anonymous,
+         *     view, time), buffered and flushed about once a second.
+         *
+         *     **Guessing limit.** Each client address has a bucket of 30 failed resolutions (`404`
+         *     and `410`), refilled one every 6 seconds. While it is empty every resolution from that
+         *     address, of any token, answers `429` with `Retry-After`. Counted in `/metrics` as
+         *     `mashang_code_resolutions_total{outcome="ok|not_found|gone|limited"}`.
+         */
+        get: operations["resolveCode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Active codes under a node (or in the caller's whole view), ordered by id
+         * @description The active codes whose target lies at or under `node` (without it: under every grant
+         *     that lets the caller list codes), ordered by id, keyset paging with `after` and
+         *     `next_after`. With `kind` and `target`, the active code of that target (the list is
+         *     empty when it has none). With `number`, the one code of that printed number (lower case and
+         *     without the `-` accepted; a number whose check symbol does not match answers `422`,
+         *     `field` `number`).
+         *
+         *     Who may list: the code managers (`district_admin`, `street_staff`, `community_staff`,
+         *     `grid_worker`) and `steward`s, each within the scope of that grant; any other role
+         *     answers `403`. A `node` that does not exist or that the caller may not see answers
+         *     `404`.
+         */
+        get: operations["listCodes"];
+        put?: never;
+        /**
+         * Issue a target's code, or get its active one
+         * @description A target has at most one active code: the first call issues it (`201`), later calls
+         *     answer the same active code (`200`). The token is 24 URL-safe characters (8 random
+         *     bytes and a 10-byte keyed MAC of them); the number is the code's id in Crockford
+         *     base32 with a mod-37 check symbol.
+         *
+         *     Code managers only (`district_admin`, `street_staff`, `community_staff`, `grid_worker`)
+         *     with a grant covering the target's path; a caller who sees the target but may not
+         *     manage codes there answers `403`. An unknown target, or one outside the caller's
+         *     view, answers `404`; a `kind` that is not a code kind `422` (`field` `kind`).
+         *
+         *     Audited (`code.issued`, target `code:<id>`) and published as `code.issued` (scope the
+         *     code's path).
+         */
+        post: operations["issueCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/codes/{token}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retire a code for good
+         * @description The code's status becomes `revoked` and `retired_at` is set; from now on its token
+         *     answers `410` everywhere (resolution, `GET /c/{token}`, images, check-ins) and the
+         *     target has no active code until one is issued again. The `reason` (4 to 200
+         *     characters; `422` with `field` `reason` otherwise) is kept in the audit log.
+         *
+         *     Code managers over the code's path (see `issueCode`); others who may see the code
+         *     `403`; an unknown token, or a code outside the caller's view, `404`; a code retired
+         *     already `410`. Audited (`code.revoked`) and published as `code.revoked` (scope the
+         *     code's path).
+         */
+        post: operations["revokeCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/codes/{token}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace a code with a new one (a new token and number for the same target)
+         * @description Retires the code (status `rotated`; its token answers `410` from now on) and issues
+         *     its target a new code, in one transaction. For a plate that was copied, damaged or
+         *     taken away. The `reason` (4 to 200 characters) is kept in the audit log.
+         *
+         *     The same rules as `revokeCode`. Audited and published as `code.rotated` (scope the
+         *     code's path). The new code has the same target, a new token and a new number.
+         */
+        post: operations["rotateCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/codes/{token}/png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The code as a PNG image (QR code, error correction level Q)
+         * @description The QR code of the code's `url`, error correction level Q, with a 4-module quiet zone,
+         *     `px` pixels per module. Active codes only: a retired code answers `410`.
+         *
+         *     Code managers and stewards over the code's path (see `listCodes`); others who may see
+         *     the code `403`; an unknown token or a code outside the caller's view `404`.
+         */
+        get: operations["getCodePng"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/codes/{token}/svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The code as an SVG image (QR code, error correction level Q)
+         * @description The QR code of the code's `url` as SVG (one unit per module, 4-module quiet zone),
+         *     for print layouts of any size. The same rules as `getCodePng`.
+         */
+        get: operations["getCodeSvg"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/codes/{token}/checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The check-ins at a code, newest first
+         * @description Registry readers and code managers whose grant covers the code's path; others who
+         *     may see the code `403`; an unknown token or a code outside the caller's view `404`.
+         *     Newest first: pass the previous page's `next_after` as `after` for the next (older)
+         *     page; it is `null` on the last page.
+         */
+        get: operations["listCheckins"];
+        put?: never;
+        /**
+         * "I was here": check in at a code
+         * @description A generic check-in, reused by steward visits, patrols, class attendance and volunteer
+         *     shifts. `purpose` defaults to `check_in`. A position is optional: `lat` and `lon` come
+         *     together (WGS84 degrees, `422` naming the field when out of range or alone) and need
+         *     `accuracy_m` (0 to 10000 metres; `422`, `field` `accuracy_m`, when missing).
+         *
+         *     Allowed to an account whose grant covers the code's path, and for household codes to
+         *     a member of the household (an account linked to one of its persons); a signed-in
+         *     caller who may not answers `403`, an unknown token `404`, a retired code `410`.
+         *
+         *     A second check-in by the same account at the same code with the same purpose within
+         *     5 minutes is the same check-in: `200` with `duplicate: true` and the first one.
+         *     Otherwise `201`. Published as `code.checked_in` (scope the code's path).
+         */
+        post: operations["checkIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/code-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Scans per day and view, and the most scanned codes, under a node
+         * @description From the scan log: for the last `days` days (China Standard Time), the resolutions of
+         *     codes at or under `node` (without it: the caller's whole view) per day and view, per
+         *     kind, and the most scanned codes. The log is written about once a second, so the last
+         *     second may be missing. Code managers and stewards (see `listCodes`); any other role
+         *     `403`; a `node` outside the caller's view `404`.
+         */
+        get: operations["getCodeStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/places": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Places (stalls, facilities, function rooms, checkpoints) under a node, ordered by id
+         * @description Places hang on territory nodes; a caller sees those of the nodes it sees (its grants'
+         *     subtrees). `node` narrows to one subtree (a node outside the caller's view answers
+         *     `404`), `kind` to one kind. Keyset paging by `after`.
+         */
+        get: operations["listPlaces"];
+        put?: never;
+        /**
+         * Put a place (stall, facility, function room, checkpoint) on a node
+         * @description Allowed to whoever may add child nodes under the node or under its parent (as for
+         *     organisations: district admins; street staff within their street; community staff
+         *     within their community); others `403`, a node outside the caller's view `404`. The
+         *     same name twice on a node is `409`. `name` is 1 to 128 bytes of text, `operator` (who
+         *     runs it, shown in public views) at most 64. Audited (`place.created`) and published
+         *     as a live event of that name.
+         */
+        post: operations["createPlace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/places/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Place id. Anything that is not a positive integer names no place (`404`). */
+                id: components["parameters"]["PlaceIdPath"];
+            };
+            cookie?: never;
+        };
+        /** One place the caller may see */
+        get: operations["getPlace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename a place or change its operator
+         * @description Absent fields stay. The same rule as creating it; audited (`place.updated`) and published as a live event of that name.
+         */
+        patch: operations["updatePlace"];
+        trace?: never;
+    };
+    "/api/code-prints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's print jobs, newest first
+         * @description Any signed-in caller; lists only its own jobs. Newest first; pass the previous page's `next_after` as `after` for older jobs.
+         */
+        get: operations["listCodePrints"];
+        put?: never;
+        /**
+         * Start writing a printable PDF of door plates or stickers (background job)
+         * @description `door_plate`: the households at or under `node_id`, 2 × 4 plates per A4 page;
+         *     `sticker`: the places at or under `node_id`, 4 × 6 per page; at most `limit` plates
+         *     (1 to 100000) when given. Each plate carries the community's name, the label, the
+         *     number and the code (level Q), with cut marks. Targets without an active code get one
+         *     first (in transactions of 1,000).
+         *
+         *     Answers `202` with the job (`queued`) at once; one worker thread writes the PDF page
+         *     by page to a `.part` file and renames it when complete. Progress goes out as
+         *     `code.print_progress` and `code.print_finished` events addressed to the caller.
+         *
+         *     Code managers over the node only (`district_admin`, `street_staff`,
+         *     `community_staff`, `grid_worker`); others `403`; a node outside the caller's view
+         *     `404`.
+         */
+        post: operations["startCodePrint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/code-prints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the caller's print jobs
+         * @description A job that does not exist or belongs to another account answers `404`.
+         */
+        get: operations["getCodePrint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/code-prints/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a queued or running print job
+         * @description The job stops, its partial file is deleted, and it answers as `cancelled` (the owner
+         *     gets a `code.print_finished` event). A job that is
+         *     finished already (`done`, `failed` or `cancelled`) answers `409`; another account's
+         *     job `404`.
+         */
+        post: operations["cancelCodePrint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/code-prints/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The finished PDF of a print job
+         * @description Once the job is `done`; before that (or after it failed or was cancelled) `409`. A
+         *     finished file that is no longer on disk answers `410` (print it again). Another
+         *     account's job `404`.
+         */
+        get: operations["getCodePrintFile"];
         put?: never;
         post?: never;
         delete?: never;
@@ -879,7 +1297,15 @@ export interface paths {
          *     payload `RegistryBatchWrittenPayload`). Of roster imports, addressed to the account
          *     that applied the import (scope `/`, subject `import:<id>`): `roster.import_progress`
          *     (payload `RosterImportProgressPayload`: `done` of `total` households written) and
-         *     `roster.import_finished` (payload `RosterImportFinishedPayload`: `ok`).
+         *     `roster.import_finished` (payload `RosterImportFinishedPayload`: `ok`). Of codes:
+         *     `code.issued`, `code.revoked` and `code.rotated` (subject `code:<id>`, scope the
+         *     code's path, payload `CodeEventPayload`: `number`, `kind`, `target_id`, `path`; never
+         *     the token), `code.checked_in` (the same subject and scope; payload `number`, `kind`,
+         *     `target_id`, `purpose`, `account_id`), and, addressed to the job's owner (scope `/`,
+         *     subject `print:<id>`), `code.print_progress` (`job_id`, `done`, `total`) and
+         *     `code.print_finished` (`job_id`, `status`, `pages`). Of places: `place.created` and
+         *     `place.updated` (subject `place:<id>`, scope the node's path, payload `place_id`,
+         *     `node_id`, `name`).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -933,6 +1359,31 @@ export interface paths {
         };
         /** A file of the Swagger UI page (script, style sheet) */
         get: operations["getApiDocsFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/c/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The landing page of a scanned code (what a printed QR code points at)
+         * @description The web app's page for a scanned code (the phone landing page, which then asks
+         *     `resolveCode`), with the status of the same check: `200` for an active code, `404`
+         *     for a token that is malformed, does not verify or was never issued, `410` for a
+         *     retired one, so a scanner that only shows the HTTP status still tells the truth. The
+         *     body is the app shell in every case; the page shows "no such code" or "this code is
+         *     no longer in use". This check is not written to the scan log.
+         */
+        get: operations["getCodePage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1008,7 +1459,7 @@ export interface components {
             };
         };
         /** @enum {string} */
-        ErrorCode: "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "timeout" | "conflict" | "too_large" | "unsupported_media_type" | "invalid_input" | "rate_limited" | "internal" | "unavailable";
+        ErrorCode: "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "gone" | "method_not_allowed" | "timeout" | "conflict" | "too_large" | "unsupported_media_type" | "invalid_input" | "rate_limited" | "internal" | "unavailable";
         Health: {
             /** @constant */
             status: "ok";
@@ -1146,7 +1597,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -2068,6 +2519,507 @@ export interface components {
              */
             matched_by: "id_number" | "phone" | "name" | "tag";
         };
+        /**
+         * @description 24 URL-safe characters (base64url without padding) of 18 bytes: 8 random bytes and a
+         *     10-byte keyed MAC of them. Carries no target id and no personal data.
+         * @example q3Vx0b9LrT2mW8kZpA4sYd1e
+         */
+        CodeToken: string;
+        /**
+         * @description The number printed under a code, for people: the code's id in Crockford base32, 6
+         *     symbols (no I, L, O or U) and one check symbol (the id mod 37: a digit, a letter, or
+         *     one of `* ~ $ = U`), shown `XXXX-XXX` (id 1 is `0000-011`). Lookups accept lower case,
+         *     ignore `-` and spaces, and read O as 0 and I, L as 1.
+         * @example 0000-011
+         */
+        CodeNumber: string;
+        /**
+         * @description What a code stands for: a household's door (`household`, target a household id), a
+         *     territory node (`building`, `compound`, target a node id), or a place (`stall`,
+         *     `facility`, `function_room`, `checkpoint`, target a place id).
+         * @enum {string}
+         */
+        CodeKind: "household" | "building" | "compound" | "stall" | "facility" | "function_room" | "checkpoint";
+        /**
+         * @description `active`, or retired: `revoked` (withdrawn) or `rotated` (replaced by a new code).
+         * @enum {string}
+         */
+        CodeStatus: "active" | "revoked" | "rotated";
+        /**
+         * @description A code (一户一码, 二维码+) and what it stands for.
+         * @example {
+         *       "token": "q3Vx0b9LrT2mW8kZpA4sYd1e",
+         *       "url": "https://mashang.example.cn/c/q3Vx0b9LrT2mW8kZpA4sYd1e",
+         *       "kind": "household",
+         *       "target_id": 41,
+         *       "number": "0000-011",
+         *       "label": "2号楼-3单元-2001室",
+         *       "path": "/2/3/4/5/7",
+         *       "status": "active",
+         *       "created_at": 1764300000000,
+         *       "retired_at": null
+         *     }
+         */
+        Code: {
+            token: components["schemas"]["CodeToken"];
+            /** @description What the printed QR code holds, `{public_base_url}/c/{token}`. */
+            url: string;
+            kind: components["schemas"]["CodeKind"];
+            /**
+             * Format: int64
+             * @description The household, node or place the code stands for (by `kind`).
+             */
+            target_id: number;
+            number: components["schemas"]["CodeNumber"];
+            /** @description What the plate says: a household's address, a node's or a place's name. */
+            label: string;
+            /** @description The target's territory path (who is in scope). */
+            path: components["schemas"]["NodePath"];
+            status: components["schemas"]["CodeStatus"];
+            created_at: components["schemas"]["Timestamp"];
+            /** @description When it was revoked or rotated; `null` while active. */
+            retired_at: components["schemas"]["Timestamp"] | null;
+        };
+        CodeList: {
+            items: components["schemas"]["Code"][];
+            /**
+             * Format: int64
+             * @description Pass as `after` for the next page; `null` on the last page.
+             */
+            next_after: number | null;
+        };
+        /**
+         * @example {
+         *       "kind": "household",
+         *       "target_id": 41
+         *     }
+         */
+        NewCode: {
+            kind: components["schemas"]["CodeKind"];
+            /** Format: int64 */
+            target_id: number;
+        };
+        /**
+         * @example {
+         *       "reason": "门牌被撕毁，换新码"
+         *     }
+         */
+        CodeRetire: {
+            /** @description Why (4 to 200 characters); kept in the audit log. */
+            reason: string;
+        };
+        /** @description A territory node by id and name (a code's community or grid), or `null` when the target lies above that level. */
+        NodeRef: {
+            id: components["schemas"]["NodeId"];
+            name: components["schemas"]["NodeName"];
+        } | null;
+        /**
+         * @description `report_problem` (every view), `check_in` (staff), `record_visit` (staff, household
+         *     codes), `open_household` (staff and member, household codes), `my_household` (member).
+         * @enum {string}
+         */
+        CodeActionName: "report_problem" | "check_in" | "record_visit" | "open_household" | "my_household";
+        /** @description Something the app may offer at this code. */
+        CodeAction: {
+            name: components["schemas"]["CodeActionName"];
+            /** @description Where the app goes for it. */
+            href: string;
+        };
+        /** @description A person of a household as staff see it on a scan (masked as everywhere). */
+        CodePerson: {
+            id: components["schemas"]["PersonId"];
+            name: components["schemas"]["PersonName"];
+            gender: components["schemas"]["Gender"];
+            relation: components["schemas"]["PersonRelation"];
+            tags: components["schemas"]["PersonTag"][];
+            id_masked: components["schemas"]["MaskedIdNumber"] | null;
+            phone_masked: components["schemas"]["MaskedPhone"] | null;
+        };
+        /** @description A place as anyone sees it on a scan. */
+        PublicPlace: {
+            id: components["schemas"]["PlaceId"];
+            kind: components["schemas"]["PlaceKind"];
+            name: components["schemas"]["PlaceName"];
+            operator: components["schemas"]["PlaceOperator"];
+        };
+        /**
+         * @description What the caller may see and do at a scanned code; `view` fixes the shape. Only a
+         *     `staff` answer may carry persons, and only masked; a `public` answer never carries a
+         *     person's name, ID number, phone number, room or household id.
+         */
+        CodeResolution: components["schemas"]["CodePublicView"] | components["schemas"]["CodeMemberView"] | components["schemas"]["CodeStaffView"];
+        /**
+         * @description Anyone who is neither a member of the household nor in scope, signed in or not. For
+         *     a household only its building's name (never the room); for places the place's name,
+         *     kind and operator.
+         * @example {
+         *       "token": "q3Vx0b9LrT2mW8kZpA4sYd1e",
+         *       "kind": "household",
+         *       "number": "0000-011",
+         *       "view": "public",
+         *       "community": {
+         *         "id": 3,
+         *         "name": "康城社区"
+         *       },
+         *       "grid": {
+         *         "id": 4,
+         *         "name": "康城社区第一网格"
+         *       },
+         *       "label": "2号楼",
+         *       "actions": [
+         *         {
+         *           "name": "report_problem",
+         *           "href": "/report?code=q3Vx0b9LrT2mW8kZpA4sYd1e"
+         *         }
+         *       ]
+         *     }
+         */
+        CodePublicView: {
+            token: components["schemas"]["CodeToken"];
+            kind: components["schemas"]["CodeKind"];
+            number: components["schemas"]["CodeNumber"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            view: "public";
+            community: components["schemas"]["NodeRef"];
+            grid: components["schemas"]["NodeRef"];
+            /** @description For a household its building's name; otherwise the node's or place's name. */
+            label: string;
+            place?: components["schemas"]["PublicPlace"];
+            actions: (components["schemas"]["CodeAction"] & {
+                /** @constant */
+                name?: "report_problem";
+            })[];
+        };
+        /** @description A household code scanned by an account linked to a person of that household. */
+        CodeMemberView: {
+            token: components["schemas"]["CodeToken"];
+            /** @constant */
+            kind: "household";
+            number: components["schemas"]["CodeNumber"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            view: "member";
+            community: components["schemas"]["NodeRef"];
+            grid: components["schemas"]["NodeRef"];
+            /** @description The household's address. */
+            label: string;
+            household: {
+                id: components["schemas"]["HouseholdId"];
+                address: string;
+            };
+            actions: (components["schemas"]["CodeAction"] & {
+                /** @enum {unknown} */
+                name?: "report_problem" | "open_household" | "my_household";
+            })[];
+        };
+        /**
+         * @description A caller in scope: for household codes a registry reader whose grant covers the
+         *     building (the household with its persons, masked); for buildings and compounds any
+         *     grant covering the node (`node`); for places any grant covering the place's node
+         *     (`place`).
+         */
+        CodeStaffView: {
+            token: components["schemas"]["CodeToken"];
+            kind: components["schemas"]["CodeKind"];
+            number: components["schemas"]["CodeNumber"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            view: "staff";
+            community: components["schemas"]["NodeRef"];
+            grid: components["schemas"]["NodeRef"];
+            label: string;
+            household?: {
+                id: components["schemas"]["HouseholdId"];
+                address: string;
+                persons: components["schemas"]["CodePerson"][];
+            };
+            node?: {
+                id: components["schemas"]["NodeId"];
+                /** @enum {string} */
+                kind: "building" | "compound";
+                name: components["schemas"]["NodeName"];
+                /** @description Households registered at or under the node. */
+                households: number;
+            };
+            place?: components["schemas"]["Place"];
+            actions: (components["schemas"]["CodeAction"] & {
+                /** @enum {unknown} */
+                name?: "report_problem" | "check_in" | "record_visit" | "open_household";
+            })[];
+        };
+        /**
+         * @description Why the caller checks in.
+         * @enum {string}
+         */
+        CheckinPurpose: "visit" | "patrol" | "attendance" | "shift" | "inspection" | "check_in";
+        /**
+         * @description All optional; a position needs `lat`, `lon` and `accuracy_m` together.
+         * @example {
+         *       "purpose": "visit",
+         *       "lat": 39.6052,
+         *       "lon": 109.7813,
+         *       "accuracy_m": 12
+         *     }
+         */
+        NewCheckin: {
+            /** @default check_in */
+            purpose: components["schemas"]["CheckinPurpose"];
+            /** @description WGS84 latitude, degrees. */
+            lat?: number;
+            /** @description WGS84 longitude, degrees. */
+            lon?: number;
+            /** @description The position's accuracy in metres; required with a position. */
+            accuracy_m?: number;
+        };
+        /** @description One check-in at a code. */
+        Checkin: {
+            /** Format: int64 */
+            id: number;
+            number: components["schemas"]["CodeNumber"];
+            kind: components["schemas"]["CodeKind"];
+            account_id: components["schemas"]["AccountId"];
+            purpose: components["schemas"]["CheckinPurpose"];
+            lat: number | null;
+            lon: number | null;
+            accuracy_m: number | null;
+            at: components["schemas"]["Timestamp"];
+        };
+        CheckinResult: {
+            checkin: components["schemas"]["Checkin"];
+            /** @description True when this repeats a check-in of the same account, code and purpose within 5 minutes (`checkin` is that first one). */
+            duplicate: boolean;
+        };
+        CheckinList: {
+            items: components["schemas"]["Checkin"][];
+            /**
+             * Format: int64
+             * @description Pass as `after` for the next (older) page; `null` on the last page.
+             */
+            next_after: number | null;
+        };
+        /** @description Scans of the codes under a node over the last `days` days. */
+        CodeStats: {
+            /** @description The node asked for; `null` for the caller's whole view. */
+            node_id: components["schemas"]["NodeId"] | null;
+            days: number;
+            /** @description Resolutions per day (China Standard Time) and view, oldest first. */
+            by_day: {
+                /** Format: date */
+                day: string;
+                public: number;
+                member: number;
+                staff: number;
+            }[];
+            /** @description Resolutions per kind of code. */
+            by_kind: {
+                kind: components["schemas"]["CodeKind"];
+                scans: number;
+            }[];
+            /** @description The most scanned codes, most scans first. */
+            top: {
+                token: components["schemas"]["CodeToken"];
+                number: components["schemas"]["CodeNumber"];
+                kind: components["schemas"]["CodeKind"];
+                label: string;
+                scans: number;
+            }[];
+        };
+        /** Format: int64 */
+        PlaceId: number;
+        /**
+         * @description A stall (a market or night-market pitch), a facility, a function room or a patrol checkpoint.
+         * @enum {string}
+         */
+        PlaceKind: "stall" | "facility" | "function_room" | "checkpoint";
+        /** @description 1 to 128 bytes of UTF-8 without control characters. */
+        PlaceName: string;
+        /** @description Who runs it (a vendor's stall name, the station that owns a room), at most 64 bytes; shown in public views. "" when none. */
+        PlaceOperator: string;
+        /**
+         * @description A thing that carries a code but is not a territory node or a household, hanging on a node.
+         * @example {
+         *       "id": 3,
+         *       "node_id": 5,
+         *       "kind": "function_room",
+         *       "name": "康城社区党群活动室",
+         *       "operator": "康城社区居委会",
+         *       "path": "/2/3/4/5",
+         *       "created_at": 1764300000000,
+         *       "updated_at": 1764300000000
+         *     }
+         */
+        Place: {
+            id: components["schemas"]["PlaceId"];
+            node_id: components["schemas"]["NodeId"];
+            kind: components["schemas"]["PlaceKind"];
+            name: components["schemas"]["PlaceName"];
+            operator: components["schemas"]["PlaceOperator"];
+            /** @description The node's territory path. */
+            path: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        PlaceList: {
+            items: components["schemas"]["Place"][];
+            /**
+             * Format: int64
+             * @description Pass as `after` for the next page; `null` on the last page.
+             */
+            next_after: number | null;
+        };
+        /**
+         * @example {
+         *       "node_id": 5,
+         *       "kind": "stall",
+         *       "name": "夜市12号摊位",
+         *       "operator": "老王烧烤"
+         *     }
+         */
+        NewPlace: {
+            node_id: components["schemas"]["NodeId"];
+            kind: components["schemas"]["PlaceKind"];
+            name: components["schemas"]["PlaceName"];
+            /** @default  */
+            operator: components["schemas"]["PlaceOperator"];
+        };
+        PlaceChange: {
+            name?: components["schemas"]["PlaceName"];
+            operator?: components["schemas"]["PlaceOperator"];
+        };
+        /**
+         * @description `door_plate`: the households under a node, 2 × 4 per A4 page; `sticker`: the places under a node, 4 × 6 per page.
+         * @enum {string}
+         */
+        PrintLayout: "door_plate" | "sticker";
+        /** @enum {string} */
+        PrintJobStatus: "queued" | "running" | "done" | "failed" | "cancelled";
+        /** Format: int64 */
+        PrintJobId: number;
+        /** @description A background job writing a printable PDF of codes. */
+        PrintJob: {
+            id: components["schemas"]["PrintJobId"];
+            node_id: components["schemas"]["NodeId"];
+            layout: components["schemas"]["PrintLayout"];
+            status: components["schemas"]["PrintJobStatus"];
+            /** @description Plates written so far. */
+            done: number;
+            /** @description Plates to write (0 until counted). */
+            total: number;
+            /** @description Pages written. */
+            pages: number;
+            /** @description Why the job failed; "" otherwise. */
+            error: string;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        PrintJobList: {
+            items: components["schemas"]["PrintJob"][];
+            /**
+             * Format: int64
+             * @description Pass as `after` for the next (older) page; `null` on the last page.
+             */
+            next_after: number | null;
+        };
+        /**
+         * @example {
+         *       "node_id": 5,
+         *       "layout": "door_plate"
+         *     }
+         */
+        NewPrintJob: {
+            node_id: components["schemas"]["NodeId"];
+            layout: components["schemas"]["PrintLayout"];
+            /** @description At most this many plates. */
+            limit?: number;
+        };
+        /** @description The code the event is about. */
+        CodeSubject: string;
+        CodeEventPayload: {
+            number: components["schemas"]["CodeNumber"];
+            kind: components["schemas"]["CodeKind"];
+            /** Format: int64 */
+            target_id: number;
+            path: components["schemas"]["NodePath"];
+        };
+        /** @description A code was issued, revoked or rotated (scope = the code's path). The payload carries no token. */
+        CodeEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "code.issued" | "code.revoked" | "code.rotated";
+            subject: components["schemas"]["CodeSubject"];
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: components["schemas"]["CodeEventPayload"];
+        };
+        /** @description A check-in at a code (scope = the code's path). */
+        CodeCheckedInEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "code.checked_in";
+            subject: components["schemas"]["CodeSubject"];
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                number: components["schemas"]["CodeNumber"];
+                kind: components["schemas"]["CodeKind"];
+                /** Format: int64 */
+                target_id: number;
+                purpose: components["schemas"]["CheckinPurpose"];
+                account_id: components["schemas"]["AccountId"];
+            };
+        };
+        /** @description The print job the event is about. */
+        PrintJobSubject: string;
+        /** @description A print job wrote more plates (scope `/`, addressed to the job's owner). */
+        CodePrintProgressEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "code.print_progress";
+            subject: components["schemas"]["PrintJobSubject"];
+            scope: components["schemas"]["Scope"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                job_id: components["schemas"]["PrintJobId"];
+                done: number;
+                total: number;
+            };
+        };
+        /** @description A print job ended (`done`, `failed` or `cancelled`; scope `/`, addressed to the job's owner). */
+        CodePrintFinishedEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "code.print_finished";
+            subject: components["schemas"]["PrintJobSubject"];
+            scope: components["schemas"]["Scope"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                job_id: components["schemas"]["PrintJobId"];
+                /** @enum {string} */
+                status: "done" | "failed" | "cancelled";
+                pages: number;
+            };
+        };
+        /** @description A place was created or changed (scope = its node's path). */
+        PlaceEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "place.created" | "place.updated";
+            subject: string;
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                place_id: components["schemas"]["PlaceId"];
+                node_id: components["schemas"]["NodeId"];
+                name: components["schemas"]["PlaceName"];
+            };
+        };
     };
     responses: {
         /** @description Malformed request (HTTP, JSON that does not parse, invalid UTF-8, bad query string). */
@@ -2126,6 +3078,21 @@ export interface components {
                     error?: {
                         /** @constant */
                         code?: "not_found";
+                    };
+                };
+            };
+        };
+        /** @description The resource existed and was withdrawn for good (a revoked or rotated code); it never says what it was. */
+        Gone: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    error?: {
+                        /** @constant */
+                        code?: "gone";
                     };
                 };
             };
@@ -2288,6 +3255,12 @@ export interface components {
         AccountIdPath: string;
         /** @description Person id. Anything that is not a positive integer names no person (`404`). */
         PersonIdPath: string;
+        /** @description A code's token (24 characters of `A-Z a-z 0-9 _ -`). Anything else, a token whose signature does not verify and one never issued all answer `404`. */
+        CodeTokenPath: string;
+        /** @description Place id. Anything that is not a positive integer names no place (`404`). */
+        PlaceIdPath: string;
+        /** @description Print job id. Anything that is not a positive integer names no job (`404`). */
+        PrintJobIdPath: string;
     };
     requestBodies: never;
     headers: {
@@ -3587,6 +4560,10 @@ export interface operations {
             query?: {
                 /** @description Only the persons in buildings at or under this territory node. Not an integer answers `422` with `field` `node`. */
                 node?: components["schemas"]["NodeId"];
+                /** @description `true` (or `1`) for ID numbers and phones unmasked; anything but true/false/1/0 answers `422` with `field` `reveal`. */
+                reveal?: "true" | "false" | "1" | "0";
+                /** @description Why the unmasked export is needed (with `reveal=true`; 4 to 200 characters); it goes into the audit log. */
+                reason?: string;
             };
             header?: never;
             path?: never;
@@ -3611,6 +4588,711 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    resolveCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A code's token (24 characters of `A-Z a-z 0-9 _ -`). Anything else, a token whose signature does not verify and one never issued all answer `404`. */
+                token: components["parameters"]["CodeTokenPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What this caller may see and do here. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeResolution"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCodes: {
+        parameters: {
+            query?: {
+                /** @description Only codes whose target is at or under this territory node. Not an integer answers `422` with `field` `node`. */
+                node?: components["schemas"]["NodeId"];
+                /** @description Only codes of this kind; another value answers `422` with `field` `kind`. */
+                kind?: components["schemas"]["CodeKind"];
+                /** @description Only the code of this target (with `kind`; without it `422` with `field` `target`). */
+                target?: number;
+                /** @description The printed number of one code (`0000-011`; lower case, spaces and no `-` accepted, O read as 0 and I, L as 1). */
+                number?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Return the items whose id is greater than this (the previous page's `next_after`). */
+                after?: components["parameters"]["After"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of active codes. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    issueCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCode"];
+            };
+        };
+        responses: {
+            /** @description The target's code was active already; here it is. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Code"];
+                };
+            };
+            /** @description Issued. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Code"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revokeCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A code's token (24 characters of `A-Z a-z 0-9 _ -`). Anything else, a token whose signature does not verify and one never issued all answer `404`. */
+                token: components["parameters"]["CodeTokenPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeRetire"];
+            };
+        };
+        responses: {
+            /** @description Revoked; the retired code. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Code"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rotateCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A code's token (24 characters of `A-Z a-z 0-9 _ -`). Anything else, a token whose signature does not verify and one never issued all answer `404`. */
+                token: components["parameters"]["CodeTokenPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeRetire"];
+            };
+        };
+        responses: {
+            /** @description Rotated; the new active code. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Code"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCodePng: {
+        parameters: {
+            query?: {
+                /** @description Pixels per module, 1 to 32. Anything else answers `422` with `field` `px`. */
+                px?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A code's token (24 characters of `A-Z a-z 0-9 _ -`). Anything else, a token whose signature does not verify and one never issued all answer `404`. */
+                token: components["parameters"]["CodeTokenPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PNG image. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCodeSvg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A code's token (24 characters of `A-Z a-z 0-9 _ -`). Anything else, a token whose signature does not verify and one never issued all answer `404`. */
+                token: components["parameters"]["CodeTokenPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SVG image. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCheckins: {
+        parameters: {
+            query?: {
+                /** @description Continue after this check-in (the previous page's `next_after`); 0 starts at the newest. */
+                after?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                /** @description A code's token (24 characters of `A-Z a-z 0-9 _ -`). Anything else, a token whose signature does not verify and one never issued all answer `404`. */
+                token: components["parameters"]["CodeTokenPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of check-ins, newest first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    checkIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A code's token (24 characters of `A-Z a-z 0-9 _ -`). Anything else, a token whose signature does not verify and one never issued all answer `404`. */
+                token: components["parameters"]["CodeTokenPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCheckin"];
+            };
+        };
+        responses: {
+            /** @description The same check-in within 5 minutes; the first one, `duplicate` true. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinResult"];
+                };
+            };
+            /** @description Checked in; `duplicate` false. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCodeStats: {
+        parameters: {
+            query?: {
+                /** @description Only codes whose target is at or under this territory node. Not an integer answers `422` with `field` `node`. */
+                node?: components["schemas"]["NodeId"];
+                /** @description How many days back, 1 to 90. Anything else answers `422` with `field` `days`. */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statistics. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPlaces: {
+        parameters: {
+            query?: {
+                /** @description The node whose subtree to list. Not an integer answers `422` with `field` `node`. */
+                node?: components["schemas"]["NodeId"];
+                /** @description Only places of this kind; another value answers `422` with `field` `kind`. */
+                kind?: components["schemas"]["PlaceKind"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Return the items whose id is greater than this (the previous page's `next_after`). */
+                after?: components["parameters"]["After"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of places. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createPlace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPlace"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The place's URL, `/api/places/{id}`. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Place"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPlace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Place id. Anything that is not a positive integer names no place (`404`). */
+                id: components["parameters"]["PlaceIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The place. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Place"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updatePlace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Place id. Anything that is not a positive integer names no place (`404`). */
+                id: components["parameters"]["PlaceIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaceChange"];
+            };
+        };
+        responses: {
+            /** @description The place as changed. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Place"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCodePrints: {
+        parameters: {
+            query?: {
+                /** @description Continue after this job (the previous page's `next_after`); 0 starts at the newest. */
+                after?: number;
+                /** @description Page size, 1 to 200 (`422`, `field` `limit`, otherwise). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of print jobs. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrintJobList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    startCodePrint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPrintJob"];
+            };
+        };
+        responses: {
+            /** @description Queued; poll `getCodePrint` or follow the live events. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The job's URL, `/api/code-prints/{id}`. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrintJob"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCodePrint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Print job id. Anything that is not a positive integer names no job (`404`). */
+                id: components["parameters"]["PrintJobIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrintJob"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelCodePrint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Print job id. Anything that is not a positive integer names no job (`404`). */
+                id: components["parameters"]["PrintJobIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled; the job. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrintJob"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCodePrintFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Print job id. Anything that is not a positive integer names no job (`404`). */
+                id: components["parameters"]["PrintJobIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -3756,6 +5438,55 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
+        };
+    };
+    getCodePage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A code's token (24 characters of `A-Z a-z 0-9 _ -`). Anything else, a token whose signature does not verify and one never issued all answer `404`. */
+                token: components["parameters"]["CodeTokenPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An active code; the app shell. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            /** @description No such code; the app shell. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A retired code; the app shell. */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getWebApp: {

@@ -1,7 +1,7 @@
 // The console's screens beyond home: one list for the routes' role gates, the side menu
 // and the shortcuts on the console home page.
 import { REGISTRY_READERS } from '@/api/types'
-import { REGISTRY_WRITER_ROLES, STAFF_ROLES } from '@/modules/platform/permissions'
+import { CODE_READER_ROLES, REGISTRY_WRITER_ROLES, STAFF_ROLES } from '@/modules/platform/permissions'
 
 export interface ConsoleScreen {
   /** Route name and path below /console. */
@@ -15,6 +15,7 @@ export interface ConsoleScreen {
 
 export const CONSOLE_SCREENS: readonly ConsoleScreen[] = [
   { name: 'c-territory', path: 'territory', title: 'nav.territory', roles: [...REGISTRY_READERS] },
+  { name: 'c-codes', path: 'codes', title: 'nav.codes', roles: [...CODE_READER_ROLES] },
   { name: 'c-persons', path: 'persons', title: 'nav.persons', roles: [...REGISTRY_READERS] },
   { name: 'c-roster', path: 'roster', title: 'nav.roster', roles: [...REGISTRY_WRITER_ROLES] },
   { name: 'c-grants', path: 'grants', title: 'nav.grants', roles: [...STAFF_ROLES] },

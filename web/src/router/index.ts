@@ -31,6 +31,13 @@ const routes: RouteRecordRaw[] = [
   },
   { path: '/', name: 'root', component: Blank },
   {
+    // The page behind every printed code (the server serves the app here): anyone may open it.
+    path: '/c/:token',
+    name: 'code',
+    component: () => import('@/modules/codes/CodeLanding.vue'),
+    meta: { public: true, title: 'codes.landing.title' },
+  },
+  {
     // Phone layout (Vant): residents and field roles.
     path: '/m',
     component: () => import('@/layouts/PhoneLayout.vue'),
@@ -58,6 +65,12 @@ const routes: RouteRecordRaw[] = [
         name: 'm-my-household',
         component: () => import('@/modules/registry/PhoneMyHousehold.vue'),
         meta: { title: 'registry.mine' },
+      },
+      {
+        path: 'scan',
+        name: 'm-scan',
+        component: () => import('@/modules/codes/PhoneScan.vue'),
+        meta: { title: 'codes.scan.title' },
       },
       {
         path: 'messages',
@@ -95,6 +108,12 @@ const routes: RouteRecordRaw[] = [
         name: 'c-territory',
         component: () => import('@/modules/territory/TerritoryPage.vue'),
         meta: { title: 'nav.territory', roles: rolesOf('c-territory') },
+      },
+      {
+        path: 'codes',
+        name: 'c-codes',
+        component: () => import('@/modules/codes/CodesPage.vue'),
+        meta: { title: 'nav.codes', roles: rolesOf('c-codes') },
       },
       {
         path: 'persons',

@@ -2,11 +2,16 @@ import { describe, expect, it } from 'vitest'
 import {
   canGrant,
   canImportRoster,
+  canListCodes,
   canManageChildren,
+  canManageCodes,
   canReadAudit,
   canRename,
+  canScan,
   canShapeGrids,
+  canShapePlaces,
   grantableRoles,
+  kindAtPath,
   parentPath,
   scopeCovers,
 } from './permissions'
@@ -70,5 +75,30 @@ describe('console permissions (the server rules, read from grants)', () => {
     expect(canReadAudit(admin)).toBe(true)
     expect(canReadAudit([{ role: 'district_admin', scope: '/2' }])).toBe(false)
     expect(canReadAudit(street)).toBe(false)
+  })
+
+  it('lets code managers issue and print in scope, stewards list, places follow the organisations\' rule', () => {
+    const steward = [{ role: 'steward', scope: '/2/7/30/40/41' }]
+    const b = '/2/7/30/40/41'
+    expect([admin, street, community, grid, steward, resident].map((g) => canManageCodes(g, b))).toEqual([
+      true, true, true, true, false, false,
+    ])
+    expect([admin, street, community, grid, steward, resident].map((g) => canListCodes(g, b))).toEqual([
+      true, true, true, true, true, false,
+    ])
+    expect(canManageCodes(grid, '/2/7/31')).toBe(false)
+    expect(canListCodes(steward, '/2/7/30/40/42')).toBe(false)
+    expect(canManageCodes(grid, null)).toBe(true)
+    expect(canListCodes(resident, null)).toBe(false)
+    // A building has no children, but its compound's shapers may place things on it.
+    expect(canShapePlaces(community, { kind: 'building', path: b })).toBe(true)
+    expect(canShapePlaces(street, { kind: 'street', path: '/2' })).toBe(true)
+    expect(canShapePlaces(community, { kind: 'street', path: '/2' })).toBe(false)
+    expect(canShapePlaces(grid, { kind: 'grid', path: '/2/7/30' })).toBe(false)
+    expect([kindAtPath('/'), kindAtPath('/2'), kindAtPath('/2/7/30/40/41'), kindAtPath('/1/2/3/4/5/6')]).toEqual([
+      'district', 'street', 'building', null,
+    ])
+    expect(canScan(resident)).toBe(true)
+    expect(canScan([])).toBe(false)
   })
 })

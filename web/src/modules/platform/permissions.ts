@@ -114,3 +114,44 @@ export function grantableRoles(grants: readonly GrantLike[], all: readonly strin
 export function canReadAudit(grants: readonly GrantLike[]): boolean {
   return hasRole(grants, 'district_admin', '/')
 }
+
+/** Code managers (docs/reference/codes.md): issue, revoke, rotate and print codes in scope. */
+export const CODE_MANAGER_ROLES = ['district_admin', 'street_staff', 'community_staff', 'grid_worker']
+/** Those who may list and render codes: the managers and stewards. */
+export const CODE_READER_ROLES = [...CODE_MANAGER_ROLES, 'steward']
+
+/** Holds one of `roles` with a scope covering `path` ("/" when no path: anywhere at all). */
+function hasAnyRoleAt(grants: readonly GrantLike[], roles: readonly string[], path: string | null): boolean {
+  return grants.some((g) => roles.includes(g.role) && (path === null || scopeCovers(g.scope ?? '/', path)))
+}
+
+/** May issue, revoke, rotate and print codes at `path` (null: somewhere). */
+export function canManageCodes(grants: readonly GrantLike[], path: string | null): boolean {
+  return hasAnyRoleAt(grants, CODE_MANAGER_ROLES, path)
+}
+
+/** May list and render codes (and see scan figures) at `path` (null: somewhere). */
+export function canListCodes(grants: readonly GrantLike[], path: string | null): boolean {
+  return hasAnyRoleAt(grants, CODE_READER_ROLES, path)
+}
+
+/** The level of the node at `path`: the tree's levels are fixed, so its depth tells
+ *  ("/" the district, "/2" a street, …). Null past a building. */
+export function kindAtPath(path: string): Kind | null {
+  const depth = path === '/' ? 0 : path.split('/').length - 1
+  return depth < NODE_KINDS.length ? NODE_KINDS[depth] : null
+}
+
+/** May create and change places on this node: whoever may add children to it or to its
+ *  parent (the organisations' rule). */
+export function canShapePlaces(grants: readonly GrantLike[], node: { kind: string; path: string }): boolean {
+  if (canManageChildren(grants, node)) return true
+  const pp = parentPath(node.path)
+  const pk = parentKind(node.kind)
+  return pp !== null && pk !== null && canManageChildren(grants, { kind: pk, path: pp })
+}
+
+/** May open the code scanner: a signed-in account with any grant. */
+export function canScan(grants: readonly GrantLike[]): boolean {
+  return grants.length > 0
+}

@@ -1,10 +1,11 @@
 // The import wizard's logic without the screen: file kinds, client-side paging of the
 // problems, and following an applying import by live events with polling as the fallback.
 import type { LiveEvent, RosterImport } from '@/api/types'
+import { followJob, type Progress, type Timers } from '@/utils/follow-job'
+
+export { POLL_MS, percent } from '@/utils/follow-job'
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-/** Without a live event for this long, the status is asked for instead (and again as often). */
-export const POLL_MS = 2000
 
 /** The Content-Type to send a roster file with, by its name (then its type); null if neither says. */
 export function rosterContentType(file: { name: string; type?: string }): string | null {
@@ -21,32 +22,11 @@ export function pageOf<T>(items: readonly T[], page: number, size: number): T[] 
   return items.slice(start, start + size)
 }
 
-/** Whole percent of done/total, 0 while the total is unknown. */
-export function percent(done: number, total: number): number {
-  if (!(total > 0)) return 0
-  return Math.min(100, Math.max(0, Math.floor((done * 100) / total)))
-}
-
 export function isFinished(status: RosterImport['status']): boolean {
   return status === 'done' || status === 'failed'
 }
 
-export interface Progress {
-  done: number
-  total: number
-  /** Set once the import has finished (from the event or a poll). */
-  finished?: { ok: boolean }
-}
-
-interface Timers {
-  set: (fn: () => void, ms: number) => unknown
-  clear: (handle: unknown) => void
-}
-
-const realTimers: Timers = {
-  set: (fn, ms) => setTimeout(fn, ms),
-  clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-}
+export type { Progress } from '@/utils/follow-job'
 
 /**
  * Follows import `id`: `event()` takes each live event (others are ignored); while none has
@@ -60,62 +40,20 @@ export function followImport(opts: {
   onFinished: (im: RosterImport) => void
   timers?: Timers
 }) {
-  const timers = opts.timers ?? realTimers
-  let timer: unknown = null
-  let stopped = false
-
-  function arm() {
-    if (timer !== null) timers.clear(timer)
-    timer = stopped ? null : timers.set(tick, POLL_MS)
-  }
-
-  async function finish() {
-    if (stopped) return
-    stopped = true
-    if (timer !== null) timers.clear(timer)
-    timer = null
-    try {
-      opts.onFinished(await opts.poll())
-    } catch {
-      /* shown by the notifier */
-    }
-  }
-
-  async function tick() {
-    timer = null
-    if (stopped) return
-    try {
-      const im = await opts.poll()
-      if (stopped) return
-      opts.onProgress({ done: im.done, total: im.total })
-      if (isFinished(im.status)) {
-        stopped = true
-        opts.onFinished(im)
-        return
+  return followJob<RosterImport>({
+    poll: opts.poll,
+    signal: (ev: LiveEvent) => {
+      const p = ev.payload as { import_id?: unknown; done?: unknown; total?: unknown } | undefined
+      if (!p || p.import_id !== opts.id) return null
+      if (ev.type === 'roster.import_progress' && typeof p.done === 'number' && typeof p.total === 'number') {
+        return { progress: { done: p.done, total: p.total } }
       }
-    } catch {
-      /* a failed poll is retried */
-    }
-    arm()
-  }
-
-  function event(ev: LiveEvent) {
-    const p = ev.payload as { import_id?: unknown; done?: unknown; total?: unknown; ok?: unknown } | undefined
-    if (stopped || !p || p.import_id !== opts.id) return
-    if (ev.type === 'roster.import_progress' && typeof p.done === 'number' && typeof p.total === 'number') {
-      opts.onProgress({ done: p.done, total: p.total })
-      arm()
-    } else if (ev.type === 'roster.import_finished') {
-      void finish()
-    }
-  }
-
-  function stop() {
-    stopped = true
-    if (timer !== null) timers.clear(timer)
-    timer = null
-  }
-
-  arm()
-  return { event, stop }
+      return ev.type === 'roster.import_finished' ? 'finished' : null
+    },
+    progressOf: (im) => ({ done: im.done, total: im.total }),
+    isFinished: (im) => isFinished(im.status),
+    onProgress: opts.onProgress,
+    onFinished: opts.onFinished,
+    timers: opts.timers,
+  })
 }
