@@ -275,6 +275,8 @@ class Service {
 
   std::shared_mutex cache_mu_;
   std::unordered_map<std::string, std::shared_ptr<const Cached>> cache_;
+  uint64_t cache_generation_ = 0;  //!< bumped by invalidate(): a read older than it is not cached
+  std::mutex flush_mu_;            //!< one scan-log write at a time (flush_scans returns after it)
 
   struct Scan {
     int64_t code_id;

@@ -198,6 +198,7 @@ bool Service::affects_cache(std::string_view type) {
 void Service::invalidate() {
   std::unique_lock lk(cache_mu_);
   cache_.clear();
+  ++cache_generation_;
 }
 
 std::optional<Code> Service::load(store::Conn& c, std::string_view token) {
@@ -210,9 +211,11 @@ std::optional<Code> Service::load(store::Conn& c, std::string_view token) {
 std::shared_ptr<const Service::Cached> Service::lookup(std::string_view token) {
   if (token.size() != kTokenChars) return nullptr;
   std::string key(token);
+  uint64_t generation = 0;
   {
     std::shared_lock lk(cache_mu_);  // only verified tokens are ever cached
     if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+    generation = cache_generation_;
   }
   if (!token_verifies(keys_, token)) return nullptr;
   std::shared_ptr<Cached> found;
@@ -235,6 +238,9 @@ std::shared_ptr<const Service::Cached> Service::lookup(std::string_view token) {
   });
   if (!found) return nullptr;
   std::unique_lock lk(cache_mu_);
+  // A change committed while we read (a revoke racing this scan) invalidated the cache: what
+  // we read may be older than it, so it answers this request but is not kept.
+  if (generation != cache_generation_) return found;
   if (cache_.size() >= kCacheMax) cache_.clear();
   cache_.emplace(std::move(key), found);
   return found;
@@ -531,6 +537,7 @@ void Service::log_scan(int64_t code_id, const Principal* who, const std::string&
 }
 
 void Service::flush_scans() {
+  std::lock_guard flushing(flush_mu_);
   std::vector<Scan> batch;
   {
     std::lock_guard lk(scans_mu_);
