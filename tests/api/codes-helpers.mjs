@@ -219,7 +219,7 @@ export async function zxing(file) {
  * `dpi` and decoded on its own by zbarimg and by ZXingReader, which must agree (both miss
  * codes on a busy whole page). Returns { pages, perPage: [[payload]], all: Set }.
  */
-export async function pdfCodes(pdf, { cols, rows, dpi = 150 }) {
+export async function pdfCodes(pdf, { cols, rows, dpi = 200 }) {
   const dir = mkdtempSync(join(tmpdir(), 'mashang-pdf-'))
   try {
     const file = join(dir, 'sheet.pdf')
@@ -243,7 +243,7 @@ export async function pdfCodes(pdf, { cols, rows, dpi = 150 }) {
             const x = Math.max(0, c * cw - mx)
             const y = Math.max(0, r * ch - my)
             await run('pdftoppm', ['-f', `${p}`, '-l', `${p}`, '-r', `${dpi}`, '-x', `${x}`, '-y', `${y}`,
-              '-W', `${Math.min(w - x, cw + 2 * mx)}`, '-H', `${Math.min(h - y, ch + 2 * my)}`, '-png', '-singlefile',
+              '-W', `${Math.min(w - x, cw + 2 * mx)}`, '-H', `${Math.min(h - y, ch + 2 * my)}`, '-gray', '-png', '-singlefile',
               file, base], { timeout: 30000 })
             const [zb, zx] = await Promise.all([zbar(`${base}.png`), zxing(`${base}.png`)])
             assert.deepEqual([...zx].sort(), [...zb].sort(),
