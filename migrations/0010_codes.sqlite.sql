@@ -29,13 +29,15 @@ CREATE TABLE places (
 );
 CREATE INDEX places_path ON places (path, id);
 
--- Every resolution of a code (written in batches about once a second).
+-- Every resolution of a code, counted per code, account, view and minute (written in batches
+-- about once a second; `at` is the first scan of the row).
 CREATE TABLE code_scans (
   id          INTEGER PRIMARY KEY,
   code_id     BIGINT NOT NULL,
   account_id  BIGINT,
   view        TEXT NOT NULL,
-  at          BIGINT NOT NULL
+  at          BIGINT NOT NULL,
+  scans       BIGINT NOT NULL DEFAULT 1
 );
 CREATE INDEX code_scans_at ON code_scans (at);
 CREATE INDEX code_scans_code ON code_scans (code_id, at);

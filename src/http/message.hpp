@@ -41,6 +41,10 @@ struct Response {
   std::string content_type = "application/json";
   boost::container::small_vector<std::pair<std::string, std::string>, 4> headers;  //!< inline: no allocation
   std::string body;
+  //! When set, the body is this file (of `file_size` bytes), streamed by the server in chunks
+  //! instead of `body` (which stays empty): large downloads never sit in memory.
+  std::string file_path;
+  int64_t file_size = 0;
   std::string error_code;  //!< for the access log
   void set(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
 };

@@ -278,15 +278,24 @@ class Service {
   uint64_t cache_generation_ = 0;  //!< bumped by invalidate(): a read older than it is not cached
   std::mutex flush_mu_;            //!< one scan-log write at a time (flush_scans returns after it)
 
-  struct Scan {
-    int64_t code_id;
-    std::optional<int64_t> account_id;
+  //! The scan log collapses repeats: one row per code, account (0: anonymous), view and
+  //! minute, with the number of scans, so a loop on one public code costs a row a minute.
+  struct ScanKey {
+    int64_t code_id, account_id, minute;
     std::string view;
-    int64_t at;
+    bool operator==(const ScanKey&) const = default;
+  };
+  struct ScanKeyHash {
+    size_t operator()(const ScanKey& k) const {
+      return std::hash<int64_t>{}(k.code_id * 1'000'003 + k.account_id * 8191 + k.minute) ^ std::hash<std::string>{}(k.view);
+    }
+  };
+  struct ScanCount {
+    int64_t first_at = 0, count = 0;
   };
   std::mutex scans_mu_;
   std::condition_variable scans_cv_;
-  std::vector<Scan> scans_;
+  std::unordered_map<ScanKey, ScanCount, ScanKeyHash> scans_;
   bool stopping_ = false;
   std::thread scan_flusher_;
 

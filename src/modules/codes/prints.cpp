@@ -71,12 +71,16 @@ Status Service::ensure_codes(std::vector<Pending>& items, const Principal& who) 
   if (items.empty()) return ok_status();
   return db_.write([&](store::Conn& c) -> Status {
     std::map<std::pair<std::string, int64_t>, std::pair<int64_t, std::string>> active;
-    int64_t lo = items.front().target_id, hi = items.front().target_id;
-    for (const auto& it : items) lo = std::min(lo, it.target_id), hi = std::max(hi, it.target_id);
-    for (const auto& r : c.query("SELECT id, token, kind, target_id FROM codes WHERE status = 'active' AND "
-                                 "target_id BETWEEN $1 AND $2",
-                                 {lo, hi}))
-      active[{r.text(2), r.integer(3)}] = {r.integer(0), r.text(1)};
+    std::map<std::string, std::pair<int64_t, int64_t>> ranges;  // kind → lowest, highest target
+    for (const auto& it : items) {
+      auto [r, fresh] = ranges.try_emplace(it.kind, it.target_id, it.target_id);
+      r->second = {std::min(r->second.first, it.target_id), std::max(r->second.second, it.target_id)};
+    }
+    for (const auto& [kind, range] : ranges)  // the partial index on (kind, target_id) of active codes
+      for (const auto& r : c.query("SELECT id, token, kind, target_id FROM codes WHERE status = 'active' AND "
+                                   "kind = $1 AND target_id BETWEEN $2 AND $3",
+                                   {kind, range.first, range.second}))
+        active[{r.text(2), r.integer(3)}] = {r.integer(0), r.text(1)};
     int64_t issued = 0, first = 0, last = 0, now = clock_.now_ms();
     for (auto& it : items) {
       auto found = active.find({it.kind, it.target_id});

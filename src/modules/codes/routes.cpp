@@ -3,8 +3,7 @@
 // resolution takes a token from its bucket, and an empty bucket refuses its resolutions.
 #include "modules/codes/routes.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <filesystem>
 
 #include "http/error_map.hpp"
 #include "http/json_body.hpp"
@@ -240,13 +239,13 @@ Response print_file(Service& svc, Request& req) {
   if (!id) return http::error_response(Errc::not_found, "no such print job");
   auto path = svc.print_file(*id, *req.principal);
   if (!path.ok()) return http::error_response(path.error());
-  std::ifstream f(*path, std::ios::binary);
-  if (!f) return http::error_response(Errc::gone, "the sheet was removed; print it again");
-  std::ostringstream ss;
-  ss << f.rdbuf();
+  std::error_code ec;
+  auto size = std::filesystem::file_size(*path, ec);
+  if (ec) return http::error_response(Errc::gone, "the sheet was removed; print it again");
   Response res;
   res.content_type = "application/pdf";
-  res.body = std::move(ss).str();
+  res.file_path = *path;
+  res.file_size = static_cast<int64_t>(size);
   res.set("Content-Disposition", "attachment; filename=\"codes-" + std::to_string(*id) + ".pdf\"");
   return res;
 }

@@ -22,7 +22,7 @@ struct Service::Cached {
 namespace {
 
 constexpr size_t kCacheMax = 200000;     // entries; emptied when full
-constexpr size_t kScanBufferMax = 200000;  // a failing database drops the oldest beyond this
+constexpr size_t kScanBufferMax = 200000;  // distinct (code, account, view, minute) kept while the database is away
 constexpr std::string_view kManagers[] = {"district_admin", "street_staff", "community_staff", "grid_worker"};
 
 Error no_such_code() { return make_error(Errc::not_found, "no such code"); }
@@ -527,18 +527,23 @@ Result<CheckinPage> Service::checkins(std::string_view token, int64_t after, int
 }
 
 void Service::log_scan(int64_t code_id, const Principal* who, const std::string& view) {
+  int64_t now = clock_.now_ms();
+  ScanKey key{code_id, who ? who->account_id : 0, now / 60000, view};
   std::lock_guard lk(scans_mu_);
-  if (scans_.size() >= kScanBufferMax) {
-    scans_.erase(scans_.begin(), scans_.begin() + static_cast<std::ptrdiff_t>(kScanBufferMax / 10));
-    counters_.scans_dropped += kScanBufferMax / 10;
+  auto it = scans_.find(key);
+  if (it == scans_.end()) {
+    if (scans_.size() >= kScanBufferMax) {  // the database has been away for long: count, drop
+      ++counters_.scans_dropped;
+      return;
+    }
+    it = scans_.emplace(std::move(key), ScanCount{now, 0}).first;
   }
-  scans_.push_back({code_id, who && who->account_id ? std::optional(who->account_id) : std::nullopt, view,
-                    clock_.now_ms()});
+  ++it->second.count;
 }
 
 void Service::flush_scans() {
   std::lock_guard flushing(flush_mu_);
-  std::vector<Scan> batch;
+  std::unordered_map<ScanKey, ScanCount, ScanKeyHash> batch;
   {
     std::lock_guard lk(scans_mu_);
     batch.swap(scans_);
@@ -546,15 +551,18 @@ void Service::flush_scans() {
   if (batch.empty()) return;
   try {
     static_cast<void>(db_.write([&](store::Conn& c) -> Status {
-      for (const auto& s : batch)
-        c.exec("INSERT INTO code_scans (code_id, account_id, view, at) VALUES ($1, $2, $3, $4)",
-               {s.code_id, s.account_id ? store::Value(*s.account_id) : store::null_value, s.view, s.at});
+      for (const auto& [k, n] : batch)
+        c.exec("INSERT INTO code_scans (code_id, account_id, view, at, scans) VALUES ($1, $2, $3, $4, $5)",
+               {k.code_id, k.account_id ? store::Value(k.account_id) : store::null_value, k.view, n.first_at, n.count});
       return ok_status();
     }));
   } catch (const std::exception&) {
-    std::lock_guard lk(scans_mu_);  // keep them for the next attempt, oldest first
-    batch.insert(batch.end(), scans_.begin(), scans_.end());
-    scans_.swap(batch);
+    std::lock_guard lk(scans_mu_);  // keep them for the next attempt
+    for (auto& [k, n] : batch) {
+      auto& into = scans_[k];
+      into.first_at = into.count ? std::min(into.first_at, n.first_at) : n.first_at;
+      into.count += n.count;
+    }
     throw;
   }
 }
@@ -607,15 +615,16 @@ Result<Stats> Service::stats(std::optional<int64_t> node, int64_t days, const Pr
   std::map<int64_t, int64_t> by_code;
   db_.read([&](store::Conn& c) {
     static const std::string sql =
-        "SELECT s.code_id, s.view, s.at, k.kind FROM code_scans s JOIN codes k ON k.id = s.code_id "
+        "SELECT s.code_id, s.view, s.at, k.kind, s.scans FROM code_scans s JOIN codes k ON k.id = s.code_id "
         "WHERE s.at >= $1 AND (k.path = $2 OR k.path LIKE $3)";
     for (const auto& s : outermost_scopes(std::move(scopes)))
       for (const auto& r : c.query(sql, {since, s, (s == "/" ? "" : s) + "/%"})) {
         auto& d = by_day[(r.integer(2) + kCstMs) / kDayMs];
         const std::string& view = r.text(1);
-        (view == "staff" ? d.staff_scans : view == "member" ? d.member_scans : d.public_scans) += 1;
-        by_kind[r.text(3)] += 1;
-        by_code[r.integer(0)] += 1;
+        int64_t n = r.integer(4);
+        (view == "staff" ? d.staff_scans : view == "member" ? d.member_scans : d.public_scans) += n;
+        by_kind[r.text(3)] += n;
+        by_code[r.integer(0)] += n;
       }
     std::vector<std::pair<int64_t, int64_t>> top(by_code.begin(), by_code.end());
     std::sort(top.begin(), top.end(), [](auto& a, auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
