@@ -1,6 +1,9 @@
 #pragma once
 // Internal to the codes module.
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "core/crypto.hpp"
@@ -21,6 +24,12 @@ Code code_of(const store::Row& r);
 std::optional<Place> place_in(store::Conn& c, int64_t id);
 //! The kinds the module itself owns: stall, facility, function_room, checkpoint.
 KindSpec place_kind(std::string_view name);
+
+//! The parts of the caller's view under `node` (or the whole view) where grants that pass
+//! `counts` apply: the paths to list below. nullopt when the node is unknown or not visible.
+std::optional<std::vector<std::string>> scopes_under(store::Conn& c, const Principal& who,
+                                                     std::optional<int64_t> node,
+                                                     const std::function<bool(const Grant&)>& counts);
 
 bool is_one_of(std::string_view v, const std::string_view* begin, const std::string_view* end);
 

@@ -82,25 +82,16 @@ Result<PlacePage> Service::places(std::optional<int64_t> node, const std::string
   if (after < 0) return make_error(Errc::invalid_input, "after must be a non-negative id", "after");
   if (!kind.empty() && !is_one_of(kind, std::begin(kPlaceKinds), std::end(kPlaceKinds)))
     return make_error(Errc::invalid_input, "kind must be one of stall, facility, function_room, checkpoint", "kind");
-  std::vector<std::string> scopes;
   bool found = true;
   PlacePage page;
   db_.read([&](store::Conn& c) {
-    if (node) {
-      auto n = territory::find_in(c, *node);
-      found = n && territory::can_see(who, n->path);
-      if (!found) return;
-      for (const auto& g : who.grants) {
-        if (scope_covers(g.scope, n->path)) scopes.push_back(n->path);
-        else if (scope_covers(n->path, g.scope)) scopes.push_back(g.scope);
-      }
-    } else {
-      for (const auto& g : who.grants) scopes.push_back(g.scope);
-    }
+    auto scopes = scopes_under(c, who, node, [](const Grant&) { return true; });
+    found = scopes.has_value();
+    if (!found) return;
     static const std::string sql = std::string(kPlaceColumns) +
                                    "WHERE (path = $1 OR path LIKE $2) AND id > $3 AND (CAST($4 AS TEXT) IS NULL OR "
                                    "kind = $4) ORDER BY id LIMIT $5";
-    for (const auto& s : outermost_scopes(std::move(scopes)))
+    for (const auto& s : *scopes)
       for (const auto& r : c.query(sql, {s, (s == "/" ? "" : s) + "/%", after,
                                          kind.empty() ? store::null_value : store::Value(kind), limit + 1}))
         page.items.push_back(place_of(r));

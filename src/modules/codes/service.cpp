@@ -78,6 +78,23 @@ bool is_one_of(std::string_view v, const std::string_view* begin, const std::str
   return std::find(begin, end, v) != end;
 }
 
+std::optional<std::vector<std::string>> scopes_under(store::Conn& c, const Principal& who,
+                                                     std::optional<int64_t> node,
+                                                     const std::function<bool(const Grant&)>& counts) {
+  std::vector<std::string> scopes;
+  std::optional<territory::Node> n;
+  if (node) {
+    n = territory::find_in(c, *node);
+    if (!n || !territory::can_see(who, n->path)) return std::nullopt;
+  }
+  for (const auto& g : who.grants) {
+    if (!counts(g)) continue;
+    if (!n || scope_covers(g.scope, n->path)) scopes.push_back(n ? n->path : g.scope);
+    else if (scope_covers(n->path, g.scope)) scopes.push_back(g.scope);
+  }
+  return outermost_scopes(std::move(scopes));
+}
+
 Code code_of(const store::Row& r) {
   Code c;
   c.id = r.integer(0);
@@ -377,29 +394,18 @@ Result<CodePage> Service::list(const CodeQuery& q, const Principal& who) {
     if (!by_number)
       return make_error(Errc::invalid_input, "number must be a code number like 0000-01Z (check the plate)", "number");
   }
-  std::vector<std::string> scopes;
   bool found = true, listing = false;
   CodePage page;
   db_.read([&](store::Conn& c) {
-    if (q.node) {
-      auto n = territory::find_in(c, *q.node);
-      found = n && territory::can_see(who, n->path);
-      if (!found) return;
-      for (const auto& g : who.grants) {
-        if (!may_list(who, g.scope)) continue;
-        if (scope_covers(g.scope, n->path)) scopes.push_back(n->path);
-        else if (scope_covers(n->path, g.scope)) scopes.push_back(g.scope);
-      }
-    } else {
-      for (const auto& g : who.grants)
-        if (may_list(who, g.scope)) scopes.push_back(g.scope);
-    }
-    listing = !scopes.empty();
+    auto scopes = scopes_under(c, who, q.node, [&](const Grant& g) { return may_list(who, g.scope); });
+    found = scopes.has_value();
+    if (!found) return;
+    listing = !scopes->empty();
     static const std::string sql = std::string(kCodeColumns) +
                                    "WHERE status = 'active' AND (path = $1 OR path LIKE $2) AND id > $3 AND "
                                    "(CAST($4 AS TEXT) IS NULL OR kind = $4) AND (CAST($5 AS BIGINT) IS NULL OR id = $5) "
                                    "AND (CAST($7 AS BIGINT) IS NULL OR target_id = $7) ORDER BY id LIMIT $6";
-    for (const auto& s : outermost_scopes(std::move(scopes)))
+    for (const auto& s : *scopes)
       for (const auto& r :
            c.query(sql, {s, (s == "/" ? "" : s) + "/%", q.after, q.kind.empty() ? store::null_value : store::Value(q.kind),
                          by_number ? store::Value(*by_number) : store::null_value, q.limit + 1,
@@ -587,25 +593,13 @@ Result<Stats> Service::stats(std::optional<int64_t> node, int64_t days, const Pr
   Stats out;
   out.node_id = node;
   out.days = days;
-  std::vector<std::string> scopes;
-  bool found = true;
+  std::optional<std::vector<std::string>> scopes;
   db_.read([&](store::Conn& c) {
-    if (node) {
-      auto n = territory::find_in(c, *node);
-      found = n && territory::can_see(who, n->path);
-      if (!found) return;
-      for (const auto& g : who.grants) {
-        if (!may_list(who, g.scope)) continue;
-        if (scope_covers(g.scope, n->path)) scopes.push_back(n->path);
-        else if (scope_covers(n->path, g.scope)) scopes.push_back(g.scope);
-      }
-    } else {
-      for (const auto& g : who.grants)
-        if (may_list(who, g.scope)) scopes.push_back(g.scope);
-    }
+    scopes = scopes_under(c, who, node, [&](const Grant& g) { return may_list(who, g.scope); });
   });
+  bool found = scopes.has_value();
   if (!found) return make_error(Errc::not_found, "no such node", "node");
-  if (scopes.empty()) return make_error(Errc::forbidden, "you may not see scan statistics here");
+  if (scopes->empty()) return make_error(Errc::forbidden, "you may not see scan statistics here");
   constexpr int64_t kDayMs = 86'400'000, kCstMs = 8 * 3'600'000;  // days in China Standard Time
   int64_t now = clock_.now_ms();
   int64_t today = (now + kCstMs) / kDayMs;
@@ -617,7 +611,7 @@ Result<Stats> Service::stats(std::optional<int64_t> node, int64_t days, const Pr
     static const std::string sql =
         "SELECT s.code_id, s.view, s.at, k.kind, s.scans FROM code_scans s JOIN codes k ON k.id = s.code_id "
         "WHERE s.at >= $1 AND (k.path = $2 OR k.path LIKE $3)";
-    for (const auto& s : outermost_scopes(std::move(scopes)))
+    for (const auto& s : *scopes)
       for (const auto& r : c.query(sql, {since, s, (s == "/" ? "" : s) + "/%"})) {
         auto& d = by_day[(r.integer(2) + kCstMs) / kDayMs];
         const std::string& view = r.text(1);
