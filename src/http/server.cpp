@@ -609,7 +609,7 @@ struct Server::Impl {
       }
       Pipeline::finish(res, req);
       // Counted before the write, so a client that has its answer also sees it in /metrics.
-      record(*route, req, res, t0, res.body.size());
+      record(*route, req, res, t0, res.body.size() + static_cast<size_t>(res.file_size));
       serialize(st.out, res, req, keep_alive, parser.get().version());
       auto sent = try_send(st, st.out);  // inline rather than through send_raw: one coroutine frame less
       bool ok = sent && (*sent == st.out.size() || co_await send_rest(st, st.out, *sent));
