@@ -33,10 +33,20 @@ bool Principal::has_role(std::string_view role, std::string_view path) const {
   return false;
 }
 
-bool Principal::can_see_event(std::string_view scope, std::optional<int64_t> addressee) const {
+bool Principal::can_see_event(std::string_view type, std::string_view scope, std::optional<int64_t> addressee) const {
   if (addressee) return *addressee == account_id || has_role("district_admin", "/");
-  for (const auto& g : grants)
-    if (scope_covers(g.scope, scope)) return true;
+  static constexpr std::string_view kOrderStaff[] = {"district_admin", "street_staff", "community_staff",
+                                                     "grid_worker",    "steward",      "inspector"};
+  bool order = type.starts_with("order.");
+  for (const auto& g : grants) {
+    if (g.role == "resident") continue;
+    if (!order) {
+      if (scope_covers(g.scope, scope)) return true;
+    } else if (std::find(std::begin(kOrderStaff), std::end(kOrderStaff), g.role) != std::end(kOrderStaff) &&
+               (scope_covers(g.scope, scope) || scope_covers(scope, g.scope))) {
+      return true;
+    }
+  }
   return false;
 }
 

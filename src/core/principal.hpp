@@ -43,8 +43,12 @@ struct Principal {
 
   //! True when the principal holds `role` on a scope covering `path`.
   bool has_role(std::string_view role, std::string_view path = "/") const;
-  //! True when the principal may see an event with this scope and addressee.
-  bool can_see_event(std::string_view scope, std::optional<int64_t> account_id) const;
+  //! True when the principal may see an event of `type` with this scope and addressee. An
+  //! addressed event: its addressee (and district admins). A scoped one: a grant covering the
+  //! scope, of any role but `resident` (residents get what is addressed to them). Work-order
+  //! events (`order.*`) go to the staff and workers who see orders there — grants covering
+  //! the scope or lying below it (an escalated order is in the pool of the grids below).
+  bool can_see_event(std::string_view type, std::string_view scope, std::optional<int64_t> account_id) const;
 };
 
 }  // namespace mashang

@@ -12,7 +12,7 @@ void Subscription::set_notify(std::function<void()> f) {
 }
 
 void Subscription::offer(const store::EventRecord& e) {
-  if (!who_.can_see_event(e.scope, e.account_id)) return;
+  if (!who_.can_see_event(e.type, e.scope, e.account_id)) return;
   std::function<void()> notify;
   {
     std::lock_guard l(mu_);

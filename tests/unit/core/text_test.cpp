@@ -99,12 +99,29 @@ TEST(Principal, SeesOwnPrivateEventsAndScopedOnes) {
   Principal p;
   p.account_id = 7;
   p.grants = {{"grid_worker", "/1/2"}};
-  EXPECT_TRUE(p.can_see_event("/", 7));
-  EXPECT_FALSE(p.can_see_event("/", 8));
-  EXPECT_TRUE(p.can_see_event("/1/2/9", std::nullopt));
-  EXPECT_FALSE(p.can_see_event("/1/3", std::nullopt));
+  EXPECT_TRUE(p.can_see_event("x.y", "/", 7));
+  EXPECT_FALSE(p.can_see_event("x.y", "/", 8));
+  EXPECT_TRUE(p.can_see_event("x.y", "/1/2/9", std::nullopt));
+  EXPECT_FALSE(p.can_see_event("x.y", "/1/3", std::nullopt));
+  EXPECT_FALSE(p.can_see_event("x.y", "/1", std::nullopt));
+  // A work order escalated above the worker's grid is still in their pool: its events too.
+  EXPECT_TRUE(p.can_see_event("order.claimed", "/1", std::nullopt));
+  EXPECT_TRUE(p.can_see_event("order.claimed", "/", std::nullopt));
+  EXPECT_FALSE(p.can_see_event("order.claimed", "/1/3", std::nullopt));
   Principal admin;
   admin.account_id = 1;
   admin.grants = {{"district_admin", "/"}};
-  EXPECT_TRUE(admin.can_see_event("/", 8));
+  EXPECT_TRUE(admin.can_see_event("x.y", "/", 8));
+  // Residents get what is addressed to them, not what happens in the district.
+  Principal resident;
+  resident.account_id = 9;
+  resident.grants = {{"resident", "/"}};
+  EXPECT_TRUE(resident.can_see_event("x.y", "/", 9));
+  EXPECT_FALSE(resident.can_see_event("x.y", "/1/2", std::nullopt));
+  EXPECT_FALSE(resident.can_see_event("order.claimed", "/1/2", std::nullopt));
+  // Other roles see orders only where they may claim or dispatch them.
+  Principal vendor;
+  vendor.grants = {{"vendor", "/1"}};
+  EXPECT_FALSE(vendor.can_see_event("order.claimed", "/1/2", std::nullopt));
+  EXPECT_TRUE(vendor.can_see_event("place.created", "/1/2", std::nullopt));
 }
