@@ -63,6 +63,7 @@ int cmd_serve(const Common& common) {
   if (!sys.ok()) return fail(sys.error());
   (*sys)->roster->recover();
   (*sys)->codes->recover();
+  (*sys)->orders->start_escalator();
   auto web = build_web(**sys);
   const auto& l = cfg->limits;
   http::ServerOptions o;

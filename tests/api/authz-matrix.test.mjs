@@ -11,7 +11,7 @@
 //
 // Expected statuses come from docs/reference/platform.md, docs/reference/codes.md and the
 // behaviour the other test files pin down (territory.test.mjs, registry.test.mjs,
-// accounts.test.mjs, codes.test.mjs). Where codes.md names only who may, the platform's rule
+// accounts.test.mjs, codes.test.mjs, orders.test.mjs). Where codes.md names only who may, the platform's rule
 // stands: a caller who sees the target but may not answers 403, one who does not see it 404. Writes use bodies that
 // succeed when allowed (fresh names), so the status only reflects authorization.
 import assert from 'node:assert/strict'
@@ -939,6 +939,138 @@ Object.assign(RULES, {
   },
   'GET /api/code-prints/{id}/file': { scopes: { any: { request: get(`/api/code-prints/${inJob.id}/file`), expect: only(['community'], 200, 404) } } },
 })
+
+// Work orders (issue 5). Inside: orders of 其他问题 in the demo grid (claimable by grid workers
+// and community staff: the grid worker and the community staff); outside: orders of 路面坑洼 in
+// the outside grid (claimable by inspectors too: the inspector at "/" is the only demo account
+// who may). An order is seen by the staff over its place (district admins; street, community
+// staff and grid workers covering it), whoever may claim it, its claimer and its creator; to
+// anyone else it does not exist (404), residents included. The fixtures are the admin's: an
+// open order in each scope, and one claimed by the grid worker.
+const orderAt = async (node, category) => made('/api/orders', { category, description: fresh('矩阵工单'), node_id: node.id })
+const ORDER_AT = { inside: [grid, 'other'], outside: [outGrid, 'road.pothole'] }
+/** Who claims each scope's orders for the claimer's routes. */
+const CLAIMER = { inside: 'grid', outside: 'inspector' }
+const inOrder = await orderAt(...ORDER_AT.inside)
+const outOrder = await orderAt(...ORDER_AT.outside)
+/** A fresh order of a scope, claimed by that scope's claimer (and put on hold, with `hold`). */
+const claimedOrder = async (scope, hold = false) => {
+  const o = await orderAt(...ORDER_AT[scope])
+  const token = sessions[CLAIMER[scope]].token
+  check(await srv.post(`/api/orders/${o.id}/claim`, undefined, { token }), 200)
+  if (hold) check(await srv.post(`/api/orders/${o.id}/hold`, { reason: '矩阵挂起' }, { token }), 200)
+  return o
+}
+const gridClaimed = await claimedOrder('inside')
+/** Claimed orders: only the claimer acts; the staff who see the order 403; anyone else 404. */
+const CLAIMER_ONLY = { inside: only(['grid'], 200, 404, { admin: 403, street: 403, community: 403 }), outside: only(['inspector'], 200, 404, { admin: 403 }) }
+
+Object.assign(RULES, {
+  // The catalogue: anyone, with a session or without.
+  'GET /api/categories': {
+    public: true,
+    scopes: {
+      any: {
+        request: get('/api/categories'),
+        expect: { '*': 200, none: 200 },
+        verify: (body) => {
+          if (body.items.length !== 20) return `${body.items.length} categories, expected the 20 of the default catalogue`
+        },
+      },
+    },
+  },
+  // Making orders: the staff over the place (district admins, street and community staff,
+  // grid workers); who sees the node but is no such staff 403; a node out of view 404. A point
+  // outside every grid is the district queue: the district admin only.
+  'POST /api/orders': {
+    scopes: {
+      ...Object.fromEntries(
+        [['inside', grid, only(WRITERS, 201, 403, NOT_DOCTOR)], ['outside', outGrid, OUT_ADMIN(201)]].map(([scope, n, expect]) => [
+          scope,
+          { request: () => ({ method: 'POST', path: '/api/orders', json: { category: 'other', description: fresh('矩阵下单'), node_id: n.id } }), expect },
+        ]),
+      ),
+      district: {
+        request: () => ({ method: 'POST', path: '/api/orders', json: { category: 'other', description: fresh('矩阵区级'), lat: 45.5, lon: 120.25 } }),
+        expect: only(['admin'], 201, 403),
+        verify: (body) => {
+          if (body.path !== '/' || body.level !== 'district') return `a point outside every grid landed at ${body.path} (${body.level})`
+        },
+      },
+    },
+  },
+  // The pool: every caller 200, holding the open orders it may claim.
+  'GET /api/orders/pool': {
+    scopes: {
+      any: {
+        request: get('/api/orders/pool?limit=200'),
+        expect: { '*': 200 },
+        verify: (body, caller) => {
+          for (const [what, o, want] of [['inside', inOrder, ['grid', 'community'].includes(caller)], ['outside', outOrder, caller === 'inspector']])
+            if (ids(body).includes(o.id) !== want) return `the ${what} order is ${want ? 'not ' : ''}in ${caller}'s pool`
+        },
+      },
+    },
+  },
+  // My orders: every caller 200, only its own claims.
+  'GET /api/orders/mine': {
+    scopes: {
+      any: {
+        request: get('/api/orders/mine?limit=200'),
+        expect: { '*': 200 },
+        verify: (body, caller) => {
+          if (ids(body).includes(gridClaimed.id) !== (caller === 'grid')) return `the grid worker's claim is ${caller === 'grid' ? 'not ' : ''}listed`
+        },
+      },
+    },
+  },
+  'GET /api/orders/{id}': {
+    scopes: {
+      inside: { request: get(`/api/orders/${inOrder.id}`), expect: only(WRITERS, 200, 404) },
+      outside: { request: get(`/api/orders/${outOrder.id}`), expect: only(['admin', 'inspector'], 200, 404) },
+    },
+  },
+  // Claiming a fresh order: whoever may claim it 200; the staff who see it but hold no claim
+  // role of its category 403; the rest 404.
+  'POST /api/orders/{id}/claim': {
+    scopes: Object.fromEntries(
+      [['inside', only(['grid', 'community'], 200, 404, { admin: 403, street: 403 })], ['outside', only(['inspector'], 200, 404, { admin: 403 })]].map(
+        ([scope, expect]) => [
+          scope,
+          {
+            request: async () => ({ method: 'POST', path: `/api/orders/${(await orderAt(...ORDER_AT[scope])).id}/claim` }),
+            expect,
+            verify: (body, caller) => {
+              if (body.status !== 'claimed' || body.claimed_by !== sessions[caller].account.id) return `not claimed by ${caller}: ${JSON.stringify(body)}`
+            },
+          },
+        ],
+      ),
+    ),
+  },
+})
+
+// The claimer's steps, each on a fresh order claimed by the scope's claimer (on hold for resume).
+for (const [step, body, hold, status] of [
+  ['return', { reason: '权限矩阵核对' }, false, 'open'],
+  ['hold', { reason: '权限矩阵核对' }, false, 'on_hold'],
+  ['resume', undefined, true, 'claimed'],
+  ['complete', { note: '权限矩阵核对' }, false, 'completed'],
+])
+  RULES[`POST /api/orders/{id}/${step}`] = {
+    scopes: Object.fromEntries(
+      ['inside', 'outside'].map((scope) => [
+        scope,
+        {
+          request: async () => ({ method: 'POST', path: `/api/orders/${(await claimedOrder(scope, hold)).id}/${step}`, json: body }),
+          expect: CLAIMER_ONLY[scope],
+          verify: (o) => {
+            if (o.status !== status) return `status ${o.status}, expected ${status}`
+          },
+        },
+      ]),
+    ),
+  }
 
 // ---------------------------------------------------------------------------------------
 // Running the matrix

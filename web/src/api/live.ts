@@ -33,6 +33,13 @@ const knownTypes = new Set<string>([
   'code.print_finished',
   'place.created',
   'place.updated',
+  'order.created',
+  'order.claimed',
+  'order.escalated',
+  'order.returned',
+  'order.held',
+  'order.resumed',
+  'order.completed',
 ])
 
 const BACKOFF_MIN_MS = 1000

@@ -1231,6 +1231,302 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The catalogue of problem categories (anonymous allowed)
+         * @description Every active category, ordered by id: its names in Chinese and English, its group
+         *     (市容环境, 道路设施, 绿化, 物业, 噪音, 消防通道, 占道经营, 违章停车, 安全, 其他), its
+         *     deadlines, who may claim its orders, whether a report needs photos or waits for
+         *     triage, and its extra questions (Open311 attributes; the lists with their values).
+         *
+         *     A fresh database gets the default catalogue of a Chinese district (20 categories);
+         *     the deadlines follow the urgency (a blocked fire lane or a lift with someone trapped
+         *     is to be claimed within 10 minutes, a pothole within an hour).
+         *
+         *     No session needed: the report form of a resident (or of an anonymous caller) reads it.
+         */
+        get: operations["listCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a work order (网格下单)
+         * @description Staff make an order in their part of the district. The place is a point (`lat` and
+         *     `lon`, WGS84, both or neither) or a territory node (`node_id`, as from a scanned
+         *     code's place); with both the node wins. A point is turned into the grid that
+         *     contains it: the order's `origin_path` and `path` are that grid's path and its
+         *     `level` is `grid`. A point outside every grid goes to the district queue:
+         *     `origin_path` `/`, `level` `district`. A node gives its own path, and the level of
+         *     that path (a street `street`, a community `community`, a grid or anything below it
+         *     `grid`).
+         *
+         *     Who may create: district admins, and street staff, community staff and grid workers
+         *     whose grant covers the place (a grid worker in its grid; street and community staff
+         *     in their street or community); anyone else `403`, and so does staff whose grant does
+         *     not cover the place: only district-level staff (a `district_admin` at `/`) may make
+         *     an order in the district queue. A `node_id` that does not exist or lies outside the
+         *     caller's view answers `404` (`field` `node_id`).
+         *
+         *     Input: `category` an active category's code (`422`, `field` `category`, otherwise);
+         *     `description` 1 to 4000 characters of text (`422`, `field` `description`), stored and
+         *     answered as given (markup stays text); `lat` -90 to 90 and `lon` -180 to 180, one
+         *     without the other `422` naming the missing one; neither a point nor a node `422`.
+         *
+         *     The new order is `open`, `version` 1, and must be claimed by `due_at` = `created_at` +
+         *     the category's `claim_minutes`. Its timeline starts with a `created` step, published
+         *     as `order.created` (subject `order:<id>`, scope the order's path).
+         */
+        post: operations["createOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/pool": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The open orders the caller may claim (抢单池), oldest first
+         * @description The `open` orders the caller may claim: a role named in the category's `claim_roles`,
+         *     held on a scope that covers the order's current `path` or lies below it. The second
+         *     half is how escalation widens the pool: an order at the grid level is in the pool of
+         *     the grid's workers (and of community staff over it, where the category lets them
+         *     claim); once it escalated to the community (`path` the community's, `level`
+         *     `community`) it is in the pool of the grid workers of every grid of that community
+         *     that hold a claim role of its category, at the street level of those of every grid of
+         *     the street, and at the district of everyone holding such a role.
+         *
+         *     Ordered by id, oldest first; keyset paging by `after` and `next_after`. A claimed
+         *     order leaves the pool at once (and comes back when it is returned). A caller holding
+         *     no claim role gets an empty page.
+         */
+        get: operations["listOrderPool"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The orders the caller claimed, newest first
+         * @description The orders whose `claimed_by` is the caller, in every status or in the one given by
+         *     `status` (another value `422`, `field` `status`). An order the caller returned is no
+         *     longer its own. Newest first; pass the previous page's `next_after` as `after` for
+         *     older orders.
+         */
+        get: operations["listMyOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One order with its timeline
+         * @description The order and every step of its timeline, oldest first (`created`, `claimed`,
+         *     `escalated` with `details` `{from, to, missed, deadline}`, `returned` and `held` with
+         *     the reason as `note`, `resumed`, `completed` with the worker's note, …).
+         *
+         *     Who sees an order: staff over its current place (district admins, and street staff,
+         *     community staff and grid workers whose grant covers its `path`), whoever may claim it
+         *     there (see `listOrderPool`), its claimer and its creator. Anyone else — residents
+         *     included, since a description may name people — gets `404`, as for an order that does
+         *     not exist.
+         */
+        get: operations["getOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim an open order (抢单); exactly one claimer wins
+         * @description No body. Claiming is atomic: of any number of callers claiming the same order at the
+         *     same moment — on one server or on several sharing the database — exactly one gets
+         *     `200` and the order; every other gets `409` (`conflict`, "someone else claimed this
+         *     order first"), and so does any claim of an order that is not `open` (claimed, on hold,
+         *     completed). The winner's order is `claimed`, `claimed_by` the caller, `version` one
+         *     higher, and must be finished by `due_at` = `claimed_at` + the category's
+         *     `finish_minutes`.
+         *
+         *     **Deadlines.** An `open` order must be claimed within the category's
+         *     `claim_minutes` of being created (or returned), a claimed one finished within its
+         *     `finish_minutes`. A missed deadline moves the order one level up — grid → community →
+         *     street → district: its `path` becomes that level's path, `escalations` grows by one,
+         *     an `escalated` step records `{from, to, missed: claim|finish, deadline}`, and the
+         *     deadline starts again. Each deadline fires exactly once, whatever restarts or other
+         *     instances there are (deadlines are stored with the order, not timers). Visibility
+         *     widens with the level (see `listOrderPool`); at the district the order stays, each
+         *     further miss still recorded. An order on hold has no deadline.
+         *
+         *     Who may claim: see `listOrderPool`. A caller who sees the order (see `getOrder`) but
+         *     may not claim it answers `403`; one who does not see it `404`. Recorded as a `claimed`
+         *     step and published as `order.claimed` (scope the order's path), so every other
+         *     screen showing the pool can drop it.
+         */
+        post: operations["claimOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a claimed order back to the pool, with a reason
+         * @description The claimer gives the order back: it is `open` again with no claimer, back in the pool
+         *     at its current level, and must be claimed within the category's `claim_minutes` from
+         *     now. Allowed while it is `claimed` or `on_hold`. The `reason` (2 to 500 characters;
+         *     `422`, `field` `reason`, otherwise) is the `returned` step's `note`.
+         *
+         *     Only the claimer: anyone else who sees the order `403`, who does not `404`; an order
+         *     in another status (open, completed, …) `409` (the status is checked before the
+         *     caller). Published as `order.returned` (scope the order's path).
+         */
+        post: operations["returnOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put a claimed order on hold, with a reason
+         * @description The claimer pauses the order (waiting for parts, for the resident, …): it is
+         *     `on_hold`, `hold_reason` is the `reason` (2 to 500 characters; `422`, `field`
+         *     `reason`, otherwise) and it has no deadline (`due_at` `null`) until it is resumed.
+         *     Only a `claimed` order (`409` otherwise: the status is checked before the caller);
+         *     only the claimer (anyone else who sees it `403`, who does not `404`). Recorded as a
+         *     `held` step with the reason as `note`, published as `order.held`.
+         */
+        post: operations["holdOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume an order on hold
+         * @description No body. The claimer takes the order up again: it is `claimed`, `hold_reason` is ""
+         *     and it must be finished within the category's `finish_minutes` from now. Only an
+         *     order `on_hold` (`409` otherwise: the status is checked before the caller); only the
+         *     claimer (anyone else who sees it `403`, who does not `404`). Recorded as a `resumed`
+         *     step, published as `order.resumed`.
+         */
+        post: operations["resumeOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a claimed order done, with a note
+         * @description The claimer reports the work done: the order is `completed`, `completed_at` is set
+         *     and it has no deadline any more. The `note` (2 to 500 characters; `422` otherwise)
+         *     is the `completed` step's `note`; evidence photos arrive with reports. Only a
+         *     `claimed` order (one on hold is resumed first; `409` otherwise: the status is checked
+         *     before the caller); only the claimer (anyone else who sees it `403`, who does not
+         *     `404`). Published as `order.completed`.
+         */
+        post: operations["completeOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -1305,7 +1601,11 @@ export interface paths {
          *     subject `print:<id>`), `code.print_progress` (`job_id`, `done`, `total`) and
          *     `code.print_finished` (`job_id`, `status`, `pages`). Of places: `place.created` and
          *     `place.updated` (subject `place:<id>`, scope the node's path, payload `place_id`,
-         *     `node_id`, `name`).
+         *     `node_id`, `name`). Of work orders, one per step of an order's timeline:
+         *     `order.created`, `order.claimed`, `order.escalated`, `order.returned`, `order.held`,
+         *     `order.resumed` and `order.completed` (subject `order:<id>`, scope the order's current
+         *     path — after an escalation the wider one; payload `OrderEventPayload`: `order_id`,
+         *     `step`, `status`, `level`, `category`, `version`; never the description).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -1597,7 +1897,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"] | components["schemas"]["OrderEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -3020,6 +3320,277 @@ export interface components {
                 name: components["schemas"]["PlaceName"];
             };
         };
+        /**
+         * @description A category's code (its Open311 `service_code`), e.g. `noise.night`.
+         * @example road.streetlight
+         * @example noise.night
+         * @example other
+         */
+        CategoryCode: string;
+        /**
+         * @description An extra question of a category (an Open311 attribute).
+         * @example {
+         *       "code": "source",
+         *       "label_zh": "噪音来源",
+         *       "label_en": "Source of the noise",
+         *       "datatype": "singlevaluelist",
+         *       "required": true,
+         *       "values": [
+         *         {
+         *           "key": "people",
+         *           "name": "人员喧哗"
+         *         },
+         *         {
+         *           "key": "shop",
+         *           "name": "商铺"
+         *         }
+         *       ]
+         *     }
+         */
+        CategoryQuestion: {
+            code: string;
+            label_zh: string;
+            label_en: string;
+            /**
+             * @description As Open311; the two lists carry their `values`.
+             * @enum {string}
+             */
+            datatype: "string" | "number" | "datetime" | "text" | "singlevaluelist" | "multivaluelist";
+            required: boolean;
+            /** @description The choices of a `singlevaluelist` or `multivaluelist`; empty for the other datatypes. */
+            values: {
+                key: string;
+                name: string;
+            }[];
+        };
+        /**
+         * @description A category of problem (an Open311 service) with its deadlines and who may claim its orders.
+         * @example {
+         *       "code": "noise.night",
+         *       "name_zh": "夜间噪音",
+         *       "name_en": "Noise at night",
+         *       "group": "噪音",
+         *       "claim_minutes": 15,
+         *       "finish_minutes": 120,
+         *       "claim_roles": [
+         *         "grid_worker",
+         *         "inspector",
+         *         "community_staff"
+         *       ],
+         *       "departments": [],
+         *       "photos_required": false,
+         *       "triage": false,
+         *       "active": true,
+         *       "questions": [
+         *         {
+         *           "code": "source",
+         *           "label_zh": "噪音来源",
+         *           "label_en": "Source of the noise",
+         *           "datatype": "singlevaluelist",
+         *           "required": true,
+         *           "values": [
+         *             {
+         *               "key": "people",
+         *               "name": "人员喧哗"
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        Category: {
+            code: components["schemas"]["CategoryCode"];
+            name_zh: string;
+            name_en: string;
+            /** @description The group it is listed under (市容环境, 道路设施, 绿化, 物业, 噪音, 消防通道, 占道经营, 违章停车, 安全, 其他). */
+            group: string;
+            /** @description An open order must be claimed within this many minutes of being created or returned, or it escalates one level. */
+            claim_minutes: number;
+            /** @description A claimed order must be completed within this many minutes of being claimed or resumed, or it escalates one level. */
+            finish_minutes: number;
+            /** @description The roles that may claim its orders (held on a scope covering the order's path, or below it). */
+            claim_roles: components["schemas"]["Role"][];
+            /** @description The kinds of organisation that may also claim its orders (a property company for a broken lift). */
+            departments: components["schemas"]["OrganisationKind"][];
+            /** @description A report of this category needs at least one photo. */
+            photos_required: boolean;
+            /** @description A report waits for triage by staff before it becomes an order. */
+            triage: boolean;
+            /** @description Inactive categories are not listed and take no new orders. */
+            active: boolean;
+            questions: components["schemas"]["CategoryQuestion"][];
+        };
+        CategoryList: {
+            items: components["schemas"]["Category"][];
+        };
+        /** Format: int64 */
+        OrderId: number;
+        /**
+         * @description `open` (in the pool), `claimed` (a worker has it), `on_hold` (paused by its worker
+         *     with a reason), `completed` (reported done), `verified` (the reporter or grid worker
+         *     confirmed it), `closed`.
+         * @enum {string}
+         */
+        OrderStatus: "open" | "claimed" | "on_hold" | "completed" | "verified" | "closed";
+        /**
+         * @description Where the order stands now; each missed deadline moves it one up, grid → community → street → district.
+         * @enum {string}
+         */
+        OrderLevel: "grid" | "community" | "street" | "district";
+        /**
+         * @description A work order.
+         * @example {
+         *       "id": 42,
+         *       "category": "road.streetlight",
+         *       "description": "康城小区东门路灯不亮",
+         *       "lat": 39.579,
+         *       "lon": 109.724,
+         *       "origin_path": "/2/3/4",
+         *       "path": "/2/3/4",
+         *       "level": "grid",
+         *       "status": "claimed",
+         *       "created_by": 5,
+         *       "claimed_by": 5,
+         *       "claimed_at": 1764300060000,
+         *       "due_at": 1764472860000,
+         *       "completed_at": null,
+         *       "escalations": 0,
+         *       "hold_reason": "",
+         *       "version": 2,
+         *       "created_at": 1764300000000,
+         *       "updated_at": 1764300060000
+         *     }
+         */
+        Order: {
+            id: components["schemas"]["OrderId"];
+            category: components["schemas"]["CategoryCode"];
+            /** @description As given (text; markup is not interpreted). */
+            description: string;
+            /** @description WGS84 latitude of the place; `null` when the order was made for a node. */
+            lat: number | null;
+            /** @description WGS84 longitude of the place; `null` when the order was made for a node. */
+            lon: number | null;
+            /** @description Where it happened: the grid containing the point (`/` outside every grid), or the node's path. */
+            origin_path: components["schemas"]["NodePath"];
+            /** @description Where it stands now (who sees it and may claim it): the origin, widened by each escalation. */
+            path: components["schemas"]["NodePath"];
+            level: components["schemas"]["OrderLevel"];
+            status: components["schemas"]["OrderStatus"];
+            /** @description The account that made it; `null` for an order made by the system. */
+            created_by: components["schemas"]["AccountId"] | null;
+            /** @description The worker who has it; `null` while it is open. */
+            claimed_by: components["schemas"]["AccountId"] | null;
+            claimed_at: components["schemas"]["Timestamp"] | null;
+            /** @description The next deadline (to be claimed while `open`, to be finished while `claimed`); `null` on hold and once completed. */
+            due_at: components["schemas"]["Timestamp"] | null;
+            completed_at: components["schemas"]["Timestamp"] | null;
+            /** @description Deadlines missed so far. */
+            escalations: number;
+            /** @description Why it is on hold; "" otherwise. */
+            hold_reason: string;
+            /**
+             * Format: int64
+             * @description Grows by one with every change (claim, return, hold, resume, completion, escalation).
+             */
+            version: number;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        OrderList: {
+            items: components["schemas"]["Order"][];
+            /**
+             * Format: int64
+             * @description Pass as `after` for the next page; `null` on the last page.
+             */
+            next_after: number | null;
+        };
+        /**
+         * @description What happened to an order at one step of its timeline.
+         * @enum {string}
+         */
+        OrderStepName: "created" | "claimed" | "escalated" | "returned" | "held" | "resumed" | "completed" | "verified" | "rated" | "reopened";
+        /** @description One step of an order's timeline. */
+        OrderStep: {
+            /** Format: int64 */
+            id: number;
+            at: components["schemas"]["Timestamp"];
+            /** @description Who did it; `null` for the system (an escalation). */
+            account_id: components["schemas"]["AccountId"] | null;
+            step: components["schemas"]["OrderStepName"];
+            /** @description The reason of a `returned` or `held` step, the worker's note of a `completed` one; "" otherwise. */
+            note: string;
+            /** @description More about the step: for `escalated` `{"from","to","missed":"claim|finish","deadline"}`; `{}` otherwise. */
+            details: Record<string, never>;
+        };
+        /** @description An order and its timeline, oldest step first. */
+        OrderDetail: {
+            order: components["schemas"]["Order"];
+            steps: components["schemas"]["OrderStep"][];
+        };
+        /**
+         * @description A new order: a category, a description and a place (a point, or a node).
+         * @example {
+         *       "category": "road.streetlight",
+         *       "description": "康城小区东门路灯不亮",
+         *       "lat": 39.579,
+         *       "lon": 109.724
+         *     }
+         */
+        NewOrder: {
+            category: components["schemas"]["CategoryCode"];
+            /** @description 1 to 4000 characters. */
+            description: string;
+            /** @description WGS84 latitude, with `lon`. */
+            lat?: number | null;
+            /** @description WGS84 longitude, with `lat`. */
+            lon?: number | null;
+            /** @description A territory node as the place (a scanned code's place); takes precedence over a point. */
+            node_id?: components["schemas"]["NodeId"] | null;
+        };
+        /**
+         * @example {
+         *       "reason": "需要物业配合，等待配件"
+         *     }
+         */
+        OrderReason: {
+            /** @description Why (2 to 500 characters); the step's `note`. */
+            reason: string;
+        };
+        /**
+         * @example {
+         *       "note": "已更换灯泡，路灯恢复正常"
+         *     }
+         */
+        OrderNote: {
+            /** @description What was done (2 to 500 characters); the `completed` step's `note`. */
+            note: string;
+        };
+        /** @description The order the event is about. */
+        OrderSubject: string;
+        /** @description What changed, without the description or the place's coordinates. */
+        OrderEventPayload: {
+            order_id: components["schemas"]["OrderId"];
+            step: components["schemas"]["OrderStepName"];
+            status: components["schemas"]["OrderStatus"];
+            level: components["schemas"]["OrderLevel"];
+            category: components["schemas"]["CategoryCode"];
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @description A step of a work order (scope = the order's current path; an escalation's event has
+         *     the new, wider path). The type is `order.` and the step's name; `payload.status`,
+         *     `level` and `version` are the order's after the step.
+         */
+        OrderEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "order.created" | "order.claimed" | "order.escalated" | "order.returned" | "order.held" | "order.resumed" | "order.completed";
+            subject: components["schemas"]["OrderSubject"];
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: components["schemas"]["OrderEventPayload"];
+        };
     };
     responses: {
         /** @description Malformed request (HTTP, JSON that does not parse, invalid UTF-8, bad query string). */
@@ -3261,6 +3832,8 @@ export interface components {
         PlaceIdPath: string;
         /** @description Print job id. Anything that is not a positive integer names no job (`404`). */
         PrintJobIdPath: string;
+        /** @description Order id. Anything that is not a positive integer names no order (`404`). */
+        OrderIdPath: string;
     };
     requestBodies: never;
     headers: {
@@ -5293,6 +5866,351 @@ export interface operations {
             409: components["responses"]["Conflict"];
             410: components["responses"]["Gone"];
             413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The categories. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryList"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewOrder"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The order's URL, `/api/orders/{id}`. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listOrderPool: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Return the items whose id is greater than this (the previous page's `next_after`). */
+                after?: components["parameters"]["After"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of open orders. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listMyOrders: {
+        parameters: {
+            query?: {
+                /** @description Only orders in this status; another value answers `422` with `field` `status`. */
+                status?: components["schemas"]["OrderStatus"];
+                /** @description Continue after this order (the previous page's `next_after`); 0 starts at the newest. */
+                after?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the caller's orders. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id. Anything that is not a positive integer names no order (`404`). */
+                id: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order and its timeline. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDetail"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    claimOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id. Anything that is not a positive integer names no order (`404`). */
+                id: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Claimed by the caller; the order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    returnOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id. Anything that is not a positive integer names no order (`404`). */
+                id: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderReason"];
+            };
+        };
+        responses: {
+            /** @description Returned; the order, open again. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    holdOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id. Anything that is not a positive integer names no order (`404`). */
+                id: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderReason"];
+            };
+        };
+        responses: {
+            /** @description On hold; the order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    resumeOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id. Anything that is not a positive integer names no order (`404`). */
+                id: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resumed; the order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    completeOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id. Anything that is not a positive integer names no order (`404`). */
+                id: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderNote"];
+            };
+        };
+        responses: {
+            /** @description Completed; the order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];

@@ -124,6 +124,13 @@ const en: typeof zhCN = {
       code_print_finished: 'Code printing finished',
       place_created: 'Place added',
       place_updated: 'Place changed',
+      order_created: 'Work order created',
+      order_claimed: 'Work order claimed',
+      order_escalated: 'Work order escalated (deadline missed)',
+      order_returned: 'Work order returned to the pool',
+      order_held: 'Work order put on hold',
+      order_resumed: 'Work order resumed',
+      order_completed: 'Work order completed',
     },
   },
   home: {

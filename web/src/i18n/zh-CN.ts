@@ -123,6 +123,13 @@ export default {
       code_print_finished: '码牌打印完成',
       place_created: '新增场所',
       place_updated: '场所信息变更',
+      order_created: '新建工单',
+      order_claimed: '工单已被抢单',
+      order_escalated: '工单超时升级',
+      order_returned: '工单退回',
+      order_held: '工单挂起',
+      order_resumed: '工单恢复办理',
+      order_completed: '工单办结',
     },
   },
   home: {

@@ -1,0 +1,142 @@
+#pragma once
+// JSON shapes of categories, orders and their timelines (docs/openapi.yaml: Category, Order,
+// OrderList, OrderDetail).
+#include <cstdio>
+#include <string>
+
+#include "core/text.hpp"
+#include "modules/orders/orders.hpp"
+
+namespace mashang::orders::dto {
+
+inline void key(std::string& o, const char* k) {
+  o += ",\"";
+  o += k;
+  o += "\":";
+}
+inline void str(std::string& o, const char* k, std::string_view v) {
+  key(o, k);
+  text::append_json_string(o, v);
+}
+inline void opt_int(std::string& o, const char* k, const std::optional<int64_t>& v) {
+  key(o, k);
+  o += v ? std::to_string(*v) : "null";
+}
+inline void opt_real(std::string& o, const char* k, const std::optional<double>& v) {
+  key(o, k);
+  if (!v) {
+    o += "null";
+    return;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.7f", *v);
+  o += buf;
+}
+inline void strings(std::string& o, const char* k, const std::vector<std::string>& v) {
+  key(o, k);
+  o += '[';
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) o += ',';
+    text::append_json_string(o, v[i]);
+  }
+  o += ']';
+}
+
+inline void write_category(std::string& o, const Category& c) {
+  o += "{\"code\":";
+  text::append_json_string(o, c.code);
+  str(o, "name_zh", c.name_zh);
+  str(o, "name_en", c.name_en);
+  str(o, "group", c.group);
+  o += ",\"claim_minutes\":" + std::to_string(c.claim_minutes) + ",\"finish_minutes\":" + std::to_string(c.finish_minutes);
+  strings(o, "claim_roles", c.claim_roles);
+  strings(o, "departments", c.departments);
+  o += std::string(",\"photos_required\":") + (c.photos_required ? "true" : "false") +
+       ",\"triage\":" + (c.triage ? "true" : "false") + ",\"active\":" + (c.active ? "true" : "false");
+  o += ",\"questions\":[";
+  for (size_t i = 0; i < c.questions.size(); ++i) {
+    const auto& q = c.questions[i];
+    if (i) o += ',';
+    o += "{\"code\":";
+    text::append_json_string(o, q.code);
+    str(o, "label_zh", q.label_zh);
+    str(o, "label_en", q.label_en);
+    str(o, "datatype", q.datatype);
+    o += std::string(",\"required\":") + (q.required ? "true" : "false") + ",\"values\":[";
+    for (size_t j = 0; j < q.values.size(); ++j) {
+      if (j) o += ',';
+      o += "{\"key\":";
+      text::append_json_string(o, q.values[j].first);
+      str(o, "name", q.values[j].second);
+      o += '}';
+    }
+    o += "]}";
+  }
+  o += "]}";
+}
+
+inline std::string categories_json(const std::vector<Category>& cs) {
+  std::string o = "{\"items\":[";
+  for (size_t i = 0; i < cs.size(); ++i) {
+    if (i) o += ',';
+    write_category(o, cs[i]);
+  }
+  return o + "]}";
+}
+
+inline void write_order(std::string& o, const Order& x) {
+  o += "{\"id\":" + std::to_string(x.id);
+  str(o, "category", x.category_code);
+  str(o, "description", x.description);
+  opt_real(o, "lat", x.lat);
+  opt_real(o, "lon", x.lon);
+  str(o, "origin_path", x.origin_path);
+  str(o, "path", x.path);
+  str(o, "level", x.level);
+  str(o, "status", x.status);
+  opt_int(o, "created_by", x.created_by);
+  opt_int(o, "claimed_by", x.claimed_by);
+  opt_int(o, "claimed_at", x.claimed_at);
+  opt_int(o, "due_at", x.due_at);
+  opt_int(o, "completed_at", x.completed_at);
+  o += ",\"escalations\":" + std::to_string(x.escalations);
+  str(o, "hold_reason", x.hold_reason);
+  o += ",\"version\":" + std::to_string(x.version) + ",\"created_at\":" + std::to_string(x.created_at) +
+       ",\"updated_at\":" + std::to_string(x.updated_at) + "}";
+}
+
+inline std::string order_json(const Order& x) {
+  std::string o;
+  write_order(o, x);
+  return o;
+}
+
+inline std::string page_json(const OrderPage& p) {
+  std::string o = "{\"items\":[";
+  for (size_t i = 0; i < p.items.size(); ++i) {
+    if (i) o += ',';
+    write_order(o, p.items[i]);
+  }
+  o += "],\"next_after\":";
+  o += p.next_after ? std::to_string(*p.next_after) : "null";
+  return o + "}";
+}
+
+//! An order with its timeline; `details` of a step is already JSON (written by the service).
+inline std::string detail_json(const Order& x, const std::vector<Step>& steps) {
+  std::string o = "{\"order\":";
+  write_order(o, x);
+  o += ",\"steps\":[";
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const auto& s = steps[i];
+    if (i) o += ',';
+    o += "{\"id\":" + std::to_string(s.id) + ",\"at\":" + std::to_string(s.at);
+    opt_int(o, "account_id", s.account_id);
+    str(o, "step", s.step);
+    str(o, "note", s.note);
+    o += ",\"details\":" + (s.details_json.empty() ? std::string("{}") : s.details_json) + "}";
+  }
+  return o + "]}";
+}
+
+}  // namespace mashang::orders::dto
