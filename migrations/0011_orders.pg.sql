@@ -53,7 +53,8 @@ CREATE TABLE orders (
   created_at     BIGINT NOT NULL,
   updated_at     BIGINT NOT NULL
 );
-CREATE INDEX orders_pool ON orders (status, path, id);
+-- The pool holds open orders only: a claim removes one entry and adds none.
+CREATE INDEX orders_pool ON orders (path, id) WHERE status = 'open';
 CREATE INDEX orders_due ON orders (due_at) WHERE status IN ('open', 'claimed');
 CREATE INDEX orders_claimer ON orders (claimed_by, status, id);
 

@@ -387,6 +387,23 @@ Result<OrderPage> Service::mine(const Principal& who, const std::string& status,
 }
 
 Result<Order> Service::claim(int64_t id, const Principal& who) {
+  // Most losers of a race find the order taken on a read connection, without queueing for
+  // the writer; the conditional UPDATE below still decides between those who get that far.
+  std::optional<Order> seen;
+  bool eligible = false;
+  db_.read([&](store::Conn& c) {
+    seen = order_in(c, id);
+    if (!seen) return;
+    auto cat = category_by_id(c, seen->category_id);
+    if (!can_view(who, *seen, cat)) seen.reset();
+    eligible = seen && cat && may_claim(who, *cat, seen->path);
+  });
+  if (!seen) return no_such_order();
+  if (!eligible) return make_error(Errc::forbidden, "you may not claim this order");
+  if (seen->status != "open")
+    return make_error(Errc::conflict, seen->claimed_by && *seen->claimed_by == who.account_id
+                                          ? "you have claimed this order already"
+                                          : "someone else claimed this order first");
   Result<Order> out = no_such_order();
   Status st = db_.write([&](store::Conn& c) -> Status {
     auto o = order_in(c, id);
