@@ -296,7 +296,7 @@ class Service {
   std::mutex scans_mu_;
   std::condition_variable scans_cv_;
   std::unordered_map<ScanKey, ScanCount, ScanKeyHash> scans_;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};  //!< read by both background threads
   std::thread scan_flusher_;
 
   struct Job {

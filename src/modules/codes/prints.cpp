@@ -336,7 +336,7 @@ void Service::finish_job(int64_t id, const std::string& status, const std::strin
 
 bool Service::stopping() {
   std::lock_guard lk(jobs_mu_);
-  return stopping_;
+  return stopping_.load();
 }
 
 void Service::run_print_jobs() {
@@ -345,7 +345,7 @@ void Service::run_print_jobs() {
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     {
       std::unique_lock lk(jobs_mu_);
-      jobs_cv_.wait(lk, [&] { return stopping_ || !jobs_.empty(); });
+      jobs_cv_.wait(lk, [&] { return stopping_.load() || !jobs_.empty(); });
       if (stopping_) return;  // queued jobs are failed at the next start
       job = std::move(jobs_.front());
       jobs_.pop_front();

@@ -576,7 +576,7 @@ void Service::flush_scans() {
 void Service::run_scan_flusher() {
   std::unique_lock lk(scans_mu_);
   while (!stopping_) {
-    scans_cv_.wait_for(lk, std::chrono::seconds(1), [this] { return stopping_; });
+    scans_cv_.wait_for(lk, std::chrono::seconds(1), [this] { return stopping_.load(); });
     if (stopping_) break;
     lk.unlock();
     try {
