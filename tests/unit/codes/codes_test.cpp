@@ -1092,7 +1092,7 @@ TEST_P(Codes, PrintingDoorPlatesIssuesCodesOnceAndWritesACompletePdf) {
 
 TEST_P(Codes, DoorPlatesCarryTheCommunityTheAddressTheNumberAndAScannableUrl) {
   for (const char* tool : {"pdftotext", "pdftoppm", "zbarimg"})
-    if (!have(tool)) GTEST_SKIP() << tool << " is not installed (see scripts/deps.txt)";
+    if (!have(tool)) FAIL() << tool << " is not installed: make deps (scripts/deps.txt)";
   fs::path out = dir / "plates.pdf";
   auto p = svc->print_to_file(b1.id, "door_plate", std::nullopt, out.string(), worker);
   ASSERT_TRUE(p.ok()) << p.error().message;
