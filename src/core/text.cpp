@@ -12,6 +12,12 @@ std::string_view utf8_prefix(std::string_view s, size_t bytes) {
   return s.substr(0, n);
 }
 
+size_t utf8_chars(std::string_view s) {
+  size_t chars = 0;
+  for (unsigned char ch : s) chars += (ch & 0xC0) != 0x80;
+  return chars;
+}
+
 bool valid_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t i = 0, n = s.size();

@@ -8,6 +8,8 @@ namespace mashang::text {
 
 //! True when `s` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
 bool valid_utf8(std::string_view s);
+//! The number of characters (code points) in valid UTF-8 `s`.
+size_t utf8_chars(std::string_view s);
 //! The longest prefix of valid UTF-8 `s` of at most `bytes` bytes that ends on a character boundary.
 std::string_view utf8_prefix(std::string_view s, size_t bytes);
 

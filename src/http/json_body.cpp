@@ -50,4 +50,14 @@ Response json_response(int status, const json::value& v) {
   return r;
 }
 
+Result<std::optional<double>> optional_number(const boost::json::object& o, std::string_view field) {
+  auto it = o.find(field);
+  if (it == o.end() || it->value().is_null()) return std::optional<double>();
+  const auto& v = it->value();
+  if (v.is_double()) return std::optional<double>(v.get_double());
+  if (v.is_int64()) return std::optional<double>(static_cast<double>(v.get_int64()));
+  if (v.is_uint64()) return std::optional<double>(static_cast<double>(v.get_uint64()));
+  return make_error(Errc::invalid_input, std::string(field) + " must be a number", std::string(field));
+}
+
 }  // namespace mashang::http

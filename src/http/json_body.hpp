@@ -20,6 +20,9 @@ Result<std::string> require_string(const boost::json::object& o, std::string_vie
 Result<std::optional<std::string>> optional_string(const boost::json::object& o, std::string_view field,
                                                    size_t max_len);
 
+//! An optional number field (integer or decimal); absent or null → nullopt; wrong type → 422.
+Result<std::optional<double>> optional_number(const boost::json::object& o, std::string_view field);
+
 //! A required integer field (a JSON number without fraction); 422 naming the field.
 Result<int64_t> require_int(const boost::json::object& o, std::string_view field);
 

@@ -252,7 +252,8 @@ class Service {
     int64_t code_id = 0;
     std::string token;
   };
-  Status ensure_codes(std::vector<Pending>& items, const Principal& who);
+  //! Fills each item's code, issuing the missing ones in one transaction; how many it issued.
+  Result<int64_t> ensure_codes(std::vector<Pending>& items, const Principal& who);
   std::shared_ptr<const Cached> lookup(std::string_view token);
   std::optional<Code> load(store::Conn& c, std::string_view token);
   Result<Code> retire(std::string_view token, const std::string& reason, const Principal& who, const std::string& ip,

@@ -31,6 +31,11 @@ std::optional<std::vector<std::string>> scopes_under(store::Conn& c, const Princ
                                                      std::optional<int64_t> node,
                                                      const std::function<bool(const Grant&)>& counts);
 
+//! The ids on a territory path ("/3/17/40" → 3, 17, 40): street, community, grid, …
+std::vector<int64_t> path_ids(std::string_view path);
+//! Whether any of the caller's grants (of any role) covers `path`.
+bool grant_over(const Principal& who, std::string_view path);
+
 bool is_one_of(std::string_view v, const std::string_view* begin, const std::string_view* end);
 
 }  // namespace mashang::codes

@@ -1,6 +1,6 @@
 // Places (二维码+): stalls, facilities, function rooms and patrol checkpoints hung on a
 // territory node, so they can carry a code. Who sees a place: whoever sees its node; who
-// shapes it: whoever may add nodes there (as for organisations).
+// shapes it: whoever may attach things to the node (territory::can_attach, as organisations).
 #include <algorithm>
 
 #include "core/text.hpp"
@@ -20,17 +20,6 @@ Place place_of(const store::Row& r) {
 
 Error no_such_place() { return make_error(Errc::not_found, "no such place"); }
 
-bool may_see_place(const Principal& who, const std::string& path) {
-  return std::any_of(who.grants.begin(), who.grants.end(), [&](const Grant& g) { return scope_covers(g.scope, path); });
-}
-
-//! As for organisations: whoever may add children under the node or under its parent.
-bool may_shape(store::Conn& c, const Principal& who, const territory::Node& n) {
-  if (territory::can_manage_children(who, n)) return true;
-  if (!n.parent_id) return false;
-  auto parent = territory::find_in(c, *n.parent_id);
-  return parent && territory::can_manage_children(who, *parent);
-}
 
 Status valid(const std::string& kind, const std::string& name, const std::string& operator_name) {
   if (!is_one_of(kind, std::begin(kPlaceKinds), std::end(kPlaceKinds)))
@@ -69,7 +58,7 @@ KindSpec place_kind(std::string_view name) {
             return Target{p->path, p->name, p->name, p};
           },
           [](Resolution& r, const Target& t, const Principal& who) {
-            if (!may_see_place(who, t.path)) return;
+            if (!grant_over(who, t.path)) return;
             r.view = "staff";
             r.label = t.label;
             r.actions.push_back("check_in");
@@ -108,7 +97,7 @@ Result<PlacePage> Service::places(std::optional<int64_t> node, const std::string
 Result<Place> Service::place(int64_t id, const Principal& who) {
   std::optional<Place> p;
   db_.read([&](store::Conn& c) { p = place_in(c, id); });
-  if (!p || !may_see_place(who, p->path)) return no_such_place();
+  if (!p || !grant_over(who, p->path)) return no_such_place();
   return *p;
 }
 
@@ -119,7 +108,7 @@ Result<Place> Service::create_place(int64_t node_id, const std::string& kind, co
   Status st = db_.write([&](store::Conn& c) -> Status {
     auto n = territory::find_in(c, node_id);
     if (!n || !territory::can_see(who, n->path)) return make_error(Errc::not_found, "no such node", "node_id");
-    if (!may_shape(c, who, *n)) return make_error(Errc::forbidden, "you may not add places to " + n->name);
+    if (!territory::can_attach(c, who, *n)) return make_error(Errc::forbidden, "you may not add places to " + n->name);
     int64_t now = clock_.now_ms();
     auto r = c.query_unique(
         "INSERT INTO places (node_id, kind, name, operator, path, created_at, updated_at) "
@@ -138,9 +127,9 @@ Result<Place> Service::update_place(int64_t id, const PlaceChange& in, const Pri
   Result<Place> out = no_such_place();
   Status st = db_.write([&](store::Conn& c) -> Status {
     auto p = place_in(c, id);
-    if (!p || !may_see_place(who, p->path)) return no_such_place();
+    if (!p || !grant_over(who, p->path)) return no_such_place();
     auto n = territory::find_in(c, p->node_id);
-    if (!n || !may_shape(c, who, *n)) return make_error(Errc::forbidden, "you may not change " + p->name);
+    if (!n || !territory::can_attach(c, who, *n)) return make_error(Errc::forbidden, "you may not change " + p->name);
     Place next = *p;
     if (in.name) next.name = *in.name;
     if (in.operator_name) next.operator_name = *in.operator_name;

@@ -67,9 +67,10 @@ Status valid_print(const std::string& layout, std::optional<int64_t> limit) {
 
 }  // namespace
 
-Status Service::ensure_codes(std::vector<Pending>& items, const Principal& who) {
-  if (items.empty()) return ok_status();
-  return db_.write([&](store::Conn& c) -> Status {
+Result<int64_t> Service::ensure_codes(std::vector<Pending>& items, const Principal& who) {
+  int64_t issued = 0;
+  if (items.empty()) return issued;
+  Status st = db_.write([&](store::Conn& c) -> Status {
     std::map<std::pair<std::string, int64_t>, std::pair<int64_t, std::string>> active;
     std::map<std::string, std::pair<int64_t, int64_t>> ranges;  // kind → lowest, highest target
     for (const auto& it : items) {
@@ -81,7 +82,7 @@ Status Service::ensure_codes(std::vector<Pending>& items, const Principal& who) 
                                    "kind = $1 AND target_id BETWEEN $2 AND $3",
                                    {kind, range.first, range.second}))
         active[{r.text(2), r.integer(3)}] = {r.integer(0), r.text(1)};
-    int64_t issued = 0, first = 0, last = 0, now = clock_.now_ms();
+    int64_t first = 0, last = 0, now = clock_.now_ms();
     for (auto& it : items) {
       auto found = active.find({it.kind, it.target_id});
       if (found != active.end()) {
@@ -107,6 +108,8 @@ Status Service::ensure_codes(std::vector<Pending>& items, const Principal& who) 
                     now);
     return ok_status();
   });
+  if (!st.ok()) return st.error();
+  return issued;
 }
 
 Result<int64_t> Service::issue_all(int64_t node_id, const Principal& who) {
@@ -114,13 +117,7 @@ Result<int64_t> Service::issue_all(int64_t node_id, const Principal& who) {
   if (!node || !territory::can_see(who, node->path)) return make_error(Errc::not_found, "no such node", "node_id");
   if (!may_manage(who, node->path)) return make_error(Errc::forbidden, "you may not issue codes for " + node->name);
   const std::string below = (node->path == "/" ? "" : node->path) + "/%";
-  int64_t before = 0, after_count = 0;
-  auto count = [&] {
-    int64_t n = 0;
-    db_.read([&](store::Conn& c) { n = c.query_one("SELECT COUNT(*) FROM codes WHERE status = 'active'")->integer(0); });
-    return n;
-  };
-  before = count();
+  int64_t issued = 0;
   for (bool households : {true, false}) {
     int64_t after = 0;
     for (;;) {
@@ -138,11 +135,12 @@ Result<int64_t> Service::issue_all(int64_t node_id, const Principal& who) {
       });
       if (items.empty()) break;
       after = items.back().target_id;
-      if (auto st = ensure_codes(items, who); !st.ok()) return st.error();
+      auto n = ensure_codes(items, who);
+      if (!n.ok()) return n.error();
+      issued += *n;
     }
   }
-  after_count = count();
-  return after_count - before;
+  return issued;
 }
 
 Result<Printed> Service::print_to_file(int64_t node_id, const std::string& layout, std::optional<int64_t> limit,
@@ -192,13 +190,8 @@ Result<Printed> Service::print_to_file(int64_t node_id, const std::string& layou
       }
       for (auto& it : items) {
         if (!it.heading.empty()) continue;
-        std::string_view p(it.path);
-        auto a = p.find('/', 1);
-        int64_t community = 0;
-        if (a != std::string_view::npos) {
-          auto b = p.find('/', a + 1);
-          community = std::stoll(std::string(p.substr(a + 1, b == std::string_view::npos ? std::string_view::npos : b - a - 1)));
-        }
+        auto ids = path_ids(it.path);
+        int64_t community = ids.size() >= 2 ? ids[1] : 0;
         auto named = community_names.find(community);
         if (named == community_names.end()) {
           auto n = community ? territory::find_in(c, community) : std::nullopt;
@@ -209,7 +202,7 @@ Result<Printed> Service::print_to_file(int64_t node_id, const std::string& layou
     });
     if (items.empty()) break;  // fewer than counted: removed meanwhile
     after = items.back().target_id;
-    if (auto st = ensure_codes(items, who); !st.ok()) return abandon(st.error());
+    if (auto n = ensure_codes(items, who); !n.ok()) return abandon(n.error());
     for (const auto& it : items) {
       if (cancel && cancel->load()) return abandon(make_error(Errc::conflict, "the print job was cancelled"));
       if (auto added = (*writer)->add({it.heading, it.label, number_of(it.code_id), url_of(it.token)}); !added.ok())

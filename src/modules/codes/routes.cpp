@@ -17,16 +17,6 @@ namespace {
 using http::Request;
 using http::Response;
 
-Result<std::optional<double>> optional_number(const boost::json::object& o, std::string_view field) {
-  auto it = o.find(field);
-  if (it == o.end() || it->value().is_null()) return std::optional<double>();
-  const auto& v = it->value();
-  if (v.is_double()) return std::optional<double>(v.get_double());
-  if (v.is_int64()) return std::optional<double>(static_cast<double>(v.get_int64()));
-  if (v.is_uint64()) return std::optional<double>(static_cast<double>(v.get_uint64()));
-  return make_error(Errc::invalid_input, std::string(field) + " must be a number", std::string(field));
-}
-
 Response resolve(Service& svc, Guesses& g, Request& req) {
   int64_t now = g.clock.now_ms();
   if (int wait = g.limiter.wait(req.client_ip, now)) {
@@ -117,7 +107,7 @@ Response check_in(Service& svc, Request& req) {
   if (!purpose.ok()) return http::error_response(purpose.error());
   if (*purpose) in.purpose = **purpose;
   for (auto [field, dest] : {std::pair{"lat", &in.lat}, std::pair{"lon", &in.lon}, std::pair{"accuracy_m", &in.accuracy_m}}) {
-    auto v = optional_number(*body, field);
+    auto v = http::optional_number(*body, field);
     if (!v.ok()) return http::error_response(v.error());
     *dest = *v;
   }

@@ -30,25 +30,6 @@ Error retired_code() {
   return make_error(Errc::gone, "this code is no longer in use; a new code may have been put up in its place");
 }
 
-//! The ids on a territory path ("/3/17/40" → 3, 17, 40).
-std::vector<int64_t> path_ids(std::string_view path) {
-  std::vector<int64_t> out;
-  int64_t v = 0;
-  bool any = false;
-  for (char ch : path) {
-    if (ch == '/') {
-      if (any) out.push_back(v);
-      v = 0;
-      any = false;
-    } else if (ch >= '0' && ch <= '9') {
-      v = v * 10 + (ch - '0');
-      any = true;
-    }
-  }
-  if (any) out.push_back(v);
-  return out;
-}
-
 std::string code_payload(const Code& code) {
   std::string p = "{\"number\":\"" + code.number + "\",\"kind\":\"" + code.kind +
                   "\",\"target_id\":" + std::to_string(code.target_id) + ",\"path\":";
@@ -68,11 +49,31 @@ void announce(store::Conn& c, const char* type, const Code& code, const Principa
 
 store::Value actor(const Principal& who) { return who.account_id ? store::Value(who.account_id) : store::null_value; }
 
-bool holds_grant_over(const Principal& who, std::string_view path) {
-  return std::any_of(who.grants.begin(), who.grants.end(), [&](const Grant& g) { return scope_covers(g.scope, path); });
-}
 
 }  // namespace
+
+//! The ids on a territory path ("/3/17/40" → 3, 17, 40).
+std::vector<int64_t> path_ids(std::string_view path) {
+  std::vector<int64_t> out;
+  int64_t v = 0;
+  bool any = false;
+  for (char ch : path) {
+    if (ch == '/') {
+      if (any) out.push_back(v);
+      v = 0;
+      any = false;
+    } else if (ch >= '0' && ch <= '9') {
+      v = v * 10 + (ch - '0');
+      any = true;
+    }
+  }
+  if (any) out.push_back(v);
+  return out;
+}
+
+bool grant_over(const Principal& who, std::string_view path) {
+  return std::any_of(who.grants.begin(), who.grants.end(), [&](const Grant& g) { return scope_covers(g.scope, path); });
+}
 
 bool is_one_of(std::string_view v, const std::string_view* begin, const std::string_view* end) {
   return std::find(begin, end, v) != end;
@@ -164,7 +165,7 @@ Service::Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock,
                 return Target{n->path, n->name, n->name, std::nullopt};
               },
               [this, kind](Resolution& r, const Target& t, const Principal& who) {
-                if (!holds_grant_over(who, t.path)) return;
+                if (!grant_over(who, t.path)) return;
                 int64_t households = 0;
                 db_.read([&](store::Conn& c) { households = registry::count_households(c, t.path); });
                 r.view = "staff";
@@ -450,7 +451,7 @@ Result<std::pair<Checkin, bool>> Service::check_in(std::string_view token, const
   if (!cached) return no_such_code();
   if (cached->code.status != "active") return retired_code();
   const Code& code = cached->code;
-  bool allowed = holds_grant_over(who, code.path);
+  bool allowed = grant_over(who, code.path);
   if (!allowed && code.kind == "household")
     db_.read([&](store::Conn& c) {
       auto mine = registry::household_of_account(c, who.account_id);

@@ -12,16 +12,6 @@ namespace {
 using http::Request;
 using http::Response;
 
-Result<std::optional<double>> optional_number(const boost::json::object& o, std::string_view field) {
-  auto it = o.find(field);
-  if (it == o.end() || it->value().is_null()) return std::optional<double>();
-  const auto& v = it->value();
-  if (v.is_double()) return std::optional<double>(v.get_double());
-  if (v.is_int64()) return std::optional<double>(static_cast<double>(v.get_int64()));
-  if (v.is_uint64()) return std::optional<double>(static_cast<double>(v.get_uint64()));
-  return make_error(Errc::invalid_input, std::string(field) + " must be a number", std::string(field));
-}
-
 Response create(Service& svc, territory::Service& territory, Request& req) {
   auto body = http::parse_object(req);
   if (!body.ok()) return http::error_response(body.error());
@@ -33,7 +23,7 @@ Response create(Service& svc, territory::Service& territory, Request& req) {
   in.category_code = *category;
   in.description = *description;
   for (auto [field, dest] : {std::pair{"lat", &in.lat}, std::pair{"lon", &in.lon}}) {
-    auto v = optional_number(*body, field);
+    auto v = http::optional_number(*body, field);
     if (!v.ok()) return http::error_response(v.error());
     *dest = *v;
   }

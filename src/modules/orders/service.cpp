@@ -158,8 +158,7 @@ Error no_such_order() { return make_error(Errc::not_found, "no such order"); }
 
 //! A reason or note: 2 to 500 characters; the error names `field`.
 Status valid_text(const std::string& s, const char* field) {
-  size_t chars = 0;
-  for (unsigned char ch : s) chars += (ch & 0xC0) != 0x80;
+  size_t chars = text::utf8_chars(s);
   if (chars < 2 || chars > 500 || !text::valid_utf8(s))
     return make_error(Errc::invalid_input, std::string("the ") + field + " must be 2 to 500 characters", field);
   return ok_status();
@@ -269,8 +268,7 @@ std::optional<Category> Service::category(const std::string& code) {
 Result<Order> Service::create(const NewOrder& in, const Principal& who) {
   auto cat = category(in.category_code);
   if (!cat || !cat->active) return make_error(Errc::invalid_input, "no such category", "category");
-  size_t chars = 0;
-  for (unsigned char ch : in.description) chars += (ch & 0xC0) != 0x80;
+  size_t chars = text::utf8_chars(in.description);
   if (chars == 0 || chars > kDescriptionMax || !text::valid_utf8(in.description))
     return make_error(Errc::invalid_input, "description must be 1 to 4000 characters of text", "description");
   if (in.lat.has_value() != in.lon.has_value())

@@ -10,6 +10,4 @@ namespace mashang::orgs {
 //! Whoever holds a grant covering the node sees its organisations (not those who see the
 //! node only on the way down to their own grants).
 bool may_see(const Principal& who, std::string_view path);
-//! Whoever may add nodes under the node (or under its parent) adds and changes its organisations.
-bool may_shape(store::Conn& c, const Principal& who, const territory::Node& node);
 }  // namespace mashang::orgs

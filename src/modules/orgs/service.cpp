@@ -111,7 +111,7 @@ Result<Organisation> Service::create(const NewOrganisation& in, const Principal&
   Status st = db_.write([&](store::Conn& c) -> Status {
     auto n = territory::find_in(c, in.node_id);
     if (!n || !territory::can_see(who, n->path)) return make_error(Errc::not_found, "no such node", "node_id");
-    if (!may_shape(c, who, *n)) return make_error(Errc::forbidden, "you may not add organisations to " + n->name);
+    if (!territory::can_attach(c, who, *n)) return make_error(Errc::forbidden, "you may not add organisations to " + n->name);
     int64_t now = clock_.now_ms();
     auto r = c.query_unique(
         "INSERT INTO organisations (node_id, kind, name, contact, phone, path, created_at, updated_at) "
@@ -133,7 +133,7 @@ Result<Organisation> Service::update(int64_t id, const OrganisationChange& in, c
     auto o = by_id(c, id);
     if (!o || !may_see(who, o->path)) return not_found();
     auto n = territory::find_in(c, o->node_id);
-    if (!n || !may_shape(c, who, *n)) return make_error(Errc::forbidden, "you may not change " + o->name);
+    if (!n || !territory::can_attach(c, who, *n)) return make_error(Errc::forbidden, "you may not change " + o->name);
     Organisation next = *o;
     if (in.kind) next.kind = *in.kind;
     if (in.name) next.name = *in.name;
@@ -159,7 +159,7 @@ Status Service::remove(int64_t id, const Principal& who, const std::string& ip) 
     auto o = by_id(c, id);
     if (!o || !may_see(who, o->path)) return not_found();
     auto n = territory::find_in(c, o->node_id);
-    if (!n || !may_shape(c, who, *n)) return make_error(Errc::forbidden, "you may not remove " + o->name);
+    if (!n || !territory::can_attach(c, who, *n)) return make_error(Errc::forbidden, "you may not remove " + o->name);
     c.exec("DELETE FROM organisations WHERE id = $1", {id});
     changed(c, "organisation.removed", *o, who, ip, clock_.now_ms());
     return ok_status();

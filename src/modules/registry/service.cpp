@@ -564,8 +564,7 @@ Result<std::pair<Household, std::vector<Person>>> Service::my_household(const Pr
 
 // A reason: 4 to 200 characters: 4 to 200 characters (not bytes: "家访核实" is a reason of 4), one line.
 Status valid_reason(const std::string& reason) {
-  size_t chars = 0;
-  for (unsigned char ch : reason) chars += (ch & 0xC0) != 0x80;
+  size_t chars = text::utf8_chars(reason);
   if (chars < 4 || chars > 200 || !text::plain_line(reason, 800))
     return make_error(Errc::invalid_input, "give a reason of 4 to 200 characters; it goes into the audit log",
                       "reason");

@@ -225,4 +225,11 @@ Result<Node> Service::rename(int64_t id, const std::string& name, const Principa
   return out;
 }
 
+bool can_attach(store::Conn& c, const Principal& who, const Node& node) {
+  if (can_manage_children(who, node)) return true;
+  if (!node.parent_id) return false;
+  auto parent = find_in(c, *node.parent_id);
+  return parent && can_manage_children(who, *parent);
+}
+
 }  // namespace mashang::territory

@@ -45,6 +45,9 @@ bool can_see(const Principal& who, std::string_view path);
 //! street staff from a street down to compounds; community staff from a community down.
 bool can_manage_children(const Principal& who, const Node& parent);
 
+//! Attaching things to a node (organisations, places): whoever may add children under the
+//! node or under its parent. Inside a transaction (the parent is read).
+bool can_attach(store::Conn& c, const Principal& who, const Node& node);
 //! Adds a child under `parent` inside the caller's write transaction (the rule and the
 //! audit record of Service::create). For modules that create nodes as part of a larger
 //! change, such as a grid import.
