@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
   if (ids < 1 || tries < 1 || accounts < 1) return 2;
   if (sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) die("open");
   sqlite3_busy_timeout(db, 5000);
-  if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", nullptr,
-                   nullptr, nullptr) != SQLITE_OK)
+  if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", nullptr, nullptr,
+                   nullptr) != SQLITE_OK)
     die("pragma");
 
   sqlite3_stmt* begin = prepare("BEGIN IMMEDIATE");
@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
       "UPDATE orders SET status = 'claimed', claimed_by = $2, claimed_at = $3, due_at = $4, version = version + 1, "
       "updated_at = $3 WHERE id = $1 AND status = 'open'");
   sqlite3_stmt* step = prepare(
-      "INSERT INTO order_steps (order_id, at, account_id, step, note, details) VALUES ($1, $2, $3, 'claimed', '', '{}')");
+      "INSERT INTO order_steps (order_id, at, account_id, step, note, details) VALUES ($1, $2, $3, 'claimed', '', "
+      "'{}')");
   sqlite3_stmt* event = prepare(
       "INSERT INTO events (type, subject, scope, account_id, payload, created_at) "
       "VALUES ('order.claimed', $1, '/2/3/4', NULL, $2, $3) RETURNING id");
@@ -107,8 +108,9 @@ int main(int argc, char** argv) {
   for (int64_t id = first; id < first + ids; ++id) {
     for (int64_t t = 0; t < tries; ++t, ++k) {
       int64_t who = account0 + k % accounts;
-      int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch()).count();
+      int64_t now =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
       ++attempts;
       run(begin);
       if (service) {

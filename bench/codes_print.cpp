@@ -48,8 +48,8 @@ long status_kb(const char* field) {  // from /proc/self/status, e.g. "VmHWM"
 void report(const char* mode, int64_t plates, int64_t pages, double secs, const std::string& out) {
   std::error_code ec;
   auto bytes = std::filesystem::file_size(out, ec);
-  std::printf("mode %s\nplates %lld\npages %lld\nseconds %.3f\nplates_per_s %.1f\npdf_bytes %llu\nvmhwm_kb %ld\n",
-              mode, static_cast<long long>(plates), static_cast<long long>(pages), secs, plates / secs,
+  std::printf("mode %s\nplates %lld\npages %lld\nseconds %.3f\nplates_per_s %.1f\npdf_bytes %llu\nvmhwm_kb %ld\n", mode,
+              static_cast<long long>(plates), static_cast<long long>(pages), secs, plates / secs,
               static_cast<unsigned long long>(ec ? 0 : bytes), status_kb("VmHWM"));
 }
 
@@ -61,13 +61,11 @@ int job(const std::string& url, const std::string& data_dir, int64_t node_id, in
   auto db = store::open(url, 2, [&] { return clock.now_ms(); });
   territory::Service territory(*db, clock);
   registry::Service registry(*db, *keys, clock, territory);
-  codes::Service codes(*db, *keys, clock, territory, registry, Config{}.server.public_base_url,
-                       data_dir + "/prints");
+  codes::Service codes(*db, *keys, clock, territory, registry, Config{}.server.public_base_url, data_dir + "/prints");
   auto active = [&] {
     int64_t n = 0;
-    db->read([&](store::Conn& c) {
-      n = c.query_one("SELECT COUNT(*) FROM codes WHERE status = 'active'")->integer(0);
-    });
+    db->read(
+        [&](store::Conn& c) { n = c.query_one("SELECT COUNT(*) FROM codes WHERE status = 'active'")->integer(0); });
     return n;
   };
   const int64_t before = active();
@@ -99,8 +97,8 @@ int baseline(int64_t n, const std::string& out) {
     for (auto& b : raw) b = static_cast<char>(rnd() & 0xff);
     const int64_t building = 1 + i / 96 % 40, unit = 1 + i / 24 % 4, floor = 1 + i / 2 % 12, room = 1 + i % 2;
     plates.push_back({communities[i / 2500 % 5],
-                      std::to_string(building) + "号楼-" + std::to_string(unit) + "单元-" + std::to_string(floor) + "0" +
-                          std::to_string(room) + "室",
+                      std::to_string(building) + "号楼-" + std::to_string(unit) + "单元-" + std::to_string(floor) +
+                          "0" + std::to_string(room) + "室",
                       codes::number_of(i + 1), base + crypto::base64url(raw)});
   }
   auto t0 = std::chrono::steady_clock::now();
@@ -118,8 +116,7 @@ int baseline(int64_t n, const std::string& out) {
 
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "job" && argc == 7)
-    return job(argv[2], argv[3], std::atoll(argv[4]), std::atoll(argv[5]), argv[6]);
+  if (mode == "job" && argc == 7) return job(argv[2], argv[3], std::atoll(argv[4]), std::atoll(argv[5]), argv[6]);
   if (mode == "baseline" && argc == 4) return baseline(std::atoll(argv[2]), argv[3]);
   std::fprintf(stderr, "usage: %s job DB_URL DATA_DIR NODE_ID LIMIT OUT.pdf | baseline N OUT.pdf\n", argv[0]);
   return 2;

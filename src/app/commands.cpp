@@ -239,9 +239,8 @@ int cmd_codes_print(const Common& common, int64_t community, const std::string& 
   auto node = (*sys)->territory->find(community);
   if (!node) return fail(make_error(Errc::not_found, "no node " + std::to_string(community)));
   if (node->kind != "community")
-    return fail(make_error(Errc::invalid_input,
-                           "node " + std::to_string(community) + " (" + node->name + ") is a " + node->kind +
-                               ", not a community"));
+    return fail(make_error(Errc::invalid_input, "node " + std::to_string(community) + " (" + node->name + ") is a " +
+                                                    node->kind + ", not a community"));
   Principal cli;  // the command line acts for the district (its audit records name no account)
   cli.grants = {{"district_admin", "/"}};
   auto printed = (*sys)->codes->print_to_file(community, "door_plate", limit, out, cli, progress_bar);

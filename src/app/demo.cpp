@@ -72,9 +72,10 @@ Status build_places(System& sys, int64_t community) {
   struct P {
     const char *kind, *name, *op;
   };
-  for (auto p : {P{"stall", "夜市3号摊位", "老王烧烤"}, P{"stall", "夜市7号摊位", "李记凉皮"},
-                 P{"function_room", "老年活动室", "康城社区养老服务站"}, P{"function_room", "书画室", "康城社区养老服务站"},
-                 P{"facility", "康城小区东门消防栓", "康城物业"}, P{"checkpoint", "康城小区北门巡查点", ""}}) {
+  for (auto p :
+       {P{"stall", "夜市3号摊位", "老王烧烤"}, P{"stall", "夜市7号摊位", "李记凉皮"},
+        P{"function_room", "老年活动室", "康城社区养老服务站"}, P{"function_room", "书画室", "康城社区养老服务站"},
+        P{"facility", "康城小区东门消防栓", "康城物业"}, P{"checkpoint", "康城小区北门巡查点", ""}}) {
     auto r = sys.codes->create_place(community, p.kind, p.name, p.op, admin, "");
     if (!r.ok() && r.error().code != Errc::conflict) return r.error();
   }

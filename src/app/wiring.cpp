@@ -86,9 +86,9 @@ void platform_routes(System& sys, Web& web) {
                       [&sys] { return static_cast<double>(sys.db->stats().waits_total); });
   web.metrics.gauge("mashang_live_subscribers", "Open live-event streams.",
                     [&web] { return static_cast<double>(web.hub.subscribers()); });
-  for (auto [outcome, counter] : {std::pair{"ok", &sys.codes->counters().ok},
-                                  std::pair{"not_found", &sys.codes->counters().not_found},
-                                  std::pair{"gone", &sys.codes->counters().gone}})
+  for (auto [outcome, counter] :
+       {std::pair{"ok", &sys.codes->counters().ok}, std::pair{"not_found", &sys.codes->counters().not_found},
+        std::pair{"gone", &sys.codes->counters().gone}})
     web.metrics.counter(std::string("mashang_code_resolutions_total{outcome=\"") + outcome + "\"}",
                         "Code resolutions by outcome.", [counter] { return static_cast<double>(counter->load()); });
   web.metrics.counter("mashang_code_resolutions_total{outcome=\"limited\"}", "Code resolutions by outcome.",
@@ -193,15 +193,16 @@ std::unique_ptr<Web> build_web(System& sys) {
           spdlog::error("could not audit a refused request: {}", e.what());
         }
       });
-  sys.db->on_commit([w = web.get(), g = sys.grids.get(), k = sys.codes.get()](const std::vector<store::EventRecord>& evs) {
-    bool codes_stale = false;
-    for (const auto& e : evs) {
-      if (grids::Service::affects_index(e.type)) g->invalidate();
-      codes_stale |= codes::Service::affects_cache(e.type);
-    }
-    if (codes_stale) k->invalidate();
-    w->hub.publish(evs);
-  });
+  sys.db->on_commit(
+      [w = web.get(), g = sys.grids.get(), k = sys.codes.get()](const std::vector<store::EventRecord>& evs) {
+        bool codes_stale = false;
+        for (const auto& e : evs) {
+          if (grids::Service::affects_index(e.type)) g->invalidate();
+          codes_stale |= codes::Service::affects_cache(e.type);
+        }
+        if (codes_stale) k->invalidate();
+        w->hub.publish(evs);
+      });
   return web;
 }
 

@@ -17,7 +17,8 @@ Result<json::object> parse_object(const Request& req) {
 Result<std::optional<std::string>> optional_string(const json::object& o, std::string_view field, size_t max_len) {
   auto it = o.find(field);
   if (it == o.end() || it->value().is_null()) return std::optional<std::string>{};
-  if (!it->value().is_string()) return make_error(Errc::invalid_input, std::string(field) + " must be a string", std::string(field));
+  if (!it->value().is_string())
+    return make_error(Errc::invalid_input, std::string(field) + " must be a string", std::string(field));
   const auto& s = it->value().as_string();
   if (s.size() > max_len)
     return make_error(Errc::invalid_input, std::string(field) + " is longer than " + std::to_string(max_len) + " bytes",

@@ -57,10 +57,10 @@ struct Place {
 
 //! What the module owning a kind says about one of its targets.
 struct Target {
-  std::string path;           //!< territory path: who is "in scope"
-  std::string label;          //!< for staff and members
-  std::string public_label;   //!< for anyone (a household: its building's name, never the room)
-  std::optional<Place> place; //!< places show themselves to anyone
+  std::string path;            //!< territory path: who is "in scope"
+  std::string label;           //!< for staff and members
+  std::string public_label;    //!< for anyone (a household: its building's name, never the room)
+  std::optional<Place> place;  //!< places show themselves to anyone
 };
 
 struct NodeRef {
@@ -288,7 +288,8 @@ class Service {
   };
   struct ScanKeyHash {
     size_t operator()(const ScanKey& k) const {
-      return std::hash<int64_t>{}(k.code_id * 1'000'003 + k.account_id * 8191 + k.minute) ^ std::hash<std::string>{}(k.view);
+      return std::hash<int64_t>{}(k.code_id * 1'000'003 + k.account_id * 8191 + k.minute) ^
+             std::hash<std::string>{}(k.view);
     }
   };
   struct ScanCount {

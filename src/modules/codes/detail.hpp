@@ -3,8 +3,8 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "core/crypto.hpp"
 #include "modules/codes/codes.hpp"
@@ -27,8 +27,7 @@ KindSpec place_kind(std::string_view name);
 
 //! The parts of the caller's view under `node` (or the whole view) where grants that pass
 //! `counts` apply: the paths to list below. nullopt when the node is unknown or not visible.
-std::optional<std::vector<std::string>> scopes_under(store::Conn& c, const Principal& who,
-                                                     std::optional<int64_t> node,
+std::optional<std::vector<std::string>> scopes_under(store::Conn& c, const Principal& who, std::optional<int64_t> node,
                                                      const std::function<bool(const Grant&)>& counts);
 
 //! The ids on a territory path ("/3/17/40" → 3, 17, 40): street, community, grid, …

@@ -99,7 +99,8 @@ inline void node_ref(std::string& o, const char* key, const std::optional<NodeRe
 inline std::string action_href(std::string_view action, const Resolution& r) {
   if (action == "report_problem") return "/m/report?code=" + r.code.token;
   if (action == "check_in" || action == "record_visit") return "/api/codes/" + r.code.token + "/checkins";
-  if (action == "open_household") return r.view == "member" ? "/m/my-household" : "/m/households/" + std::to_string(r.code.target_id);
+  if (action == "open_household")
+    return r.view == "member" ? "/m/my-household" : "/m/households/" + std::to_string(r.code.target_id);
   if (action == "my_household") return "/m/my-household";
   return "";
 }
@@ -132,9 +133,15 @@ inline std::string resolution_json(const Resolution& r) {
           text::append_json_string(o, p.tags[i]);
         }
         o += "],\"id_masked\":";
-        if (p.id_masked) text::append_json_string(o, *p.id_masked); else o += "null";
+        if (p.id_masked)
+          text::append_json_string(o, *p.id_masked);
+        else
+          o += "null";
         o += ",\"phone_masked\":";
-        if (p.phone_masked) text::append_json_string(o, *p.phone_masked); else o += "null";
+        if (p.phone_masked)
+          text::append_json_string(o, *p.phone_masked);
+        else
+          o += "null";
         o += '}';
       }
       o += ']';

@@ -20,11 +20,11 @@ Place place_of(const store::Row& r) {
 
 Error no_such_place() { return make_error(Errc::not_found, "no such place"); }
 
-
 Status valid(const std::string& kind, const std::string& name, const std::string& operator_name) {
   if (!is_one_of(kind, std::begin(kPlaceKinds), std::end(kPlaceKinds)))
     return make_error(Errc::invalid_input, "kind must be one of stall, facility, function_room, checkpoint", "kind");
-  if (!text::plain_line(name, 128)) return make_error(Errc::invalid_input, "name must be 1 to 128 bytes of text", "name");
+  if (!text::plain_line(name, 128))
+    return make_error(Errc::invalid_input, "name must be 1 to 128 bytes of text", "name");
   if (!operator_name.empty() && !text::plain_line(operator_name, 64))
     return make_error(Errc::invalid_input, "operator must be at most 64 bytes of text", "operator");
   return ok_status();
@@ -32,8 +32,8 @@ Status valid(const std::string& kind, const std::string& name, const std::string
 
 void changed(store::Conn& c, const char* type, const Place& p, const Principal& who, const std::string& ip,
              int64_t now) {
-  std::string payload = "{\"place_id\":" + std::to_string(p.id) + ",\"node_id\":" + std::to_string(p.node_id) +
-                        ",\"name\":";
+  std::string payload =
+      "{\"place_id\":" + std::to_string(p.id) + ",\"node_id\":" + std::to_string(p.node_id) + ",\"name\":";
   text::append_json_string(payload, p.name);
   payload += '}';
   c.emit({type, "place:" + std::to_string(p.id), p.path, std::nullopt, payload});

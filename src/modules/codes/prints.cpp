@@ -91,10 +91,11 @@ Result<int64_t> Service::ensure_codes(std::vector<Pending>& items, const Princip
         continue;
       }
       it.token = mint_token(keys_);
-      it.code_id = c.query_one("INSERT INTO codes (token, kind, target_id, path, status, created_by, created_at) "
-                               "VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING id",
-                               {it.token, it.kind, it.target_id, it.path,
-                                who.account_id ? store::Value(who.account_id) : store::null_value, now})
+      it.code_id = c.query_one(
+                        "INSERT INTO codes (token, kind, target_id, path, status, created_by, created_at) "
+                        "VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING id",
+                        {it.token, it.kind, it.target_id, it.path,
+                         who.account_id ? store::Value(who.account_id) : store::null_value, now})
                        ->integer(0);
       active[{it.kind, it.target_id}] = {it.code_id, it.token};
       if (!issued++) first = it.code_id;
@@ -182,9 +183,10 @@ Result<Printed> Service::print_to_file(int64_t node_id, const std::string& layou
         for (auto& h : registry::households_under(c, node->path, after, want))
           items.push_back({h.id, "household", h.address, h.path, ""});
       } else {
-        for (const auto& r : c.query("SELECT id, kind, name, operator, path FROM places WHERE (path = $1 OR path LIKE $2) "
-                                     "AND id > $3 ORDER BY id LIMIT $4",
-                                     {node->path, below, after, want}))
+        for (const auto& r :
+             c.query("SELECT id, kind, name, operator, path FROM places WHERE (path = $1 OR path LIKE $2) "
+                     "AND id > $3 ORDER BY id LIMIT $4",
+                     {node->path, below, after, want}))
           items.push_back({r.integer(0), r.text(1), r.text(2), r.text(4),
                            r.text(3).empty() ? place_kind_zh(r.text(1)) : r.text(3)});
       }
@@ -229,9 +231,10 @@ Result<PrintJob> Service::start_print(int64_t node_id, const std::string& layout
   Result<PrintJob> out = no_such_job();
   Status st = db_.write([&](store::Conn& c) -> Status {
     int64_t now = clock_.now_ms();
-    int64_t id = c.query_one("INSERT INTO code_prints (account_id, node_id, layout, plate_limit, status, created_at, "
-                             "updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, $5) RETURNING id",
-                             {who.account_id, node_id, layout, limit ? store::Value(*limit) : store::null_value, now})
+    int64_t id = c.query_one(
+                      "INSERT INTO code_prints (account_id, node_id, layout, plate_limit, status, created_at, "
+                      "updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, $5) RETURNING id",
+                      {who.account_id, node_id, layout, limit ? store::Value(*limit) : store::null_value, now})
                      ->integer(0);
     out = *job_in(c, id);
     std::string details = "{\"node_id\":" + std::to_string(node_id) + ",\"layout\":\"" + layout + "\"}";
@@ -298,9 +301,10 @@ Result<std::string> Service::print_file(int64_t id, const Principal& who) {
 
 void Service::recover() {
   static_cast<void>(db_.write([&](store::Conn& c) -> Status {
-    c.exec("UPDATE code_prints SET status = 'failed', error = 'the server stopped while printing; print again', "
-           "updated_at = $1 WHERE status IN ('queued', 'running')",
-           {clock_.now_ms()});
+    c.exec(
+        "UPDATE code_prints SET status = 'failed', error = 'the server stopped while printing; print again', "
+        "updated_at = $1 WHERE status IN ('queued', 'running')",
+        {clock_.now_ms()});
     return ok_status();
   }));
   std::error_code ec;
@@ -321,8 +325,8 @@ void Service::finish_job(int64_t id, const std::string& status, const std::strin
     c.exec("UPDATE code_prints SET status = $2, error = $3, pages = $4, updated_at = $5 WHERE id = $1",
            {id, final_status, final_status == "cancelled" ? std::string() : error, pages, clock_.now_ms()});
     c.emit({"code.print_finished", "print:" + std::to_string(id), "/", j->account_id,
-            "{\"job_id\":" + std::to_string(id) + ",\"status\":\"" + final_status + "\",\"pages\":" +
-                std::to_string(pages) + "}"});
+            "{\"job_id\":" + std::to_string(id) + ",\"status\":\"" + final_status +
+                "\",\"pages\":" + std::to_string(pages) + "}"});
     return ok_status();
   }));
 }

@@ -106,7 +106,8 @@ Response check_in(Service& svc, Request& req) {
   auto purpose = http::optional_string(*body, "purpose", 32);
   if (!purpose.ok()) return http::error_response(purpose.error());
   if (*purpose) in.purpose = **purpose;
-  for (auto [field, dest] : {std::pair{"lat", &in.lat}, std::pair{"lon", &in.lon}, std::pair{"accuracy_m", &in.accuracy_m}}) {
+  for (auto [field, dest] :
+       {std::pair{"lat", &in.lat}, std::pair{"lon", &in.lon}, std::pair{"accuracy_m", &in.accuracy_m}}) {
     auto v = http::optional_number(*body, field);
     if (!v.ok()) return http::error_response(v.error());
     *dest = *v;
@@ -246,38 +247,54 @@ void register_routes(http::Router& r, Service& svc, Guesses& guesses) {
   using http::Auth;
   const http::RouteOptions session{.auth = Auth::session};
   const http::RouteOptions json{.auth = Auth::session, .body_bytes_max = 4096, .json_body = true};
-  r.add("GET", "/api/codes", [&svc](Request& q) { return list(svc, q); }, session);
-  r.add("POST", "/api/codes", [&svc](Request& q) { return issue(svc, q); }, json);
+  r.add(
+      "GET", "/api/codes", [&svc](Request& q) { return list(svc, q); }, session);
+  r.add(
+      "POST", "/api/codes", [&svc](Request& q) { return issue(svc, q); }, json);
   // An anonymous scan of a code already in the cache is answered on the I/O thread.
   r.add("GET", "/api/codes/{token}", [&svc, &guesses](Request& q) { return resolve(svc, guesses, q); },
-        {.auth = Auth::optional,
-         .inline_if = [&svc](const Request& q) {
+        {.auth = Auth::optional, .inline_if = [&svc](const Request& q) {
            auto it = q.params.find("token");
            return it != q.params.end() && svc.cached(it->second);
          }});
-  r.add("POST", "/api/codes/{token}/revoke", [&svc](Request& q) { return retire(svc, q, false); }, json);
-  r.add("POST", "/api/codes/{token}/rotate", [&svc](Request& q) { return retire(svc, q, true); }, json);
-  r.add("GET", "/api/codes/{token}/png", [&svc](Request& q) { return image(svc, q, true); }, session);
-  r.add("GET", "/api/codes/{token}/svg", [&svc](Request& q) { return image(svc, q, false); }, session);
-  r.add("POST", "/api/codes/{token}/checkins", [&svc](Request& q) { return check_in(svc, q); }, json);
-  r.add("GET", "/api/codes/{token}/checkins", [&svc](Request& q) { return checkins(svc, q); }, session);
-  r.add("GET", "/api/code-stats", [&svc](Request& q) { return stats(svc, q); }, session);
-  r.add("GET", "/api/places", [&svc](Request& q) { return places(svc, q); }, session);
-  r.add("POST", "/api/places", [&svc](Request& q) { return create_place(svc, q); }, json);
-  r.add("GET", "/api/places/{id}",
-        [&svc](Request& q) {
-          auto id = http::path_id(q, "id");
-          if (!id) return http::error_response(Errc::not_found, "no such place");
-          return place_json(svc.place(*id, *q.principal), 200);
-        },
-        session);
-  r.add("PATCH", "/api/places/{id}", [&svc](Request& q) { return update_place(svc, q); }, json);
-  r.add("GET", "/api/code-prints", [&svc](Request& q) { return print_jobs(svc, q); }, session);
-  r.add("POST", "/api/code-prints", [&svc](Request& q) { return start_print(svc, q); }, json);
-  r.add("GET", "/api/code-prints/{id}", [&svc](Request& q) { return print_job(svc, q, false); }, session);
+  r.add(
+      "POST", "/api/codes/{token}/revoke", [&svc](Request& q) { return retire(svc, q, false); }, json);
+  r.add(
+      "POST", "/api/codes/{token}/rotate", [&svc](Request& q) { return retire(svc, q, true); }, json);
+  r.add(
+      "GET", "/api/codes/{token}/png", [&svc](Request& q) { return image(svc, q, true); }, session);
+  r.add(
+      "GET", "/api/codes/{token}/svg", [&svc](Request& q) { return image(svc, q, false); }, session);
+  r.add(
+      "POST", "/api/codes/{token}/checkins", [&svc](Request& q) { return check_in(svc, q); }, json);
+  r.add(
+      "GET", "/api/codes/{token}/checkins", [&svc](Request& q) { return checkins(svc, q); }, session);
+  r.add(
+      "GET", "/api/code-stats", [&svc](Request& q) { return stats(svc, q); }, session);
+  r.add(
+      "GET", "/api/places", [&svc](Request& q) { return places(svc, q); }, session);
+  r.add(
+      "POST", "/api/places", [&svc](Request& q) { return create_place(svc, q); }, json);
+  r.add(
+      "GET", "/api/places/{id}",
+      [&svc](Request& q) {
+        auto id = http::path_id(q, "id");
+        if (!id) return http::error_response(Errc::not_found, "no such place");
+        return place_json(svc.place(*id, *q.principal), 200);
+      },
+      session);
+  r.add(
+      "PATCH", "/api/places/{id}", [&svc](Request& q) { return update_place(svc, q); }, json);
+  r.add(
+      "GET", "/api/code-prints", [&svc](Request& q) { return print_jobs(svc, q); }, session);
+  r.add(
+      "POST", "/api/code-prints", [&svc](Request& q) { return start_print(svc, q); }, json);
+  r.add(
+      "GET", "/api/code-prints/{id}", [&svc](Request& q) { return print_job(svc, q, false); }, session);
   r.add("POST", "/api/code-prints/{id}/cancel", [&svc](Request& q) { return print_job(svc, q, true); },
         {.auth = Auth::session});
-  r.add("GET", "/api/code-prints/{id}/file", [&svc](Request& q) { return print_file(svc, q); }, session);
+  r.add(
+      "GET", "/api/code-prints/{id}/file", [&svc](Request& q) { return print_file(svc, q); }, session);
 }
 
 }  // namespace mashang::codes

@@ -21,7 +21,7 @@ struct Service::Cached {
 
 namespace {
 
-constexpr size_t kCacheMax = 200000;     // entries; emptied when full
+constexpr size_t kCacheMax = 200000;       // entries; emptied when full
 constexpr size_t kScanBufferMax = 200000;  // distinct (code, account, view, minute) kept while the database is away
 constexpr std::string_view kManagers[] = {"district_admin", "street_staff", "community_staff", "grid_worker"};
 
@@ -42,13 +42,13 @@ void announce(store::Conn& c, const char* type, const Code& code, const Principa
               const std::string& reason, int64_t now) {
   std::string payload = code_payload(code);
   c.emit({type, "code:" + std::to_string(code.id), code.path, std::nullopt, payload});
-  audit::record(c, {type, "code:" + std::to_string(code.id), who ? std::optional(who->account_id) : std::nullopt, ip,
-                    reason, payload},
+  audit::record(c,
+                {type, "code:" + std::to_string(code.id), who ? std::optional(who->account_id) : std::nullopt, ip,
+                 reason, payload},
                 now);
 }
 
 store::Value actor(const Principal& who) { return who.account_id ? store::Value(who.account_id) : store::null_value; }
-
 
 }  // namespace
 
@@ -79,8 +79,7 @@ bool is_one_of(std::string_view v, const std::string_view* begin, const std::str
   return std::find(begin, end, v) != end;
 }
 
-std::optional<std::vector<std::string>> scopes_under(store::Conn& c, const Principal& who,
-                                                     std::optional<int64_t> node,
+std::optional<std::vector<std::string>> scopes_under(store::Conn& c, const Principal& who, std::optional<int64_t> node,
                                                      const std::function<bool(const Grant&)>& counts) {
   std::vector<std::string> scopes;
   std::optional<territory::Node> n;
@@ -90,8 +89,10 @@ std::optional<std::vector<std::string>> scopes_under(store::Conn& c, const Princ
   }
   for (const auto& g : who.grants) {
     if (!counts(g)) continue;
-    if (!n || scope_covers(g.scope, n->path)) scopes.push_back(n ? n->path : g.scope);
-    else if (scope_covers(n->path, g.scope)) scopes.push_back(g.scope);
+    if (!n || scope_covers(g.scope, n->path))
+      scopes.push_back(n ? n->path : g.scope);
+    else if (scope_covers(n->path, g.scope))
+      scopes.push_back(g.scope);
   }
   return outermost_scopes(std::move(scopes));
 }
@@ -111,7 +112,8 @@ Code code_of(const store::Row& r) {
 }
 
 bool may_manage(const Principal& who, std::string_view path) {
-  return std::any_of(std::begin(kManagers), std::end(kManagers), [&](std::string_view r) { return who.has_role(r, path); });
+  return std::any_of(std::begin(kManagers), std::end(kManagers),
+                     [&](std::string_view r) { return who.has_role(r, path); });
 }
 bool may_list(const Principal& who, std::string_view path) {
   return may_manage(who, path) || who.has_role("steward", path);
@@ -189,9 +191,7 @@ Service::~Service() {
     for (auto& [id, flag] : running_) flag->store(true);
   }
   jobs_cv_.notify_all();
-  {
-    std::lock_guard lk(scans_mu_);
-  }
+  { std::lock_guard lk(scans_mu_); }
   scans_cv_.notify_all();
   if (print_worker_.joinable()) print_worker_.join();
   if (scan_flusher_.joinable()) scan_flusher_.join();
@@ -386,7 +386,8 @@ Result<Code> Service::rotate(std::string_view token, const std::string& reason, 
 Result<CodePage> Service::list(const CodeQuery& q, const Principal& who) {
   if (q.limit < 1 || q.limit > kPageSizeMax) return make_error(Errc::invalid_input, "limit must be 1 to 200", "limit");
   if (q.after < 0) return make_error(Errc::invalid_input, "after must be a non-negative id", "after");
-  if (!q.kind.empty() && !kind(q.kind)) return make_error(Errc::invalid_input, "kind must be one of the code kinds", "kind");
+  if (!q.kind.empty() && !kind(q.kind))
+    return make_error(Errc::invalid_input, "kind must be one of the code kinds", "kind");
   if (q.target_id && q.kind.empty())
     return make_error(Errc::invalid_input, "target goes with kind (the kind of the target)", "target");
   std::optional<int64_t> by_number;
@@ -402,15 +403,16 @@ Result<CodePage> Service::list(const CodeQuery& q, const Principal& who) {
     found = scopes.has_value();
     if (!found) return;
     listing = !scopes->empty();
-    static const std::string sql = std::string(kCodeColumns) +
-                                   "WHERE status = 'active' AND (path = $1 OR path LIKE $2) AND id > $3 AND "
-                                   "(CAST($4 AS TEXT) IS NULL OR kind = $4) AND (CAST($5 AS BIGINT) IS NULL OR id = $5) "
-                                   "AND (CAST($7 AS BIGINT) IS NULL OR target_id = $7) ORDER BY id LIMIT $6";
+    static const std::string sql =
+        std::string(kCodeColumns) +
+        "WHERE status = 'active' AND (path = $1 OR path LIKE $2) AND id > $3 AND "
+        "(CAST($4 AS TEXT) IS NULL OR kind = $4) AND (CAST($5 AS BIGINT) IS NULL OR id = $5) "
+        "AND (CAST($7 AS BIGINT) IS NULL OR target_id = $7) ORDER BY id LIMIT $6";
     for (const auto& s : *scopes)
-      for (const auto& r :
-           c.query(sql, {s, (s == "/" ? "" : s) + "/%", q.after, q.kind.empty() ? store::null_value : store::Value(q.kind),
-                         by_number ? store::Value(*by_number) : store::null_value, q.limit + 1,
-                         q.target_id ? store::Value(*q.target_id) : store::null_value}))
+      for (const auto& r : c.query(
+               sql, {s, (s == "/" ? "" : s) + "/%", q.after, q.kind.empty() ? store::null_value : store::Value(q.kind),
+                     by_number ? store::Value(*by_number) : store::null_value, q.limit + 1,
+                     q.target_id ? store::Value(*q.target_id) : store::null_value}))
         page.items.push_back(code_of(r));
     std::sort(page.items.begin(), page.items.end(), [](const Code& a, const Code& b) { return a.id < b.id; });
     if (static_cast<int64_t>(page.items.size()) > q.limit) {
@@ -436,8 +438,8 @@ Result<Code> Service::active(std::string_view token, const Principal& who) {
 
 Result<std::pair<Checkin, bool>> Service::check_in(std::string_view token, const NewCheckin& in, const Principal& who) {
   if (!is_one_of(in.purpose, std::begin(kPurposes), std::end(kPurposes)))
-    return make_error(Errc::invalid_input, "purpose must be one of visit, patrol, attendance, shift, inspection, check_in",
-                      "purpose");
+    return make_error(Errc::invalid_input,
+                      "purpose must be one of visit, patrol, attendance, shift, inspection, check_in", "purpose");
   if (in.lat.has_value() != in.lon.has_value())
     return make_error(Errc::invalid_input, "lat and lon come together", in.lat ? "lon" : "lat");
   if (in.lat && (*in.lat < -90 || *in.lat > 90)) return make_error(Errc::invalid_input, "lat must be -90 to 90", "lat");
@@ -463,7 +465,8 @@ Result<std::pair<Checkin, bool>> Service::check_in(std::string_view token, const
   Status st = db_.write([&](store::Conn& c) -> Status {
     int64_t now = clock_.now_ms();
     auto prev = c.query_one(
-        "SELECT id, lat, lon, accuracy_m, at FROM code_checkins WHERE account_id = $1 AND code_id = $2 AND purpose = $3 "
+        "SELECT id, lat, lon, accuracy_m, at FROM code_checkins WHERE account_id = $1 AND code_id = $2 AND purpose = "
+        "$3 "
         "AND at > $4 ORDER BY at LIMIT 1",
         {who.account_id, code.id, in.purpose, now - kCheckinWindowMs});
     Checkin ck;
@@ -622,7 +625,8 @@ Result<Stats> Service::stats(std::optional<int64_t> node, int64_t days, const Pr
         by_code[r.integer(0)] += n;
       }
     std::vector<std::pair<int64_t, int64_t>> top(by_code.begin(), by_code.end());
-    std::sort(top.begin(), top.end(), [](auto& a, auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+    std::sort(top.begin(), top.end(),
+              [](auto& a, auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
     if (top.size() > 10) top.resize(10);
     static const std::string one = std::string(kCodeColumns) + "WHERE id = $1";
     for (auto [id, n] : top)

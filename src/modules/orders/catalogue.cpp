@@ -8,8 +8,8 @@ namespace mashang::orders {
 namespace {
 
 Category make(const char* code, const char* zh, const char* en, const char* group, int64_t claim_min,
-              int64_t finish_min, std::vector<std::string> roles, std::vector<std::string> departments,
-              bool photos, bool triage, std::vector<Question> questions = {}) {
+              int64_t finish_min, std::vector<std::string> roles, std::vector<std::string> departments, bool photos,
+              bool triage, std::vector<Question> questions = {}) {
   Category c;
   c.code = code;
   c.name_zh = zh;
@@ -32,22 +32,27 @@ std::vector<Category> default_catalogue() {
   const std::vector<std::string> grid_inspector = {"grid_worker", "inspector", "community_staff"};
   const std::vector<std::string> grid_steward = {"grid_worker", "steward", "community_staff"};
   const std::vector<std::string> property = {"property_company"};
-  Question noise_source{"source", "噪音来源", "Source of the noise", "singlevaluelist", true,
-                        {{"people", "人员喧哗"}, {"shop", "商铺"}, {"vehicle", "车辆"}, {"construction", "施工"},
-                         {"other", "其他"}}};
-  Question trapped{"trapped", "是否有人被困", "Is anyone trapped", "singlevaluelist", true, {{"yes", "是"}, {"no", "否"}}};
+  Question noise_source{
+      "source",
+      "噪音来源",
+      "Source of the noise",
+      "singlevaluelist",
+      true,
+      {{"people", "人员喧哗"}, {"shop", "商铺"}, {"vehicle", "车辆"}, {"construction", "施工"}, {"other", "其他"}}};
+  Question trapped{"trapped",         "是否有人被困", "Is anyone trapped",
+                   "singlevaluelist", true,           {{"yes", "是"}, {"no", "否"}}};
   Question plate{"plate", "车牌号（选填）", "Number plate (optional)", "string", false, {}};
   return {
       make("city.litter", "垃圾乱堆", "Litter and dumped rubbish", "市容环境", 30, 240, grid_inspector, property, true,
            false),
       make("city.bin_overflow", "垃圾桶满溢", "Overflowing bins", "市容环境", 30, 180, grid, property, true, false),
-      make("city.graffiti", "乱贴乱画", "Graffiti and flyposting", "市容环境", 60, 1440, grid_inspector, property,
-           true, false),
+      make("city.graffiti", "乱贴乱画", "Graffiti and flyposting", "市容环境", 60, 1440, grid_inspector, property, true,
+           false),
       make("road.pothole", "路面坑洼", "Pothole or broken pavement", "道路设施", 60, 4320, grid_inspector, {}, true,
            true),
       make("road.streetlight", "路灯不亮", "Streetlight out", "道路设施", 60, 2880, grid, {}, false, false),
-      make("road.manhole", "井盖缺损", "Missing or broken manhole cover", "道路设施", 15, 240, grid_inspector, {},
-           true, false),
+      make("road.manhole", "井盖缺损", "Missing or broken manhole cover", "道路设施", 15, 240, grid_inspector, {}, true,
+           false),
       make("green.damage", "绿化损毁", "Damaged greenery", "绿化", 120, 4320, grid, property, true, false),
       make("green.overgrown", "树木遮挡", "Overgrown trees in the way", "绿化", 120, 4320, grid, property, false,
            false),

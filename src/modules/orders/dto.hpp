@@ -48,7 +48,8 @@ inline void write_category(std::string& o, const Category& c) {
   str(o, "name_zh", c.name_zh);
   str(o, "name_en", c.name_en);
   str(o, "group", c.group);
-  o += ",\"claim_minutes\":" + std::to_string(c.claim_minutes) + ",\"finish_minutes\":" + std::to_string(c.finish_minutes);
+  o += ",\"claim_minutes\":" + std::to_string(c.claim_minutes) +
+       ",\"finish_minutes\":" + std::to_string(c.finish_minutes);
   strings(o, "claim_roles", c.claim_roles);
   strings(o, "departments", c.departments);
   o += std::string(",\"photos_required\":") + (c.photos_required ? "true" : "false") +

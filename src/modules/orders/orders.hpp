@@ -6,8 +6,8 @@
 //! Public API of the module; other modules use only this header.
 #include <atomic>
 #include <condition_variable>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -65,8 +65,8 @@ struct Step {
 
 struct NewOrder {
   std::string category_code, description;
-  std::optional<double> lat, lon;       //!< WGS84; the grid comes from the point
-  std::optional<std::string> path;      //!< or a territory path (a scanned code's place)
+  std::optional<double> lat, lon;   //!< WGS84; the grid comes from the point
+  std::optional<std::string> path;  //!< or a territory path (a scanned code's place)
 };
 
 struct OrderPage {

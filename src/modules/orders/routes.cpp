@@ -79,46 +79,59 @@ void register_routes(http::Router& r, Service& svc, territory::Service& territor
   r.add("GET", "/api/categories",
         [&svc](Request&) { return http::json_text(200, dto::categories_json(svc.categories())); },
         {.auth = Auth::optional});
-  r.add("POST", "/api/orders", [&svc, &territory](Request& q) { return create(svc, territory, q); }, json);
-  r.add("GET", "/api/orders/pool",
-        [&svc](Request& q) { return page(q, [&](int64_t a, int64_t l) { return svc.pool(*q.principal, a, l); }); },
-        session);
-  r.add("GET", "/api/orders/mine",
-        [&svc](Request& q) {
-          std::string status = q.query_param("status").value_or("");
-          return page(q, [&](int64_t a, int64_t l) { return svc.mine(*q.principal, status, a, l); });
-        },
-        session);
-  r.add("GET", "/api/orders/{id}",
-        [&svc](Request& q) {
-          auto id = http::path_id(q, "id");
-          if (!id) return http::error_response(Errc::not_found, "no such order");
-          auto d = svc.get(*id, *q.principal);
-          if (!d.ok()) return http::error_response(d.error());
-          return http::json_text(200, dto::detail_json(d->first, d->second));
-        },
-        session);
-  r.add("POST", "/api/orders/{id}/claim",
-        [&svc](Request& q) { return act(q, nullptr, [&](int64_t id, const std::string&) { return svc.claim(id, *q.principal); }); },
-        session);
-  r.add("POST", "/api/orders/{id}/return",
-        [&svc](Request& q) {
-          return act(q, "reason", [&](int64_t id, const std::string& t) { return svc.give_back(id, t, *q.principal); });
-        },
-        json);
-  r.add("POST", "/api/orders/{id}/hold",
-        [&svc](Request& q) {
-          return act(q, "reason", [&](int64_t id, const std::string& t) { return svc.hold(id, t, *q.principal); });
-        },
-        json);
-  r.add("POST", "/api/orders/{id}/resume",
-        [&svc](Request& q) { return act(q, nullptr, [&](int64_t id, const std::string&) { return svc.resume(id, *q.principal); }); },
-        session);
-  r.add("POST", "/api/orders/{id}/complete",
-        [&svc](Request& q) {
-          return act(q, "note", [&](int64_t id, const std::string& t) { return svc.complete(id, t, *q.principal); });
-        },
-        json);
+  r.add(
+      "POST", "/api/orders", [&svc, &territory](Request& q) { return create(svc, territory, q); }, json);
+  r.add(
+      "GET", "/api/orders/pool",
+      [&svc](Request& q) { return page(q, [&](int64_t a, int64_t l) { return svc.pool(*q.principal, a, l); }); },
+      session);
+  r.add(
+      "GET", "/api/orders/mine",
+      [&svc](Request& q) {
+        std::string status = q.query_param("status").value_or("");
+        return page(q, [&](int64_t a, int64_t l) { return svc.mine(*q.principal, status, a, l); });
+      },
+      session);
+  r.add(
+      "GET", "/api/orders/{id}",
+      [&svc](Request& q) {
+        auto id = http::path_id(q, "id");
+        if (!id) return http::error_response(Errc::not_found, "no such order");
+        auto d = svc.get(*id, *q.principal);
+        if (!d.ok()) return http::error_response(d.error());
+        return http::json_text(200, dto::detail_json(d->first, d->second));
+      },
+      session);
+  r.add(
+      "POST", "/api/orders/{id}/claim",
+      [&svc](Request& q) {
+        return act(q, nullptr, [&](int64_t id, const std::string&) { return svc.claim(id, *q.principal); });
+      },
+      session);
+  r.add(
+      "POST", "/api/orders/{id}/return",
+      [&svc](Request& q) {
+        return act(q, "reason", [&](int64_t id, const std::string& t) { return svc.give_back(id, t, *q.principal); });
+      },
+      json);
+  r.add(
+      "POST", "/api/orders/{id}/hold",
+      [&svc](Request& q) {
+        return act(q, "reason", [&](int64_t id, const std::string& t) { return svc.hold(id, t, *q.principal); });
+      },
+      json);
+  r.add(
+      "POST", "/api/orders/{id}/resume",
+      [&svc](Request& q) {
+        return act(q, nullptr, [&](int64_t id, const std::string&) { return svc.resume(id, *q.principal); });
+      },
+      session);
+  r.add(
+      "POST", "/api/orders/{id}/complete",
+      [&svc](Request& q) {
+        return act(q, "note", [&](int64_t id, const std::string& t) { return svc.complete(id, t, *q.principal); });
+      },
+      json);
 }
 
 }  // namespace mashang::orders

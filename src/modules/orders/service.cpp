@@ -100,7 +100,8 @@ Question question_of(const store::Row& r) {  // columns from 1: code, labels, da
     size_t j = choices.find('\n', i);
     if (j == std::string::npos) j = choices.size();
     std::string line = choices.substr(i, j - i);
-    if (auto tab = line.find('\t'); tab != std::string::npos) q.values.emplace_back(line.substr(0, tab), line.substr(tab + 1));
+    if (auto tab = line.find('\t'); tab != std::string::npos)
+      q.values.emplace_back(line.substr(0, tab), line.substr(tab + 1));
     i = j + 1;
   }
   return q;
@@ -152,7 +153,6 @@ void add_step(store::Conn& c, const Order& o, std::optional<int64_t> who, const 
 std::optional<int64_t> actor(const Principal& who) {
   return who.account_id ? std::optional(who.account_id) : std::nullopt;
 }
-
 
 Error no_such_order() { return make_error(Errc::not_found, "no such order"); }
 
@@ -231,22 +231,23 @@ Status Service::seed_catalogue() {
     for (const auto& k : default_catalogue()) {
       if (c.query_one("SELECT id FROM categories WHERE code = $1", {k.code})) continue;
       // Another instance starting at the same moment may have added it: then nothing happens.
-      auto added = c.query_one("INSERT INTO categories (code, name_zh, name_en, group_name, claim_minutes, "
-                               "finish_minutes, claim_roles, departments, photos_required, triage, active, updated_at) "
-                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11) ON CONFLICT (code) DO NOTHING "
-                               "RETURNING id",
-                               {k.code, k.name_zh, k.name_en, k.group, k.claim_minutes, k.finish_minutes,
-                                join(k.claim_roles), join(k.departments), int64_t{k.photos_required},
-                                int64_t{k.triage}, now});
+      auto added = c.query_one(
+          "INSERT INTO categories (code, name_zh, name_en, group_name, claim_minutes, "
+          "finish_minutes, claim_roles, departments, photos_required, triage, active, updated_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11) ON CONFLICT (code) DO NOTHING "
+          "RETURNING id",
+          {k.code, k.name_zh, k.name_en, k.group, k.claim_minutes, k.finish_minutes, join(k.claim_roles),
+           join(k.departments), int64_t{k.photos_required}, int64_t{k.triage}, now});
       if (!added) continue;
       int64_t id = added->integer(0);
       int64_t seq = 0;
       for (const auto& q : k.questions) {
         std::string choices;
         for (const auto& [key, name] : q.values) choices += key + "\t" + name + "\n";
-        c.exec("INSERT INTO category_questions (category_id, seq, code, label_zh, label_en, datatype, required, "
-               "choices) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-               {id, ++seq, q.code, q.label_zh, q.label_en, q.datatype, int64_t{q.required}, choices});
+        c.exec(
+            "INSERT INTO category_questions (category_id, seq, code, label_zh, label_en, datatype, required, "
+            "choices) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            {id, ++seq, q.code, q.label_zh, q.label_en, q.datatype, int64_t{q.required}, choices});
       }
     }
     return ok_status();
@@ -287,13 +288,14 @@ Result<Order> Service::create(const NewOrder& in, const Principal& who) {
   Status st = db_.write([&](store::Conn& c) -> Status {
     int64_t now = clock_.now_ms();
     auto opt = [](const std::optional<double>& v) { return v ? store::Value(*v) : store::null_value; };
-    int64_t id = c.query_one("INSERT INTO orders (category_id, description, lat, lon, origin_path, path, level, status, "
-                             "created_by, due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5, $6, 'open', "
-                             "$7, $8, $9, $9) RETURNING id",
-                             {cat->id, in.description, opt(in.lat), opt(in.lon), origin, std::string(level_of(origin)),
-                              actor(who) ? store::Value(*actor(who)) : store::null_value,
-                              now + cat->claim_minutes * 60000, now})
-                     ->integer(0);
+    int64_t id =
+        c.query_one(
+             "INSERT INTO orders (category_id, description, lat, lon, origin_path, path, level, status, "
+             "created_by, due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5, $6, 'open', "
+             "$7, $8, $9, $9) RETURNING id",
+             {cat->id, in.description, opt(in.lat), opt(in.lon), origin, std::string(level_of(origin)),
+              actor(who) ? store::Value(*actor(who)) : store::null_value, now + cat->claim_minutes * 60000, now})
+            ->integer(0);
     out = *order_in(c, id);
     add_step(c, *out, actor(who), "created", "", now);
     return ok_status();
@@ -342,7 +344,8 @@ Result<OrderPage> Service::pool(const Principal& who, int64_t after, int64_t lim
         above += (above.empty() ? "'" : ",'") + p + "'";
       }
       std::string sql = std::string(kOrderColumns) + "WHERE o.status = 'open' AND o.category_id IN (" + ids +
-                        ") AND (o.path = $1 OR o.path LIKE $2" + (above.empty() ? "" : " OR o.path IN (" + above + ")") +
+                        ") AND (o.path = $1 OR o.path LIKE $2" +
+                        (above.empty() ? "" : " OR o.path IN (" + above + ")") +
                         ") AND o.id > $3 ORDER BY o.id LIMIT $4";
       for (const auto& r : c.query(sql, {g.scope, (g.scope == "/" ? "" : g.scope) + "/%", after, limit + 1})) {
         Order o = order_of(r);
@@ -410,9 +413,10 @@ Result<Order> Service::claim(int64_t id, const Principal& who) {
   Status st = db_.write([&](store::Conn& c) -> Status {
     int64_t now = clock_.now_ms();
     // The one statement that decides: whoever changes the row first wins.
-    int64_t n = c.exec("UPDATE orders SET status = 'claimed', claimed_by = $2, claimed_at = $3, due_at = $4, "
-                       "version = version + 1, updated_at = $3 WHERE id = $1 AND status = 'open'",
-                       {id, who.account_id, now, now + cat->finish_minutes * 60000});
+    int64_t n = c.exec(
+        "UPDATE orders SET status = 'claimed', claimed_by = $2, claimed_at = $3, due_at = $4, "
+        "version = version + 1, updated_at = $3 WHERE id = $1 AND status = 'open'",
+        {id, who.account_id, now, now + cat->finish_minutes * 60000});
     if (n != 1) return make_error(Errc::conflict, "someone else claimed this order first");
     out = *order_in(c, id);
     add_step(c, *out, actor(who), "claimed", "", now);
@@ -445,9 +449,10 @@ Result<Order> Service::give_back(int64_t id, const std::string& reason, const Pr
     if (!o.claimed_by || *o.claimed_by != who.account_id)
       return make_error(Errc::forbidden, "only the worker who claimed it may give it back");
     auto cat = category_by_id(c, o.category_id);
-    c.exec("UPDATE orders SET status = 'open', claimed_by = NULL, claimed_at = NULL, due_at = $2, hold_reason = '', "
-           "version = version + 1, updated_at = $3 WHERE id = $1",
-           {o.id, now + cat->claim_minutes * 60000, now});
+    c.exec(
+        "UPDATE orders SET status = 'open', claimed_by = NULL, claimed_at = NULL, due_at = $2, hold_reason = '', "
+        "version = version + 1, updated_at = $3 WHERE id = $1",
+        {o.id, now + cat->claim_minutes * 60000, now});
     return ok_status();
   });
 }
@@ -458,9 +463,10 @@ Result<Order> Service::hold(int64_t id, const std::string& reason, const Princip
     if (o.status != "claimed") return make_error(Errc::conflict, "only a claimed order can be put on hold");
     if (!o.claimed_by || *o.claimed_by != who.account_id)
       return make_error(Errc::forbidden, "only the worker who claimed it may put it on hold");
-    c.exec("UPDATE orders SET status = 'on_hold', hold_reason = $2, due_at = NULL, version = version + 1, "
-           "updated_at = $3 WHERE id = $1",
-           {o.id, reason, now});
+    c.exec(
+        "UPDATE orders SET status = 'on_hold', hold_reason = $2, due_at = NULL, version = version + 1, "
+        "updated_at = $3 WHERE id = $1",
+        {o.id, reason, now});
     return ok_status();
   });
 }
@@ -471,9 +477,10 @@ Result<Order> Service::resume(int64_t id, const Principal& who) {
     if (!o.claimed_by || *o.claimed_by != who.account_id)
       return make_error(Errc::forbidden, "only the worker who claimed it may resume it");
     auto cat = category_by_id(c, o.category_id);
-    c.exec("UPDATE orders SET status = 'claimed', hold_reason = '', due_at = $2, version = version + 1, updated_at = $3 "
-           "WHERE id = $1",
-           {o.id, now + cat->finish_minutes * 60000, now});
+    c.exec(
+        "UPDATE orders SET status = 'claimed', hold_reason = '', due_at = $2, version = version + 1, updated_at = $3 "
+        "WHERE id = $1",
+        {o.id, now + cat->finish_minutes * 60000, now});
     return ok_status();
   });
 }
@@ -484,9 +491,10 @@ Result<Order> Service::complete(int64_t id, const std::string& note, const Princ
     if (o.status != "claimed") return make_error(Errc::conflict, "only a claimed order can be completed");
     if (!o.claimed_by || *o.claimed_by != who.account_id)
       return make_error(Errc::forbidden, "only the worker who claimed it may complete it");
-    c.exec("UPDATE orders SET status = 'completed', completed_at = $2, due_at = NULL, version = version + 1, "
-           "updated_at = $2 WHERE id = $1",
-           {o.id, now});
+    c.exec(
+        "UPDATE orders SET status = 'completed', completed_at = $2, due_at = NULL, version = version + 1, "
+        "updated_at = $2 WHERE id = $1",
+        {o.id, now});
     return ok_status();
   });
 }
@@ -511,9 +519,10 @@ std::vector<Escalated> Service::escalate_due(int64_t now) {
       // At the district the order stays where it is, but each further miss is still recorded.
       int64_t next_due = now + (unclaimed ? cat->claim_minutes : cat->finish_minutes) * 60000;
       // Conditional on the deadline we read: fires once, whoever else looks at the same time.
-      int64_t n = c.exec("UPDATE orders SET path = $2, level = $3, due_at = $4, escalations = escalations + 1, "
-                         "version = version + 1, updated_at = $5 WHERE id = $1 AND due_at = $6 AND status = $7",
-                         {id, to, to_level, next_due, now, due_at, o->status});
+      int64_t n = c.exec(
+          "UPDATE orders SET path = $2, level = $3, due_at = $4, escalations = escalations + 1, "
+          "version = version + 1, updated_at = $5 WHERE id = $1 AND due_at = $6 AND status = $7",
+          {id, to, to_level, next_due, now, due_at, o->status});
       if (n != 1) return ok_status();
       std::string from_level = o->level;
       o = order_in(c, id);
