@@ -13,6 +13,7 @@
 #include "modules/codes/routes.hpp"
 #include "modules/events/routes.hpp"
 #include "modules/grids/routes.hpp"
+#include "modules/open311/routes.hpp"
 #include "modules/orders/routes.hpp"
 #include "modules/orgs/routes.hpp"
 #include "modules/registry/routes.hpp"
@@ -124,14 +125,21 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
   sys->codes = std::make_unique<codes::Service>(*sys->db, sys->keys, sys->clock, *sys->territory, *sys->registry,
                                                 cfg.server.public_base_url, cfg.paths.data_dir + "/prints");
   sys->orders = std::make_unique<orders::Service>(
-      *sys->db, sys->clock,
+      *sys->db, sys->keys, sys->clock,
       [g = sys->grids.get(), t = sys->territory.get()](double lon, double lat) -> std::optional<std::string> {
         auto id = g->grid_at(lon, lat);
         if (!id) return std::nullopt;
         auto n = t->find(*id);
         return n ? std::optional(n->path) : std::nullopt;
-      });
+      },
+      [c = sys->codes.get()](const std::string& token) -> Result<std::string> {
+        auto code = c->resolve(token, nullptr);  // a report from a scanned code is a scan
+        if (!code.ok()) return code.error();
+        return code->code.path;
+      },
+      orders::Service::Options{cfg.paths.data_dir + "/photos", cfg.orders.reopen_hours});
   if (auto seeded = sys->orders->seed_catalogue(); !seeded.ok()) return seeded.error();
+  sys->open311 = std::make_unique<open311::Clients>(*sys->db, sys->clock);
   return sys;
 }
 
@@ -152,6 +160,7 @@ std::unique_ptr<Web> build_web(System& sys) {
   roster::register_routes(web->router, *sys.roster);
   orgs::register_routes(web->router, *sys.orgs);
   orders::register_routes(web->router, *sys.orders, *sys.territory);
+  open311::register_routes(web->router, *sys.orders, *sys.territory, *sys.open311, sys.cfg.server.public_base_url);
   // Codes: 30 failed resolutions at once per client address, one more every 6 seconds.
   web->code_guesses = std::make_unique<http::RateLimiter>(1.0 / 6.0, 30.0);
   web->guesses = std::make_unique<codes::Guesses>(*web->code_guesses, sys.clock);

@@ -17,6 +17,7 @@
 #include "modules/codes/routes.hpp"
 #include "modules/events/events.hpp"
 #include "modules/grids/grids.hpp"
+#include "modules/open311/open311.hpp"
 #include "modules/orders/orders.hpp"
 #include "modules/orgs/orgs.hpp"
 #include "modules/registry/registry.hpp"
@@ -40,6 +41,7 @@ struct System {
   std::unique_ptr<orgs::Service> orgs;
   std::unique_ptr<codes::Service> codes;
   std::unique_ptr<orders::Service> orders;
+  std::unique_ptr<open311::Clients> open311;
 };
 
 //! Opens the database (migrating it) and the modules. Errors: bad key file, newer schema.

@@ -1,9 +1,10 @@
 #include "core/config.hpp"
 
+#include <toml++/toml.h>
+
 #include <cstdlib>
 #include <functional>
 #include <map>
-#include <toml++/toml.h>
 
 namespace mashang {
 namespace {
@@ -12,7 +13,6 @@ namespace {
 // reader both go through it, so the two can never disagree on names.
 using Setter = std::function<bool(Config&, const std::string&)>;
 
-
 template <class Section, class Field>
 Setter text_field(Section Config::*s, Field Section::*f) {
   return [s, f](Config& c, const std::string& v) {
@@ -20,8 +20,14 @@ Setter text_field(Section Config::*s, Field Section::*f) {
       (c.*s).*f = v;
       return true;
     } else if constexpr (std::is_same_v<Field, bool>) {
-      if (v == "true" || v == "1") { (c.*s).*f = true; return true; }
-      if (v == "false" || v == "0") { (c.*s).*f = false; return true; }
+      if (v == "true" || v == "1") {
+        (c.*s).*f = true;
+        return true;
+      }
+      if (v == "false" || v == "0") {
+        (c.*s).*f = false;
+        return true;
+      }
       return false;
     } else {
       char* end = nullptr;
@@ -60,6 +66,7 @@ const std::map<std::string, Setter>& keys() {
       {"sessions.login_window_ms", text_field(&Config::sessions, &Config::Sessions::login_window_ms)},
       {"events.heartbeat_ms", text_field(&Config::events, &Config::Events::heartbeat_ms)},
       {"events.replay_max", text_field(&Config::events, &Config::Events::replay_max)},
+      {"orders.reopen_hours", text_field(&Config::orders, &Config::Orders::reopen_hours)},
   };
   return k;
 }
@@ -89,10 +96,14 @@ Result<Config> load_config(const std::string& path) {
         auto it = keys().find(key);
         if (it == keys().end()) return make_error(Errc::invalid_input, "config: unknown key " + key, key);
         std::string text;
-        if (auto s = v.value<std::string>(); s && v.is_string()) text = *s;
-        else if (auto i = v.value<int64_t>(); i && v.is_integer()) text = std::to_string(*i);
-        else if (auto b = v.value<bool>(); b && v.is_boolean()) text = *b ? "true" : "false";
-        else return make_error(Errc::invalid_input, "config: " + key + " has the wrong type", key);
+        if (auto s = v.value<std::string>(); s && v.is_string())
+          text = *s;
+        else if (auto i = v.value<int64_t>(); i && v.is_integer())
+          text = std::to_string(*i);
+        else if (auto b = v.value<bool>(); b && v.is_boolean())
+          text = *b ? "true" : "false";
+        else
+          return make_error(Errc::invalid_input, "config: " + key + " has the wrong type", key);
         if (!it->second(c, text)) return make_error(Errc::invalid_input, "config: bad value for " + key, key);
       }
     }

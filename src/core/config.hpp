@@ -45,6 +45,9 @@ struct Config {
     int64_t heartbeat_ms = 15'000;
     int64_t replay_max = 1000;  //!< events replayed at most on reconnect
   } events;
+  struct Orders {
+    int64_t reopen_hours = 72;  //!< how long after completion a reporter may reopen an order
+  } orders;
 
   std::string key_file() const { return paths.key_file.empty() ? paths.data_dir + "/mashang.key" : paths.key_file; }
 };

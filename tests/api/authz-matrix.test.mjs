@@ -11,7 +11,7 @@
 //
 // Expected statuses come from docs/reference/platform.md, docs/reference/codes.md and the
 // behaviour the other test files pin down (territory.test.mjs, registry.test.mjs,
-// accounts.test.mjs, codes.test.mjs, orders.test.mjs). Where codes.md names only who may, the platform's rule
+// accounts.test.mjs, codes.test.mjs, orders.test.mjs, reports.test.mjs). Where codes.md names only who may, the platform's rule
 // stands: a caller who sees the target but may not answers 403, one who does not see it 404. Writes use bodies that
 // succeed when allowed (fresh names), so the status only reflects authorization.
 import assert from 'node:assert/strict'
@@ -20,6 +20,7 @@ import { test } from 'node:test'
 import { promisify } from 'node:util'
 
 import { BIN, ROOT, check, checkError, endsCleanly, startServer, waitFor } from './harness.mjs'
+import { pngBlank } from './orders-helpers.mjs'
 
 const run = promisify(execFile)
 const srv = await startServer()
@@ -962,6 +963,18 @@ const claimedOrder = async (scope, hold = false) => {
   return o
 }
 const gridClaimed = await claimedOrder('inside')
+/** A whole category body (inactive), and the matrix's own category, replaced by PUT /api/categories/{code}. */
+const categoryBody = (caller) => ({
+  name_zh: '矩阵类别',
+  name_en: `Matrix (${caller})`,
+  group: '其他',
+  claim_minutes: 30,
+  finish_minutes: 240,
+  claim_roles: ['grid_worker'],
+  active: false,
+})
+const matrixCategory = fresh('matrix.category')
+check(await srv.request('PUT', `/api/categories/${matrixCategory}`, { token: admin.token, json: categoryBody('admin') }), 201)
 /** Claimed orders: only the claimer acts; the staff who see the order 403; anyone else 404. */
 const CLAIMER_ONLY = { inside: only(['grid'], 200, 404, { admin: 403, street: 403, community: 403 }), outside: only(['inspector'], 200, 404, { admin: 403 }) }
 
@@ -978,6 +991,23 @@ Object.assign(RULES, {
         },
       },
     },
+  },
+  // Writing a category whole: district administrators only; every other caller 403. A fresh
+  // code each request adds one (201); the matrix's own category is replaced (200). Both are
+  // written inactive, so the catalogue keeps its 20 active categories for every other row.
+  'PUT /api/categories/{code}': {
+    scopes: Object.fromEntries(
+      [['fresh', () => fresh('matrix.category'), 201], ['known', () => matrixCategory, 200]].map(([scope, code, status]) => [
+        scope,
+        {
+          request: (caller) => ({ method: 'PUT', path: `/api/categories/${code()}`, json: categoryBody(caller) }),
+          expect: only(['admin'], status, 403),
+          verify: (body, caller) => {
+            if (body.name_en !== `Matrix (${caller})` || body.active !== false) return `not the category written: ${JSON.stringify(body).slice(0, 160)}`
+          },
+        },
+      ]),
+    ),
   },
   // Making orders: the staff over the place (district admins, street and community staff,
   // grid workers); who sees the node but is no such staff 403; a node out of view 404. A point
@@ -1010,6 +1040,24 @@ Object.assign(RULES, {
             if (ids(body).includes(o.id) !== want) return `the ${what} order is ${want ? 'not ' : ''}in ${caller}'s pool`
         },
       },
+    },
+  },
+  // Every order at a place (the staff's list and its export): the staff over the node 200, the
+  // rest 403 — or 404 for a node they cannot see at all.
+  'GET /api/orders': {
+    scopes: {
+      inside: {
+        request: get(`/api/orders?node=${grid.id}&limit=200`),
+        expect: only(WRITERS, 200, 403, { doctor: 404 }),
+        verify: (body) => (ids(body).includes(inOrder.id) ? undefined : 'the inside order is not listed'),
+      },
+      outside: { request: get(`/api/orders?node=${outGrid.id}&limit=200`), expect: { ...only(AT_ROOT, 403, 404), admin: 200 } },
+    },
+  },
+  'GET /api/orders/export.xlsx': {
+    scopes: {
+      inside: { request: get(`/api/orders/export.xlsx?node=${grid.id}`), expect: only(WRITERS, 200, 403, { doctor: 404 }) },
+      outside: { request: get(`/api/orders/export.xlsx?node=${outGrid.id}`), expect: { ...only(AT_ROOT, 403, 404), admin: 200 } },
     },
   },
   // My orders: every caller 200, only its own claims.
@@ -1051,18 +1099,24 @@ Object.assign(RULES, {
 })
 
 // The claimer's steps, each on a fresh order claimed by the scope's claimer (on hold for resume).
+// The outside category (路面坑洼) needs evidence photos at completion: one uploaded by its claimer
+// (attached by whoever completes: everyone but the claimer is refused before the photos are looked at).
 for (const [step, body, hold, status] of [
   ['return', { reason: '权限矩阵核对' }, false, 'open'],
   ['hold', { reason: '权限矩阵核对' }, false, 'on_hold'],
   ['resume', undefined, true, 'claimed'],
-  ['complete', { note: '权限矩阵核对' }, false, 'completed'],
+  ['complete', async (scope) => ({ note: '权限矩阵核对', photos: scope === 'outside' ? [(await uploadAs('inspector')).id] : [] }), false, 'completed'],
 ])
   RULES[`POST /api/orders/{id}/${step}`] = {
     scopes: Object.fromEntries(
       ['inside', 'outside'].map((scope) => [
         scope,
         {
-          request: async () => ({ method: 'POST', path: `/api/orders/${(await claimedOrder(scope, hold)).id}/${step}`, json: body }),
+          request: async () => ({
+            method: 'POST',
+            path: `/api/orders/${(await claimedOrder(scope, hold)).id}/${step}`,
+            json: typeof body === 'function' ? await body(scope) : body,
+          }),
           expect: CLAIMER_ONLY[scope],
           verify: (o) => {
             if (o.status !== status) return `status ${o.status}, expected ${status}`
@@ -1072,7 +1126,315 @@ for (const [step, body, hold, status] of [
     ),
   }
 
+// Reports and photos (随手拍, issue 5 part 2; orders.md "Photos", "Reports", "After completion").
+// Inside: reports made by the demo resident at 1号楼's code (the staff over it: admin, street,
+// community, grid); outside: at the outside building's code (the staff over it: the admin).
+// A report is seen by its reporter and the staff over its place, a photo by its uploader and
+// whoever sees what it is attached to; anyone may report and upload, with a session or not.
+// The steps after completion work on orders made from the resident's reports (inside a
+// streetlight, claimed by the grid worker; outside construction noise, claimed by the
+// inspector): verify by the reporter or the staff, rate and reopen by the reporter only; the
+// staff and the claimer, who see the order, 403. Transfers move staff-made open orders.
+const PHOTO = pngBlank(16, 16, 8)
+let matrixUploads = 0
+/** An upload by a caller (from an address of its own group, well under the per-address limit). */
+const uploadAs = async (caller) => {
+  const localAddress = `127.0.5.${1 + (Math.floor(matrixUploads++ / 8) % 250)}`
+  return check(await srv.request('POST', '/api/photos', { token: sessions[caller].token, body: PHOTO, headers: { 'Content-Type': 'image/png' }, localAddress }), 201)
+}
+const REPORT_AT = { inside: bCode, outside: outBCode }
+const inPhoto = (await uploadAs('resident')).id
+const outPhoto = (await uploadAs('resident')).id
+const inReport = check(await srv.post('/api/reports', { category: 'road.streetlight', description: fresh('矩阵随手拍'), code: bCode.token, photos: [inPhoto] },
+  { token: sessions.resident.token }), 201)
+const outReport = check(await srv.post('/api/reports', { category: 'road.streetlight', description: fresh('矩阵随手拍'), code: outBCode.token, photos: [outPhoto] },
+  { token: sessions.resident.token }), 201)
+assert.deepEqual([inReport.path, outReport.path], [building.path, outBuilding.path], 'the matrix\'s reports are not at their codes\' buildings')
+/** Who sees a report (and its photos): the reporter and the staff over its place. */
+const REPORT_SEEN = { inside: only(['resident', ...WRITERS], 200, 404), outside: only(['resident', 'admin'], 200, 404) }
+/** Triage decisions: the staff over the place; the reporter, who sees the report, 403. */
+const TRIAGERS = { inside: only(WRITERS, 200, 404, { resident: 403 }), outside: only(['admin'], 200, 404, { resident: 403 }) }
+/** A report of the resident's (category 'other': it waits for triage) in a scope. */
+const triageReport = async (scope) =>
+  check(await srv.post('/api/reports', { category: 'other', description: fresh('矩阵待分拣'), code: REPORT_AT[scope].token }, { token: sessions.resident.token }), 201)
+/** A completed order made from a report of the resident's, claimed and completed by the scope's claimer. */
+const REPORT_CATEGORY = { inside: 'road.streetlight', outside: 'noise.construction' }
+const completedReportOrder = async (scope) => {
+  const r = check(await srv.post('/api/reports', { category: REPORT_CATEGORY[scope], description: fresh('矩阵完成'), code: REPORT_AT[scope].token },
+    { token: sessions.resident.token }), 201)
+  const token = sessions[CLAIMER[scope]].token
+  check(await srv.post(`/api/orders/${r.order_id}/claim`, undefined, { token }), 200)
+  check(await srv.post(`/api/orders/${r.order_id}/complete`, { note: '矩阵办结' }, { token }), 200)
+  return r.order_id
+}
+/** Only the reporter: the staff over the place and the claimer (who see the order) 403. */
+const REPORTER_ONLY = {
+  inside: only(['resident'], 200, 404, { admin: 403, street: 403, community: 403, grid: 403 }),
+  outside: only(['resident'], 200, 404, { admin: 403, inspector: 403 }),
+}
+
+Object.assign(RULES, {
+  // Uploading: anyone, with a session or without.
+  'POST /api/photos': {
+    public: true,
+    scopes: {
+      any: {
+        request: () => ({ method: 'POST', path: '/api/photos', body: PHOTO, headers: { 'Content-Type': 'image/png' } }),
+        expect: { '*': 201, none: 201 },
+        verify: (body) => {
+          if (!/^[A-Za-z0-9_-]{22}$/.test(body.id) || body.width !== 16) return `not an upload: ${JSON.stringify(body)}`
+        },
+      },
+    },
+  },
+  // Reading a photo: whoever sees the report it is attached to; no session 404, not 401.
+  ...Object.fromEntries(
+    ['', '/thumb'].map((suffix) => [
+      `GET /api/photos/{id}${suffix}`,
+      {
+        public: true,
+        scopes: {
+          inside: { request: get(`/api/photos/${inPhoto}${suffix}`), expect: { ...REPORT_SEEN.inside, none: 404 } },
+          outside: { request: get(`/api/photos/${outPhoto}${suffix}`), expect: { ...REPORT_SEEN.outside, none: 404 } },
+        },
+      },
+    ]),
+  ),
+  // Reporting: anyone, anywhere (without a session with a phone).
+  'POST /api/reports': {
+    public: true,
+    scopes: Object.fromEntries(
+      [['inside', bCode, building], ['outside', outBCode, outBuilding]].map(([scope, code, b], i) => [
+        scope,
+        {
+          request: (caller) => ({
+            method: 'POST',
+            path: '/api/reports',
+            json: { category: 'road.streetlight', description: fresh('矩阵上报'), code: code.token, ...(caller === 'none' ? { phone: `1370000000${i}` } : {}) },
+          }),
+          expect: { '*': 201, none: 201 },
+          verify: (body, caller) => {
+            if (body.path !== b.path) return `reported at ${body.path}, expected ${b.path}`
+            if (body.anonymous !== (caller === 'none')) return `anonymous ${body.anonymous}`
+          },
+        },
+      ]),
+    ),
+  },
+  // The staff's list: the staff over the node; who sees the node but is no such staff 403.
+  'GET /api/reports': {
+    scopes: {
+      inside: {
+        request: get(`/api/reports?node=${building.id}&limit=200`),
+        expect: only(WRITERS, 200, 403, NOT_DOCTOR),
+        verify: (body) => {
+          if (!ids(body).includes(inReport.id)) return 'the report at 1号楼 is not listed'
+        },
+      },
+      outside: { request: get(`/api/reports?node=${outBuilding.id}&limit=200`), expect: OUT_ADMIN(200) },
+    },
+  },
+  // My reports: every caller 200, only its own.
+  'GET /api/reports/mine': {
+    scopes: {
+      any: {
+        request: get('/api/reports/mine?limit=200'),
+        expect: { '*': 200 },
+        verify: (body, caller) => {
+          if (ids(body).includes(inReport.id) !== (caller === 'resident')) return `the resident's report is ${caller === 'resident' ? 'not ' : ''}listed`
+        },
+      },
+    },
+  },
+  // Nearby orders: anyone, with a session or without.
+  'GET /api/reports/nearby': {
+    public: true,
+    scopes: { any: { request: get('/api/reports/nearby?category=road.streetlight&lat=39.6&lon=109.78'), expect: { '*': 200, none: 200 } } },
+  },
+  'GET /api/reports/{id}': {
+    scopes: {
+      inside: { request: get(`/api/reports/${inReport.id}`), expect: REPORT_SEEN.inside },
+      outside: { request: get(`/api/reports/${outReport.id}`), expect: REPORT_SEEN.outside },
+    },
+  },
+})
+
+// Triage, each on a fresh report waiting for it (merge: into a fresh open order of the scope).
+for (const [what, body, status] of [['accept', () => ({}), 'ordered'], ['reject', () => ({ reason: '权限矩阵核对' }), 'rejected'],
+  ['merge', async (scope) => ({ order_id: (await orderAt(...ORDER_AT[scope])).id }), 'ordered']])
+  RULES[`POST /api/reports/{id}/${what}`] = {
+    scopes: Object.fromEntries(
+      ['inside', 'outside'].map((scope) => [
+        scope,
+        {
+          request: async () => ({ method: 'POST', path: `/api/reports/${(await triageReport(scope)).id}/${what}`, json: await body(scope) }),
+          expect: TRIAGERS[scope],
+          verify: (r) => {
+            if (r.status !== status) return `status ${r.status}, expected ${status}`
+          },
+        },
+      ]),
+    ),
+  }
+
+// After completion, each on a fresh completed order made from the resident's report.
+for (const [step, body, expect, status] of [
+  ['verify', { ok: true }, { inside: REPORT_SEEN.inside, outside: only(['resident', 'admin'], 200, 404, { inspector: 403 }) }, 'verified'],
+  ['rate', { stars: 5 }, REPORTER_ONLY, 'closed'],
+  ['reopen', { reason: '权限矩阵核对' }, REPORTER_ONLY, 'open'],
+])
+  RULES[`POST /api/orders/{id}/${step}`] = {
+    scopes: Object.fromEntries(
+      ['inside', 'outside'].map((scope) => [
+        scope,
+        {
+          request: async () => ({ method: 'POST', path: `/api/orders/${await completedReportOrder(scope)}/${step}`, json: body }),
+          expect: expect[scope],
+          verify: (o) => {
+            if (o.status !== status) return `status ${o.status}, expected ${status}`
+          },
+        },
+      ]),
+    ),
+  }
+
+// Transfer: the staff over a fresh open order's place (whoever may claim it but is no such staff 403).
+RULES['POST /api/orders/{id}/transfer'] = {
+  scopes: Object.fromEntries(
+    [['inside', only(WRITERS, 200, 404)], ['outside', only(['admin'], 200, 404, { inspector: 403 })]].map(([scope, expect]) => [
+      scope,
+      {
+        request: async () => ({
+          method: 'POST',
+          path: `/api/orders/${(await orderAt(...ORDER_AT[scope])).id}/transfer`,
+          json: { category: 'road.manhole', reason: '权限矩阵核对' },
+        }),
+        expect,
+        verify: (o) => {
+          if (o.status !== 'open' || o.category !== 'road.manhole') return `not transferred: ${JSON.stringify(o)}`
+        },
+      },
+    ]),
+  ),
+}
+
 // ---------------------------------------------------------------------------------------
+// Open311 GeoReport v2 (docs/reference/open311.md). The /open311/v2/ routes take no
+// session: every caller, signed in or not, gets the same answer; the api_key in the form, not
+// the caller, decides who may post (the matrix posts with a valid key, so 201 / 200 for
+// all). Requests are posted at the middle of the matrix's two shaped squares (inside: the new
+// grid in 康城社区; outside: the outside grid). The console's client applications: district
+// administrators only — every other account 403 whatever its scope (no 404: the check comes
+// before any lookup).
+const open311Key = (await made('/api/open311/clients', { name: fresh('矩阵Open311应用') })).api_key
+/** A form body (application/x-www-form-urlencoded) for an Open311 post. */
+const open311Form = (fields) => ({
+  body: new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString(),
+  headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+})
+const open311Post = (sq) =>
+  open311Form({ api_key: open311Key, service_code: 'road.streetlight', lat: middle(sq).lat, long: middle(sq).lon, description: fresh('矩阵Open311') })
+const open311Request = check(
+  await srv.request('POST', '/open311/v2/requests.json', open311Post(insideSquare)),
+  201,
+)[0]
+assert.ok(open311Request?.service_request_id && open311Request.token, 'the matrix could not post its Open311 request')
+/** The answer names a service request (JSON, or the spec's XML). */
+const namesRequest = (body) => {
+  const text = typeof body === 'string' ? body : JSON.stringify(body)
+  if (!/service_request_id/.test(text)) return `no service_request_id in ${text.slice(0, 120)}`
+}
+
+Object.assign(RULES, {
+  ...Object.fromEntries(
+    ['json', 'xml'].flatMap((fmt) => [
+      [`GET /open311/v2/discovery.${fmt}`, publicPage(`/open311/v2/discovery.${fmt}`)],
+      [`GET /open311/v2/services.${fmt}`, publicPage(`/open311/v2/services.${fmt}`)],
+      [`GET /open311/v2/requests.${fmt}`, publicPage(`/open311/v2/requests.${fmt}?service_request_id=${open311Request.service_request_id}`)],
+      [`GET /open311/v2/servicerequestupdates.${fmt}`, publicPage(`/open311/v2/servicerequestupdates.${fmt}`)],
+      // Posting a request: whoever holds a key, anywhere; the session plays no part.
+      [
+        `POST /open311/v2/requests.${fmt}`,
+        {
+          public: true,
+          scopes: Object.fromEntries(
+            [['inside', insideSquare], ['outside', outsideSquare]].map(([scope, sq]) => [
+              scope,
+              {
+                request: () => ({ method: 'POST', path: `/open311/v2/requests.${fmt}`, ...open311Post(sq) }),
+                expect: { '*': 201, none: 201 },
+                verify: namesRequest,
+              },
+            ]),
+          ),
+        },
+      ],
+      // Posting an update (a comment on the request's order): the same.
+      [
+        `POST /open311/v2/servicerequestupdates.${fmt}`,
+        {
+          public: true,
+          scopes: {
+            any: {
+              request: () => ({
+                method: 'POST',
+                path: `/open311/v2/servicerequestupdates.${fmt}`,
+                ...open311Form({ api_key: open311Key, service_request_id: open311Request.service_request_id, description: fresh('矩阵补充说明') }),
+              }),
+              expect: { '*': 200, none: 200 },
+              verify: (body) => {
+                const text = typeof body === 'string' ? body : JSON.stringify(body)
+                if (!/update_id/.test(text)) return `no update_id in ${text.slice(0, 120)}`
+              },
+            },
+          },
+        },
+      ],
+    ]),
+  ),
+  'GET /open311/v2/services/{file}': publicPage('/open311/v2/services/noise.night.json'),
+  'GET /open311/v2/requests/{file}': publicPage(`/open311/v2/requests/${open311Request.service_request_id}.xml`),
+  'GET /open311/v2/tokens/{file}': publicPage(`/open311/v2/tokens/${open311Request.token}.json`),
+
+  // The console: district administrators only.
+  'GET /api/open311/clients': {
+    scopes: {
+      any: {
+        request: get('/api/open311/clients'),
+        expect: only(['admin'], 200, 403),
+        verify: (body) => {
+          if (!body.items.length || body.items.some((c) => 'api_key' in c)) return `not the client list without keys: ${JSON.stringify(body).slice(0, 160)}`
+        },
+      },
+    },
+  },
+  'POST /api/open311/clients': {
+    scopes: {
+      any: {
+        request: () => ({ method: 'POST', path: '/api/open311/clients', json: { name: fresh('矩阵应用') } }),
+        expect: only(['admin'], 201, 403),
+        verify: (body) => {
+          if (!/^[A-Za-z0-9_-]{32}$/.test(body.api_key ?? '')) return `no key in ${JSON.stringify(body)}`
+        },
+      },
+    },
+  },
+  'POST /api/open311/clients/{id}/revoke': {
+    scopes: {
+      any: {
+        request: async () => ({
+          method: 'POST',
+          path: `/api/open311/clients/${(await made('/api/open311/clients', { name: fresh('矩阵吊销') })).id}/revoke`,
+        }),
+        expect: only(['admin'], 200, 403),
+        verify: (body) => {
+          if (!body.revoked_at) return `not revoked: ${JSON.stringify(body)}`
+        },
+      },
+    },
+  },
+})
+
 // Running the matrix
 
 const CODES = { 400: 'bad_request', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 422: 'invalid_input' }

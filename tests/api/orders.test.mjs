@@ -5,16 +5,20 @@
 // and completion; and the live events of every step.
 //
 // Escalation is not tested here: deadlines are minutes long and the server's clock is real.
-// The unit tests drive it with an injected clock (including a restart in between).
+// The unit tests drive it with an injected clock (including a restart in between). (The
+// staff's list at the end checks its `overdue` and `escalated` filters on deadlines moved
+// into the past in the database: see holdingEscalator.)
 //
 // The demo: 滨河街道 → 康城社区 → 康城社区第一网格 (the `grid` worker) → 康城小区 → 1号楼 (the
 // steward). Other grid workers are made here: a second one in the same grid, one in another
 // grid of 康城社区, one in 宁馨社区 (the same street) and one in 安泰社区第六网格, the grid of
 // the demo's known point 39.6034 N 109.7812 E (another street).
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { describe, test } from 'node:test'
+import { inflateRawSync } from 'node:zlib'
 
-import { assertSchema, check, checkError, delay, endsCleanly, startServer } from './harness.mjs'
+import { ENGINE, assertSchema, check, checkError, delay, endsCleanly, startServer, waitFor } from './harness.mjs'
 import { allPages } from './codes-helpers.mjs'
 import { inParallel, locate, newAccounts, pointIn, shuffle } from './orders-helpers.mjs'
 
@@ -653,6 +657,595 @@ describe('my orders', () => {
     checkError(await srv.get('/api/orders/mine'), 401, 'unauthenticated')
     // Residents have none.
     assert.deepEqual(check(await srv.get('/api/orders/mine', { token: resident.token }), 200, 'OrderList').items, [])
+  })
+})
+
+// ---------------------------------------------------------------------------------------
+// Editing the catalogue (PUT /api/categories/{code}), the staff's list of orders
+// (GET /api/orders) and its export (GET /api/orders/export.xlsx).
+//
+// Categories made here have codes of their own (`test.*`), so the catalogue tests above keep
+// their 20. The list's filters are checked on orders of such a category, so that the orders
+// the tests above made do not get in the way.
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+const putCategory = (code, json, who = admin) => srv.request('PUT', `/api/categories/${code}`, { token: who?.token, json })
+let catSeq = 0
+/** A code no other category of this file has. */
+const newCode = (base = 'test.cat') => `${base}${++catSeq}`
+/** A whole category body: a bike-parking problem with one required single-choice question. */
+const categoryBody = (over = {}) => ({
+  name_zh: '共享单车乱停放',
+  name_en: 'Shared bikes parked badly',
+  group: '违章停车',
+  claim_minutes: 30,
+  finish_minutes: 240,
+  claim_roles: ['grid_worker', 'community_staff'],
+  questions: [
+    {
+      code: 'where',
+      label_zh: '停放位置',
+      label_en: 'Where they are parked',
+      datatype: 'singlevaluelist',
+      required: true,
+      values: [{ key: 'sidewalk', name: '人行道' }, { key: 'blind_path', name: '盲道' }],
+    },
+  ],
+  ...over,
+})
+/** A category made by the admin (201): its code and the stored category. */
+const newCategory = async (over = {}, base) => {
+  const code = newCode(base)
+  const c = check(await putCategory(code, categoryBody(over)), 201, 'Category')
+  return { code, c }
+}
+const listed = async (query = '', who = admin) => check(await srv.get(`/api/categories${query}`, { token: who?.token }), 200, 'CategoryList').items
+/** The staff's list (one page) as `who`. */
+const list = async (query, who = admin) => check(await srv.get(`/api/orders?${query}`, { token: who.token }), 200, 'OrderList')
+const listIds = async (query, who = admin) => (await list(`${query}&limit=200`, who)).items.map((o) => o.id)
+const newestFirst = (...orders) => orders.map((o) => o.id).sort((a, b) => b - a)
+/** An order of category `code` (by the community staff at the demo point unless told). */
+const orderIn = (code, place = P, who = community) => made({ category: code, description: `列表测试（${++seq}）`, ...place }, who)
+
+/**
+ * The parts of a zip held in memory ({ name: Buffer }), read through its central directory;
+ * entries stored or deflated.
+ */
+function unzip(buf) {
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+  assert.ok(eocd >= 0, 'no end of central directory: not a zip')
+  const parts = {}
+  let at = buf.readUInt32LE(eocd + 16)
+  for (let n = buf.readUInt16LE(eocd + 10); n > 0; n--) {
+    assert.equal(buf.readUInt32LE(at), 0x02014b50, `no central directory entry at ${at}`)
+    const method = buf.readUInt16LE(at + 10)
+    const size = buf.readUInt32LE(at + 20)
+    const [nameLen, extraLen, commentLen] = [28, 30, 32].map((o) => buf.readUInt16LE(at + o))
+    const local = buf.readUInt32LE(at + 42)
+    const name = buf.toString('utf8', at + 46, at + 46 + nameLen)
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28)
+    const raw = buf.subarray(start, start + size)
+    assert.ok(method === 0 || method === 8, `${name}: compression method ${method}`)
+    parts[name] = method === 0 ? raw : inflateRawSync(raw)
+    at += 46 + nameLen + extraLen + commentLen
+  }
+  return parts
+}
+
+const unescapeXml = (s) =>
+  s.replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-fA-F]+));/g, (_, e, d, h) =>
+    d ? String.fromCodePoint(Number(d)) : h ? String.fromCodePoint(parseInt(h, 16)) : { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' }[e])
+/** The text of every <t> in an XML fragment (a rich string has several). */
+const texts = (xml) => [...xml.matchAll(/<t(?:\s[^>]*)?>([\s\S]*?)<\/t>/g)].map((m) => unescapeXml(m[1])).join('')
+/** Column index of a cell reference ("B7" → 1). */
+const column = (ref) => [...ref.replace(/\d+$/, '')].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0) - 1
+
+/** The first sheet of an .xlsx as rows of strings (inline or shared strings; empty cells ''). */
+function sheetRows(buf, width) {
+  const parts = unzip(buf)
+  const sheet = parts['xl/worksheets/sheet1.xml']
+  assert.ok(sheet, `no xl/worksheets/sheet1.xml among ${Object.keys(parts)}`)
+  const sst = parts['xl/sharedStrings.xml']
+  const shared = sst ? [...sst.toString('utf8').matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) => texts(m[1])) : []
+  const rows = []
+  for (const r of sheet.toString('utf8').matchAll(/<row\b[^>]*?(?:\/>|>([\s\S]*?)<\/row>)/g)) {
+    const row = Array(width).fill('')
+    for (const c of (r[1] || '').matchAll(/<c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
+      const attrs = c[1]
+      const inner = c[2] || ''
+      const type = /\bt="(\w+)"/.exec(attrs)?.[1]
+      const v = /<v>([\s\S]*?)<\/v>/.exec(inner)?.[1]
+      row[column(/\br="([A-Z]+\d+)"/.exec(attrs)[1])] = type === 'inlineStr' ? texts(inner) : type === 's' ? shared[Number(v)] : unescapeXml(v ?? '')
+    }
+    rows.push(row)
+  }
+  return rows
+}
+
+/**
+ * Runs `fn` while another connection to the server's database holds the escalator back. The
+ * shortest deadline is a minute and the server's clock is real, so deadlines are moved into
+ * the past in the database (`sql`, committed first); the escalator, which looks once a
+ * second, would move such an order up a level (and re-arm its deadline) at once, so the
+ * orders `ids` stay locked until `fn` has run — SQLite: the write lock (BEGIN IMMEDIATE);
+ * PostgreSQL: their rows (SELECT … FOR UPDATE). The server reads on meanwhile (WAL, MVCC);
+ * its writes wait, so `fn` only reads.
+ */
+async function holdingEscalator(ids, sql, fn) {
+  const sqlite = ENGINE === 'sqlite'
+  const child = sqlite
+    ? spawn('sqlite3', [srv.db.url.replace(/^sqlite:/, '')])
+    : spawn('psql', [srv.db.url, '-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1'])
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (out += d))
+  const exited = new Promise((res) => child.on('exit', (code) => res(code)))
+  const lock = sqlite ? 'BEGIN IMMEDIATE;' : `BEGIN;\nSELECT id FROM orders WHERE id IN (${ids.join(', ')}) FOR UPDATE;`
+  child.stdin.write(`${sqlite ? '.timeout 5000\n' : ''}${sql};\n${lock}\nSELECT 'locked';\n`)
+  try {
+    await waitFor(() => /^locked$/m.test(out), { ms: 10000, what: 'the lock on the database' })
+    return await fn()
+  } finally {
+    child.stdin.end('COMMIT;\n')
+    assert.equal(await exited, 0, `the ${sqlite ? 'sqlite3' : 'psql'} session failed: ${out}`)
+  }
+}
+
+describe('editing the catalogue', () => {
+  test('a district admin adds a category (201) with a list question; it is listed, for anyone, with the defaults filled in', async () => {
+    const before = await listed()
+    const code = newCode('test.bikes')
+    const res = await putCategory(code, categoryBody())
+    const c = check(res, 201, 'Category')
+    assert.deepEqual(c, {
+      code,
+      ...categoryBody(),
+      departments: [],
+      photos_required: false,
+      triage: false,
+      active: true,
+    })
+    const after = await listed('', null)
+    assert.equal(after.length, before.length + 1)
+    assert.deepEqual(after.at(-1), c, 'the new category is not listed last (by id) as answered')
+    assert.deepEqual(await listed('', resident), after)
+    // Every field given: departments, photos, triage, an optional multi-choice and a number.
+    const full = {
+      ...categoryBody({ name_zh: '占用消防通道（测试）', name_en: 'Fire lane (test)', group: '消防通道' }),
+      claim_minutes: 1,
+      finish_minutes: 525600,
+      claim_roles: ['inspector', 'grid_worker', 'steward'],
+      departments: ['property_company', 'company'],
+      photos_required: true,
+      triage: true,
+      active: true,
+      questions: [
+        { code: 'what', label_zh: '占用物', label_en: 'What blocks it', datatype: 'multivaluelist', required: false, values: [{ key: 'car', name: '车辆' }, { key: 'goods', name: '杂物' }] },
+        { code: 'count', label_zh: '数量', label_en: 'How many', datatype: 'number', required: true, values: [] },
+        { code: 'since', label_zh: '开始时间', label_en: 'Since', datatype: 'datetime', required: false, values: [] },
+      ],
+    }
+    const code2 = newCode('test.lane')
+    assert.deepEqual(check(await putCategory(code2, full), 201, 'Category'), { code: code2, ...full })
+    assert.deepEqual((await listed()).find((x) => x.code === code2), { code: code2, ...full })
+  })
+
+  test('a known code is replaced whole (200): names, deadlines, roles, and its questions', async () => {
+    const { code } = await newCategory()
+    const n = (await listed()).length
+    const body = categoryBody({
+      name_zh: '共享单车堆放',
+      name_en: 'Shared bikes piled up',
+      claim_minutes: 45,
+      finish_minutes: 600,
+      claim_roles: ['inspector'],
+      departments: ['company'],
+      questions: [{ code: 'brand', label_zh: '品牌', label_en: 'Brand', datatype: 'string', required: false, values: [] }],
+    })
+    const r = check(await putCategory(code, body), 200, 'Category')
+    assert.deepEqual(r, { code, ...body, photos_required: false, triage: false, active: true })
+    const all = await listed()
+    assert.equal(all.length, n, 'a replacement added a category')
+    assert.deepEqual(all.find((x) => x.code === code), r)
+    // Without `questions`, none are left.
+    const bare = categoryBody()
+    delete bare.questions
+    assert.deepEqual(check(await putCategory(code, bare), 200, 'Category').questions, [])
+    assert.deepEqual((await listed()).find((x) => x.code === code).questions, [])
+  })
+
+  test('residents report in a new category; its question is enforced; the order gets its deadline', async () => {
+    const { code, c } = await newCategory({ claim_minutes: 7 })
+    const report = (json) => srv.post('/api/reports', { category: code, description: `单车堆在盲道上（${++seq}）`, ...P, ...json }, { token: resident.token })
+    checkError(await report({}), 422, 'invalid_input', { field: 'answers.where' })
+    checkError(await report({ answers: { where: 'roof' } }), 422, 'invalid_input', { field: 'answers.where' })
+    checkError(await report({ answers: { where: 'sidewalk', colour: 'red' } }), 422, 'invalid_input', { field: 'answers.colour' })
+    const r = check(await report({ answers: { where: 'blind_path' } }), 201, 'Report')
+    assert.deepEqual([r.category, r.status, r.answers], [code, 'ordered', { where: 'blind_path' }])
+    const d = await detail(r.order_id)
+    assert.deepEqual([d.order.category, d.order.path, d.order.status], [code, gridNode.path, 'open'])
+    assert.equal(d.order.due_at, d.order.created_at + c.claim_minutes * MIN)
+    // Staff order in it too; its claim roles decide who may claim.
+    const o = await orderIn(code)
+    assert.ok((await poolIds(grid)).includes(o.id))
+    assert.ok(!(await poolIds(inspector)).includes(o.id))
+  })
+
+  test('inactive: hidden from the catalogue, listed with all=true for district admins only; no reports or orders in it; active again', async () => {
+    const { code } = await newCategory()
+    const before = await orderIn(code)
+    const off = check(await putCategory(code, categoryBody({ active: false })), 200, 'Category')
+    assert.equal(off.active, false)
+    for (const who of [null, resident, grid, admin]) assert.ok(!(await listed('', who)).some((x) => x.code === code), 'an inactive category is listed')
+    for (const q of ['?all=true', '?all=1']) {
+      const all = await listed(q)
+      assert.deepEqual(all.find((x) => x.code === code), off)
+      assert.deepEqual(all.filter((x) => x.active), await listed(), 'all=true is not the active ones and the inactive ones')
+    }
+    assert.deepEqual(await listed('?all=false'), await listed())
+    for (const who of [street, community, grid, steward, resident, inspector])
+      checkError(await srv.get('/api/categories?all=true', { token: who.token }), 403, 'forbidden')
+    checkError(await srv.get('/api/categories?all=true'), 403, 'forbidden')
+    checkError(await srv.get('/api/categories?all=maybe', { token: admin.token }), 422, 'invalid_input', { field: 'all' })
+    // No new report or order; transfers into it neither. The orders it has go on.
+    const report = { category: code, description: '单车乱停', ...P, answers: { where: 'sidewalk' } }
+    checkError(await srv.post('/api/reports', report, { token: resident.token }), 422, 'invalid_input', { field: 'category' })
+    checkError(await create({ category: code, description: '单车乱停', ...P }, community), 422, 'invalid_input', { field: 'category' })
+    const other = await order()
+    checkError(await act(other.id, 'transfer', { category: code, reason: '转到单车类' }, community), 422, 'invalid_input', { field: 'category' })
+    assert.equal((await detail(before.id)).order.category, code)
+    check(await claim(before.id, grid), 200, 'Order')
+    // Active again: reports are taken again.
+    check(await putCategory(code, categoryBody()), 200, 'Category')
+    assert.ok((await listed()).some((x) => x.code === code))
+    check(await srv.post('/api/reports', report, { token: resident.token }), 201, 'Report')
+  })
+
+  test('bad input answers 422 naming the field; nothing is written', async () => {
+    const q = (over = {}) => ({ ...categoryBody().questions[0], ...over })
+    const str = (i) => ({ code: `q${i}`, label_zh: `问题${i}`, label_en: `Question ${i}`, datatype: 'string' })
+    const wrong = []
+    const codes = []
+    const bad = async (code, body, field) => {
+      codes.push(code)
+      const res = await putCategory(code, body)
+      if (res.status !== 422) return wrong.push(`${code} ${JSON.stringify(body).slice(0, 80)}: ${res.status} ${res.text.slice(0, 120)}`)
+      const e = checkError(res, 422, 'invalid_input')
+      if (e.field !== field) wrong.push(`${code} ${JSON.stringify(body).slice(0, 80)}: field ${e.field}, expected ${field}`)
+    }
+    // The code in the URL.
+    for (const code of [encodeURIComponent('Bad Code'), 'Bad.code', '9lives', '_x', 'a-b', 'a'.repeat(65), encodeURIComponent('路灯')])
+      await bad(code, categoryBody(), 'code')
+    const code = newCode('test.bad')
+    const without = (field) => {
+      const b = categoryBody()
+      delete b[field]
+      return b
+    }
+    for (const f of ['name_zh', 'name_en', 'group', 'claim_minutes', 'finish_minutes', 'claim_roles']) await bad(code, without(f), f)
+    for (const [over, field] of [
+      [{ name_zh: '' }, 'name_zh'],
+      [{ name_zh: '长'.repeat(101) }, 'name_zh'],
+      [{ name_en: 'Two\nlines' }, 'name_en'],
+      [{ group: 7 }, 'group'],
+      [{ claim_minutes: 0 }, 'claim_minutes'],
+      [{ claim_minutes: -5 }, 'claim_minutes'],
+      [{ claim_minutes: '30' }, 'claim_minutes'],
+      [{ finish_minutes: 0 }, 'finish_minutes'],
+      [{ finish_minutes: 525601 }, 'finish_minutes'],
+      [{ claim_roles: [] }, 'claim_roles'],
+      [{ claim_roles: ['wizard'] }, 'claim_roles'],
+      [{ claim_roles: ['resident'] }, 'claim_roles'],
+      [{ claim_roles: ['grid_worker', 'resident'] }, 'claim_roles'],
+      [{ claim_roles: ['grid_worker', 'grid_worker'] }, 'claim_roles'],
+      [{ claim_roles: 'grid_worker' }, 'claim_roles'],
+      [{ claim_roles: [7] }, 'claim_roles'],
+      [{ departments: ['spaceport'] }, 'departments'],
+      [{ departments: ['school', 'school'] }, 'departments'],
+      [{ departments: 'school' }, 'departments'],
+      [{ photos_required: 'yes' }, 'photos_required'],
+      [{ triage: 1 }, 'triage'],
+      [{ active: 'false' }, 'active'],
+      [{ questions: 'where' }, 'questions'],
+      [{ questions: Array.from({ length: 21 }, (_, i) => str(i)) }, 'questions'],
+      [{ questions: ['where'] }, 'questions[0]'],
+      [{ questions: [q({ values: [] })] }, 'questions[0].values'],
+      [{ questions: [q({ values: undefined })] }, 'questions[0].values'],
+      [{ questions: [q({ datatype: 'multivaluelist', values: [] })] }, 'questions[0].values'],
+      [{ questions: [q({ datatype: 'string' })] }, 'questions[0].values'],
+      [{ questions: [q({ datatype: 'number', values: [{ key: 'one', name: '一' }] })] }, 'questions[0].values'],
+      [{ questions: [q({ values: [{ key: 'a', name: '甲' }, { key: 'a', name: '乙' }] })] }, 'questions[0].values'],
+      [{ questions: [q({ values: [{ key: 'A', name: '甲' }] })] }, 'questions[0].values'],
+      [{ questions: [q({ values: [{ key: 'a', name: '' }] })] }, 'questions[0].values'],
+      [{ questions: [q({ values: [{ key: 'a' }] })] }, 'questions[0].values'],
+      [{ questions: [q({ values: Array.from({ length: 51 }, (_, i) => ({ key: `v${i}`, name: `值${i}` })) })] }, 'questions[0].values'],
+      [{ questions: [q(), q()] }, 'questions[1].code'],
+      [{ questions: [str(1), q({ code: 'Where' })] }, 'questions[1].code'],
+      [{ questions: [q({ code: 'x'.repeat(41) })] }, 'questions[0].code'],
+      [{ questions: [q({ code: undefined })] }, 'questions[0].code'],
+      [{ questions: [q({ label_en: undefined })] }, 'questions[0].label_en'],
+      [{ questions: [q({ label_zh: '标'.repeat(201) })] }, 'questions[0].label_zh'],
+      [{ questions: [q({ datatype: 'boolean' })] }, 'questions[0].datatype'],
+    ])
+      await bad(code, categoryBody(over), field)
+    assert.deepEqual(wrong, [], `${wrong.length} refusals are not the 422 expected`)
+    // Nothing was written, under any of the codes.
+    const all = await listed('?all=true')
+    assert.deepEqual(all.filter((c) => codes.includes(c.code)).map((c) => c.code), [])
+    // The limits themselves are fine: 20 questions, 50 values, a year, 100 characters.
+    const edge = categoryBody({
+      name_zh: '长'.repeat(100),
+      claim_minutes: 1,
+      finish_minutes: 525600,
+      questions: [q({ values: Array.from({ length: 50 }, (_, i) => ({ key: `v${i}`, name: `值${i}` })) }), ...Array.from({ length: 19 }, (_, i) => str(i))],
+    })
+    const made20 = check(await putCategory(code, edge), 201, 'Category')
+    assert.deepEqual([made20.questions.length, made20.questions[0].values.length, made20.name_zh], [20, 50, '长'.repeat(100)])
+    // Not JSON: 415; broken JSON: 400.
+    checkError(await srv.request('PUT', `/api/categories/${code}`, { token: admin.token, body: 'name_zh=x', headers: { 'Content-Type': 'text/plain' } }),
+      415, 'unsupported_media_type')
+    checkError(await srv.request('PUT', `/api/categories/${code}`, { token: admin.token, body: '{"name_zh":', headers: { 'Content-Type': 'application/json' } }),
+      400, 'bad_request')
+  })
+
+  // Names, groups, labels and value names are lines people type, as every other name of the
+  // platform (text::plain_line): no control characters, not only spaces. (A NUL is worse
+  // than odd: PostgreSQL cuts the value there, silently; SQLite keeps it whole.) And a
+  // question's `required` is true or false like every other flag of the body.
+  test('names and labels are plain lines: control characters or only spaces 422; a question\'s required is true or false', async () => {
+    const q = (over = {}) => ({ ...categoryBody().questions[0], ...over })
+    const wrong = []
+    for (const [over, field] of [
+      [{ name_zh: '   ' }, 'name_zh'],
+      [{ name_en: 'Bikes\u0001' }, 'name_en'],
+      [{ name_en: '\u001b[31mRed\u001b[0m' }, 'name_en'],
+      [{ group: '违章\u0000停车' }, 'group'],
+      [{ name_zh: '单车\u007f' }, 'name_zh'],
+      [{ questions: [q({ label_zh: '位置\u0000' })] }, 'questions[0].label_zh'],
+      [{ questions: [q({ label_en: ' ' })] }, 'questions[0].label_en'],
+      [{ questions: [q({ values: [{ key: 'a', name: '人行道\u0007' }] })] }, 'questions[0].values'],
+      [{ questions: [q({ required: 'yes' })] }, 'questions[0].required'],
+      [{ questions: [q({ required: 1 })] }, 'questions[0].required'],
+    ]) {
+      const code = newCode('test.lines')
+      const res = await putCategory(code, categoryBody(over))
+      if (res.status !== 422) wrong.push(`${JSON.stringify(over)}: ${res.status} ${res.text.slice(0, 160)}`)
+      else if (checkError(res, 422, 'invalid_input').field !== field) wrong.push(`${JSON.stringify(over)}: field ${res.json().error.field}, expected ${field}`)
+      // A category taken anyway is made inactive, so that it leaves the catalogue.
+      if (res.status === 201) check(await putCategory(code, categoryBody({ active: false })), 200, 'Category')
+    }
+    assert.deepEqual(wrong, [], `${wrong.length} of 10 refusals are not the 422 expected`)
+  })
+
+  test('only district admins: 403 for every other role, 401 without a session; the catalogue is unchanged', async () => {
+    const code = newCode('test.denied')
+    const { code: known, c } = await newCategory()
+    for (const who of [street, community, grid, steward, resident, inspector, vendor, doctor, elder]) {
+      checkError(await putCategory(code, categoryBody(), who), 403, 'forbidden')
+      checkError(await putCategory(known, categoryBody({ name_zh: '被改了', active: false }), who), 403, 'forbidden')
+    }
+    checkError(await putCategory(code, categoryBody(), null), 401, 'unauthenticated')
+    const all = await listed('?all=true')
+    assert.ok(!all.some((x) => x.code === code))
+    assert.deepEqual(all.find((x) => x.code === known), c)
+  })
+
+  test('audited: category.created, then category.changed, by the admin, with the code and whether it is active', async () => {
+    const t0 = Date.now()
+    const { code } = await newCategory()
+    check(await putCategory(code, categoryBody({ active: false })), 200, 'Category')
+    const audit = check(await srv.get(`/api/audit?actor=${admin.account.id}&since=${t0 - 1000}&limit=200`, { token: admin.token }), 200, 'AuditPage')
+    const mine = audit.items.filter((r) => r.details?.code === code)
+    assert.deepEqual(mine.map((r) => [r.action, r.details]), [
+      ['category.changed', { code, active: false }],
+      ['category.created', { code, active: true }],
+    ])
+    assert.match(mine[0].target, /^category:[0-9]+$/)
+    assert.equal(mine[1].target, mine[0].target)
+    for (const r of mine) assert.deepEqual([r.actor_id, r.ip], [admin.account.id, '127.0.0.1'])
+    const byTarget = check(await srv.get(`/api/audit?target=${mine[0].target}`, { token: admin.token }), 200, 'AuditPage')
+    assert.deepEqual(byTarget.items.map((r) => r.action), ['category.changed', 'category.created'])
+  })
+
+  test('the same new code written by 8 requests at once: added once (one 201), the others replace it (200) or 409', async () => {
+    const code = newCode('test.race')
+    const t0 = Date.now()
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => putCategory(code, categoryBody({ name_en: `Race ${i}` }))))
+    const statuses = answers.map((r) => r.status)
+    assert.equal(statuses.filter((s) => s === 201).length, 1, `statuses ${statuses}`)
+    for (const r of answers) {
+      if (r.status === 409) checkError(r, 409, 'conflict')
+      else check(r, r.status === 201 ? 201 : 200, 'Category')
+    }
+    assert.equal((await listed()).filter((x) => x.code === code).length, 1)
+    const audit = check(await srv.get(`/api/audit?actor=${admin.account.id}&since=${t0 - 1000}&limit=200`, { token: admin.token }), 200, 'AuditPage')
+    const mine = audit.items.filter((r) => r.details?.code === code)
+    assert.equal(mine.filter((r) => r.action === 'category.created').length, 1)
+    assert.equal(mine.filter((r) => r.action === 'category.changed').length, statuses.filter((s) => s === 200).length)
+  })
+})
+
+// ---------------------------------------------------------------------------------------
+
+describe('the staff\'s list of orders', () => {
+  test('the staff over a node see its orders, newest first; without node, their own scopes; paging by next_after', async () => {
+    const { code } = await newCategory({}, 'test.list')
+    const [a, b, c] = [await orderIn(code), await orderIn(code), await orderIn(code)]
+    const atCommunity = await made({ category: code, description: '社区级列表测试', node_id: kangcheng.id }, community)
+    const atSibling = await made({ category: code, description: '相邻网格列表测试', node_id: sibling.id }, admin)
+    const inGrid = newestFirst(a, b, c)
+    const inCommunity = newestFirst(a, b, c, atCommunity, atSibling)
+    for (const who of [admin, street, community, grid]) {
+      const got = await list(`node=${gridNode.id}&category=${code}`, who)
+      assert.deepEqual([got.items.map((o) => o.id), got.next_after], [inGrid, null], `${who.account.username}'s list of the grid`)
+      assert.deepEqual(got.items.find((o) => o.id === a.id), (await detail(a.id)).order)
+    }
+    for (const who of [admin, street, community]) assert.deepEqual(await listIds(`node=${kangcheng.id}&category=${code}`, who), inCommunity)
+    // Without node: every scope where the caller dispatches.
+    assert.deepEqual(await listIds(`category=${code}`, grid), inGrid)
+    assert.deepEqual(await listIds(`category=${code}`, siblingWorker), [atSibling.id])
+    assert.deepEqual(await listIds(`category=${code}`, ningxinWorker), [])
+    for (const who of [admin, street, community]) assert.deepEqual(await listIds(`category=${code}`, who), inCommunity)
+    // Newest first over every category too.
+    const everything = await listIds('node=' + gridNode.id, grid)
+    assert.deepEqual(everything, [...everything].sort((x, y) => y - x))
+    assert.equal(everything[0], inGrid[0])
+    // Pages: limit, next_after, after.
+    const p1 = await list(`category=${code}&limit=2`, community)
+    assert.deepEqual([p1.items.map((o) => o.id), p1.next_after], [inCommunity.slice(0, 2), inCommunity[1]])
+    const p2 = await list(`category=${code}&limit=2&after=${p1.next_after}`, community)
+    assert.deepEqual([p2.items.map((o) => o.id), p2.next_after], [inCommunity.slice(2, 4), inCommunity[3]])
+    const p3 = await list(`category=${code}&limit=2&after=${p2.next_after}`, community)
+    assert.deepEqual([p3.items.map((o) => o.id), p3.next_after], [inCommunity.slice(4), null])
+    // A page that holds exactly the rest has no next page.
+    assert.equal((await list(`category=${code}&limit=5`, community)).next_after, null)
+    const all = await allPages(srv, `/api/orders?category=${code}`, community.token, (r) => check(r, 200, 'OrderList'))
+    assert.deepEqual(all.map((o) => o.id), inCommunity)
+  })
+
+  test('filters: status and category', async () => {
+    const { code } = await newCategory({}, 'test.status')
+    const [open, claimedOne, held, done] = [await orderIn(code), await orderIn(code), await orderIn(code), await orderIn(code)]
+    for (const o of [claimedOne, held, done]) check(await claim(o.id, grid), 200, 'Order')
+    check(await act(held.id, 'hold', { reason: '等待配合' }, grid), 200, 'Order')
+    check(await act(done.id, 'complete', { note: '已挪走单车' }, grid), 200, 'Order')
+    const q = `node=${gridNode.id}&category=${code}`
+    for (const [status, want] of [['open', [open]], ['claimed', [claimedOne]], ['on_hold', [held]], ['completed', [done]], ['verified', []], ['closed', []]])
+      assert.deepEqual(await listIds(`${q}&status=${status}`, community), newestFirst(...want), `status=${status}`)
+    assert.deepEqual(await listIds(q, community), newestFirst(open, claimedOne, held, done))
+    // Another category's orders are not this one's; a code nobody uses lists nothing.
+    const light = await order('road.streetlight')
+    assert.ok(!(await listIds(q, community)).includes(light.id))
+    assert.ok((await listIds(`node=${gridNode.id}&category=road.streetlight`, community)).includes(light.id))
+    assert.deepEqual(await listIds(`node=${gridNode.id}&category=no.such.code`, community), [])
+    const openIds = await listIds(`node=${gridNode.id}&status=open`, community)
+    assert.ok(openIds.includes(open.id) && openIds.includes(light.id) && !openIds.includes(claimedOne.id))
+  })
+
+  test('overdue: open or claimed past its deadline; escalated: missed one at least once (deadlines moved into the past)', async () => {
+    const { code } = await newCategory({ claim_minutes: 1, finish_minutes: 2 }, 'test.late')
+    const [late, lateClaimed, onTime, held, done] = [await orderIn(code), await orderIn(code), await orderIn(code), await orderIn(code), await orderIn(code)]
+    assert.equal(late.due_at, late.created_at + MIN)
+    for (const o of [lateClaimed, held, done]) check(await claim(o.id, grid), 200, 'Order')
+    check(await act(held.id, 'hold', { reason: '等待配合' }, grid), 200, 'Order')
+    check(await act(done.id, 'complete', { note: '已处理' }, grid), 200, 'Order')
+    const q = `category=${code}`
+    assert.deepEqual(await listIds(`${q}&overdue=true`), [])
+    assert.deepEqual(await listIds(`${q}&escalated=true`), [])
+    const moved = [late, lateClaimed, held, done].map((o) => o.id)
+    const past = Date.now() - 5000
+    const seen = await holdingEscalator(moved, `UPDATE orders SET due_at = ${past} WHERE id IN (${moved.join(', ')}) AND due_at IS NOT NULL`, async () => {
+      const got = {}
+      for (const who of [admin, street, community, grid]) got[who.account.username] = await listIds(`${q}&overdue=true&node=${gridNode.id}`, who)
+      got.withStatus = await listIds(`${q}&overdue=true&status=claimed`)
+      got.overdue1 = await listIds(`${q}&overdue=1&escalated=false`)
+      got.escalated = await listIds(`${q}&escalated=true`)
+      return got
+    })
+    const overdue = newestFirst(late, lateClaimed)
+    for (const who of [admin, street, community, grid]) assert.deepEqual(seen[who.account.username], overdue, `${who.account.username}'s overdue orders`)
+    assert.deepEqual([seen.withStatus, seen.overdue1, seen.escalated], [[lateClaimed.id], overdue, []])
+    // Released, the escalator moves both up to the community, once, and re-arms their deadlines.
+    await waitFor(async () => (await detail(late.id)).order.escalations === 1 && (await detail(lateClaimed.id)).order.escalations === 1,
+      { ms: 10000, every: 100, what: 'the escalator to move the overdue orders' })
+    for (const [o, missed] of [[late, 'claim'], [lateClaimed, 'finish']]) {
+      const d = await detail(o.id)
+      assert.deepEqual([d.order.path, d.order.level, d.order.escalations], [kangcheng.path, 'community', 1])
+      assert.ok(d.order.due_at > Date.now(), 'the deadline was not re-armed')
+      const step = d.steps.at(-1)
+      assert.deepEqual([step.step, step.account_id, step.details.from, step.details.to, step.details.missed], ['escalated', null, 'grid', 'community', missed])
+    }
+    assert.deepEqual(await listIds(`${q}&escalated=true`), overdue)
+    assert.deepEqual(await listIds(`${q}&escalated=true&node=${kangcheng.id}`, community), overdue)
+    assert.deepEqual(await listIds(`${q}&escalated=true&status=open`, street), [late.id])
+    assert.deepEqual(await listIds(`${q}&escalated=false`), newestFirst(late, lateClaimed, onTime, held, done))
+    // They are the community's now: no longer under the grid, nor in the grid worker's list.
+    assert.deepEqual(await listIds(`${q}&escalated=true&node=${gridNode.id}`), [])
+    assert.deepEqual(await listIds(q, grid), newestFirst(onTime, held, done))
+    // With their deadlines re-armed, nothing is overdue any more.
+    assert.deepEqual(await listIds(`${q}&overdue=true`), [])
+  })
+
+  test('who may not: residents, stewards and other roles 403; a node outside the caller\'s view 404; bad filters 422; no session 401', async () => {
+    for (const who of [resident, steward, elder, vendor, inspector, doctor]) {
+      checkError(await srv.get('/api/orders', { token: who.token }), 403, 'forbidden')
+      checkError(await srv.get('/api/orders/export.xlsx', { token: who.token }), 403, 'forbidden')
+    }
+    checkError(await srv.get(`/api/orders?node=${gridNode.id}`, { token: resident.token }), 403, 'forbidden')
+    checkError(await srv.get(`/api/orders?node=${building1.id}`, { token: steward.token }), 403, 'forbidden')
+    // A grid worker does not dispatch in its community: 403 (it sees the node).
+    checkError(await srv.get(`/api/orders?node=${kangcheng.id}`, { token: grid.token }), 403, 'forbidden')
+    for (const [who, node] of [[grid, sibling], [community, knownGrid], [street, knownGrid], [steward, knownGrid], [admin, { id: 99999999 }]]) {
+      checkError(await srv.get(`/api/orders?node=${node.id}`, { token: who.token }), 404, 'not_found', { field: 'node' })
+      checkError(await srv.get(`/api/orders/export.xlsx?node=${node.id}`, { token: who.token }), 404, 'not_found', { field: 'node' })
+    }
+    for (const query of ['status=lost', 'status=OPEN', 'limit=0', 'limit=201', 'limit=x', 'after=-1', 'after=x', 'node=abc', 'overdue=maybe', 'escalated=2']) {
+      const field = query.split('=')[0]
+      checkError(await srv.get(`/api/orders?${query}`, { token: community.token }), 422, 'invalid_input', { field })
+      if (!['limit', 'after'].includes(field))
+        checkError(await srv.get(`/api/orders/export.xlsx?${query}`, { token: community.token }), 422, 'invalid_input', { field })
+    }
+    checkError(await srv.get('/api/orders'), 401, 'unauthenticated')
+    checkError(await srv.get('/api/orders/export.xlsx'), 401, 'unauthenticated')
+  })
+})
+
+// ---------------------------------------------------------------------------------------
+
+describe('the export of the list', () => {
+  const HEAD = ['工单号', '类别', '描述', '状态', '层级', '发生地', '当前位置', '创建时间', '抢单人', '抢单时间', '截止时间', '完成时间', '升级次数', '重开次数', '评分', '评价']
+  const STATUS_ZH = { open: '待抢单', claimed: '处理中', on_hold: '挂起', completed: '已完成', verified: '已核实', closed: '已评价' }
+  const LEVEL_ZH = { grid: '网格', community: '社区', street: '街道', district: '区' }
+  /** "2026-11-29 19:40" in the district's time (UTC+8), as the export writes times. */
+  const local = (ms) => (ms == null ? '' : new Date(ms + 8 * 3600 * 1000).toISOString().slice(0, 16).replace('T', ' '))
+  const exported = async (query, who = community) => {
+    const res = await srv.get(`/api/orders/export.xlsx?${query}`, { token: who.token })
+    check(res, 200)
+    assert.equal(res.header('content-type'), XLSX_TYPE)
+    assert.match(res.header('content-disposition'), /attachment; filename="orders\.xlsx"/)
+    assert.equal(res.buf.subarray(0, 4).toString('latin1'), 'PK\x03\x04', 'not a zip')
+    const rows = sheetRows(res.buf, HEAD.length)
+    assert.deepEqual(rows[0], HEAD)
+    assert.ok(!/<f[ >]/.test(unzip(res.buf)['xl/worksheets/sheet1.xml'].toString('utf8')), 'the sheet has a formula')
+    return rows.slice(1)
+  }
+
+  test('an .xlsx of the same orders as the list, newest first, every column', async () => {
+    const { code, c } = await newCategory({ name_zh: '导出测试类别' }, 'test.export')
+    const tricky = await made({ category: code, description: '=HYPERLINK("http://x","<b>单车 & 电动车</b>")\n第二行', ...P }, community)
+    const a = await orderIn(code)
+    const b = await orderIn(code)
+    const atCommunity = await made({ category: code, description: '社区级导出测试', node_id: kangcheng.id }, community)
+    check(await claim(a.id, grid), 200, 'Order')
+    check(await act(a.id, 'complete', { note: '已挪走' }, grid), 200, 'Order')
+    check(await claim(b.id, community), 200, 'Order')
+    const query = `node=${kangcheng.id}&category=${code}`
+    const items = (await list(`${query}&limit=200`, community)).items
+    assert.deepEqual(items.map((o) => o.id), newestFirst(tricky, a, b, atCommunity))
+    const rows = await exported(query)
+    assert.deepEqual(rows.map((r) => Number(r[0])), items.map((o) => o.id), 'the export holds other orders than the list')
+    for (const [i, o] of items.entries()) {
+      const want = [String(o.id), c.name_zh, o.description, STATUS_ZH[o.status], LEVEL_ZH[o.level], o.origin_path, o.path, local(o.created_at),
+        o.claimed_by == null ? '' : String(o.claimed_by), local(o.claimed_at), local(o.due_at), local(o.completed_at),
+        String(o.escalations), String(o.reopens), o.rating == null ? '' : String(o.rating), o.rating_comment ?? '']
+      assert.deepEqual(rows[i], want, `order ${o.id}`)
+    }
+    // The same filters as the list: status, and the node's subtree.
+    const claimedRows = await exported(`${query}&status=claimed`)
+    assert.deepEqual(claimedRows.map((r) => Number(r[0])), [b.id])
+    assert.deepEqual((await exported(`node=${gridNode.id}&category=${code}`, grid)).map((r) => Number(r[0])), newestFirst(tricky, a, b))
+    assert.deepEqual((await exported(`category=${code}`, grid)).map((r) => Number(r[0])), newestFirst(tricky, a, b))
+    assert.deepEqual(await exported('category=no.such.code', admin), [])
+  })
+
+  test('the export is not paged: more orders than a page of the list', async () => {
+    const { code } = await newCategory({}, 'test.many')
+    const orders = await inParallel(Array.from({ length: 205 }, () => () => orderIn(code)), 16)
+    const list1 = await list(`category=${code}&limit=200`, community)
+    assert.equal(list1.items.length, 200)
+    assert.notEqual(list1.next_after, null)
+    const rows = await exported(`category=${code}`)
+    assert.deepEqual(rows.map((r) => Number(r[0])), newestFirst(...orders))
   })
 })
 

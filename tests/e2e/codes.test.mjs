@@ -244,10 +244,14 @@ describe('codes', () => {
         assert.ok(!text.includes(household.address), 'the public page shows the address')
         for (const n of names) assert.ok(!text.includes(n), `the public page shows ${n}`)
         assert.match(await phone.getByTestId('code-label').textContent(), /号楼/)
-        // Reporting has no page in the app yet: the button says so instead of leading nowhere.
-        assert.equal(await phone.getByTestId('code-report').isDisabled(), true)
-        await phone.getByTestId('code-report-soon').waitFor()
+        // 上报问题 leads to the report page with the code, which gives the report its place.
+        const report = phone.getByTestId('code-report')
+        assert.equal(await report.isDisabled(), false)
+        assert.equal(await phone.getByTestId('code-report-soon').count(), 0)
         await phone.screenshot({ path: join(ARTIFACTS, 'code-public.png'), animations: 'disabled' })
+        await report.click()
+        await phone.waitForURL((u) => u.pathname === '/m/report' && u.searchParams.get('code') === token)
+        await phone.getByTestId('report-page').getByTestId('report-code').waitFor()
       })
 
       // Staff on a phone with the position granted: the household card, masked; a visit recorded

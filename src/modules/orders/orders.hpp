@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/principal.hpp"
 #include "store/db.hpp"
@@ -52,7 +53,8 @@ struct Order {
   std::optional<double> lat, lon;
   std::string origin_path, path, level, status;
   std::optional<int64_t> created_by, claimed_by, claimed_at, due_at, completed_at, rating;
-  int64_t escalations = 0;
+  std::optional<int64_t> report_id, reporter;  //!< the report it came from, and its reporter
+  int64_t escalations = 0, reopens = 0;
   std::string hold_reason, rating_comment;
   int64_t version = 1, created_at = 0, updated_at = 0;
 };
@@ -63,10 +65,97 @@ struct Step {
   std::string step, note, details_json;
 };
 
+//! A stored photo as reports and orders show it.
+struct Photo {
+  std::string id;  //!< the upload id
+  int64_t width = 0, height = 0, thumb_width = 0, thumb_height = 0;
+  std::string kind;  //!< "report" or "evidence" (attached); "" for a fresh upload
+};
+
+//! A fresh upload: the photo and the position read from its EXIF before it was dropped.
+struct Upload {
+  Photo photo;
+  std::optional<std::pair<double, double>> gps;  //!< lat, lon
+};
+
+//! One answer to a category's extra question: one value, or several for a multivaluelist.
+struct Answer {
+  std::string code;
+  std::vector<std::string> values;
+  bool list = false;
+};
+
+//! A resident's report (随手拍).
+struct Report {
+  int64_t id = 0, category_id = 0;
+  std::string category_code, description;
+  std::optional<double> lat, lon;
+  std::string path, status;  //!< status: triage, ordered, rejected
+  std::optional<int64_t> order_id, reporter;
+  std::optional<std::string> order_status, phone_masked;
+  std::optional<int64_t> order_updated_at, order_due_at;
+  std::string token, source;  //!< Open311 token; "app" or "open311:<client id>"
+  std::vector<Answer> answers;
+  std::vector<Photo> photos;
+  std::string reject_reason;
+  int64_t created_at = 0, updated_at = 0;
+};
+
+struct NewReport {
+  std::string category_code, description;
+  std::optional<double> lat, lon;
+  std::optional<std::string> path;  //!< from a scanned code's place
+  std::vector<std::string> photos;  //!< upload ids
+  std::optional<int64_t> duplicate_of;
+  std::optional<std::string> phone;  //!< anonymous reporters (optional from Open311 clients)
+  std::vector<Answer> answers;
+  std::string source = "app";  //!< or "open311:<client id>"
+};
+
+//! Open311 `GET requests` filters (all optional; ids override the rest).
+struct RequestQuery {
+  std::vector<int64_t> ids;
+  std::vector<std::string> category_codes;
+  int64_t start = 0, end = 0;  //!< created within [start, end], ms
+  std::string status;          //!< "", "open" or "closed"
+  int64_t offset = 0, limit = 1000;
+};
+
+//! An update of a report (Open311 servicerequestupdates): one step of its order.
+struct Update {
+  int64_t id = 0;  //!< the step's id
+  int64_t report_id = 0, at = 0;
+  std::string step, note;
+};
+
+struct ReportPage {
+  std::vector<Report> items;
+  std::optional<int64_t> next_after;
+};
+
+//! An unfinished order near a point (a possible duplicate of a new report).
+struct Nearby {
+  int64_t order_id = 0;
+  std::string category_code, status;
+  int64_t distance_m = 0, created_at = 0;
+};
+
+inline constexpr size_t kPhotosMax = 9;
+inline constexpr double kNearbyMetres = 150;
+
 struct NewOrder {
   std::string category_code, description;
   std::optional<double> lat, lon;   //!< WGS84; the grid comes from the point
   std::optional<std::string> path;  //!< or a territory path (a scanned code's place)
+};
+
+//! The staff's list of orders (all filters optional).
+struct OrderQuery {
+  std::string path;  //!< a place ("" = the caller's scopes)
+  std::string status, category_code;
+  bool overdue = false;           //!< past its deadline (open or claimed)
+  bool escalated = false;         //!< missed a deadline at least once
+  int64_t after = 0, limit = 50;  //!< newest first: ids below `after`
 };
 
 struct OrderPage {
@@ -93,12 +182,28 @@ class Service {
  public:
   //! `grid_at` finds the grid (its territory path) of a point: the grids module's lookup.
   using GridAt = std::function<std::optional<std::string>(double lon, double lat)>;
-  Service(store::Db& db, const Clock& clock, GridAt grid_at) : db_(db), clock_(clock), grid_at_(std::move(grid_at)) {}
+  //! `place_of` finds the territory path of a scanned code's target (404/410 as the codes
+  //! module answers them).
+  using PlaceOf = std::function<Result<std::string>(const std::string& token)>;
+  struct Options {
+    std::string photos_dir;     //!< where photo files live (created when missing)
+    int64_t reopen_hours = 72;  //!< how long after completion a reporter may reopen
+  };
+  Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock, GridAt grid_at, PlaceOf place_of,
+          Options options);
   ~Service();
+
+  int64_t now_ms() const { return clock_.now_ms(); }
+  //! The territory path of a scanned code's target (404/410 as the codes module answers).
+  Result<std::string> place_of_code(const std::string& token) const { return place_of_(token); }
 
   //! Writes the default catalogue's categories that are missing (by code). Idempotent.
   Status seed_catalogue();
   std::vector<Category> categories(bool include_inactive = false);
+  //! District admins write a category whole: a new code is added, a known one replaced
+  //! (questions too). Deadlines apply from the next step of each order; `active` false hides
+  //! it from reports and new orders. Audited. `created` tells which.
+  Result<Category> put_category(Category c, const Principal& who, const std::string& ip, bool* created = nullptr);
   std::optional<Category> category(const std::string& code);
 
   //! 网格下单: staff create an order in their scope. The place is the point's grid (or the
@@ -107,6 +212,11 @@ class Service {
   Result<std::pair<Order, std::vector<Step>>> get(int64_t id, const Principal& who);
   //! Orders the caller claimed, newest first (all statuses, or one).
   Result<OrderPage> mine(const Principal& who, const std::string& status, int64_t after, int64_t limit);
+  //! Every order at the caller's places (or `q.path`), newest first: district admins, street
+  //! and community staff and grid workers over them.
+  Result<OrderPage> list(const OrderQuery& q, const Principal& who);
+  //! The same orders (up to 100,000) as an .xlsx workbook.
+  Result<std::string> export_xlsx(OrderQuery q, const Principal& who);
   //! Open orders the caller may claim, oldest first.
   Result<OrderPage> pool(const Principal& who, int64_t after, int64_t limit);
   //! Atomic: of any number of claimers at once exactly one gets the order; the others 409.
@@ -116,8 +226,54 @@ class Service {
   //! The claimer pauses the finish deadline with a reason, and resumes.
   Result<Order> hold(int64_t id, const std::string& reason, const Principal& who);
   Result<Order> resume(int64_t id, const Principal& who);
-  //! The claimer reports it done with a note (evidence photos arrive with reports).
-  Result<Order> complete(int64_t id, const std::string& note, const Principal& who);
+  //! The claimer reports it done with a note and evidence photos (upload ids of the claimer's;
+  //! required when the category says so).
+  Result<Order> complete(int64_t id, const std::string& note, const std::vector<std::string>& photos,
+                         const Principal& who);
+  //! The reporter or the staff over its place confirm a completed order, or send it back to
+  //! its claimer with a note.
+  Result<Order> verify(int64_t id, bool ok, const std::string& note, const Principal& who);
+  //! 多多评: the reporter rates a completed or verified order 1–5 once; the order is closed.
+  Result<Order> rate(int64_t id, int64_t stars, const std::string& comment, const Principal& who);
+  //! The reporter reopens a finished order within `reopen_hours` of its completion.
+  Result<Order> reopen(int64_t id, const std::string& reason, const Principal& who);
+  //! The staff over its place or its claimer move an unfinished order to another place
+  //! and/or category; it is open there.
+  Result<Order> transfer(int64_t id, const std::optional<std::string>& path, const std::string& category_code,
+                         const std::string& reason, const Principal& who);
+  //! The photos of an order: every joined report's, then the evidence.
+  std::vector<Photo> order_photos(int64_t id);
+
+  //! Checks, re-encodes and stores one uploaded photo (`who` null: anonymous). Blocks for
+  //! the decode (a few hundred ms); at most a few run at once.
+  Result<Upload> upload(std::string_view bytes, const Principal* who);
+  //! The stored JPEG (or its thumbnail) of an upload, for its uploader and whoever may see a
+  //! report or order it is attached to; 404 for anyone else.
+  Result<std::string> photo_file(const std::string& id, bool thumb, const Principal* who);
+  //! Forgets uploads never attached within a day (rows, and files no upload refers to).
+  void forget_unattached(int64_t now);
+
+  //! 随手拍: a report from a resident (or anonymous with a phone). Makes its order at once,
+  //! waits for triage, or joins an open order (`duplicate_of`).
+  Result<Report> report(const NewReport& in, const Principal* who);
+  Result<std::pair<Report, std::vector<Step>>> report_detail(int64_t id, const Principal& who);
+  Result<ReportPage> my_reports(const Principal& who, int64_t after, int64_t limit);
+  //! Reports at a place (the caller's scopes when `path` is empty) for the staff over it.
+  Result<ReportPage> reports(const Principal& who, const std::string& status, const std::string& path, int64_t after,
+                             int64_t limit);
+  Result<std::vector<Nearby>> nearby(const std::string& category_code, double lat, double lon);
+  //! Open311: reports by the filters, newest first (public fields only are for callers).
+  std::vector<Report> service_requests(const RequestQuery& q);
+  std::optional<Report> report_by_token(const std::string& token);
+  //! Open311 servicerequestupdates: steps of reports' orders changed within [start, end].
+  std::vector<Update> updates(int64_t start, int64_t end, int64_t limit);
+  //! An outside system's update on a report (a comment from its reporter): a `commented` step.
+  Result<Update> comment(int64_t report_id, const std::string& note, const std::string& source);
+  //! Triage: accept (optionally correcting the category), reject with a reason, or merge into
+  //! an unfinished order.
+  Result<Report> accept(int64_t id, const std::string& category_code, const Principal& who);
+  Result<Report> reject(int64_t id, const std::string& reason, const Principal& who);
+  Result<Report> merge(int64_t id, int64_t order_id, const Principal& who);
 
   //! Fires every deadline passed at `now`: each overdue order climbs one level (once, even
   //! when several instances or threads run this at the same moment). Returns what moved.
@@ -127,11 +283,22 @@ class Service {
 
  private:
   Result<Order> transition(int64_t id, const Principal& who, const std::string& step, const std::string& note,
-                           const std::function<Status(store::Conn&, Order&, int64_t now)>& change);
+                           const std::function<Status(store::Conn&, Order&, int64_t now)>& change,
+                           const std::string& details = "{}");
+
+  Result<Report> triage(int64_t id, const Principal& who,
+                        const std::function<Status(store::Conn&, Report&, int64_t now)>& decide);
+  //! Marks the caller's fresh uploads attached (to a report, or an order as evidence).
+  Status attach(store::Conn& c, const std::vector<std::string>& uploads, const Principal* who, const std::string& kind,
+                std::optional<int64_t> report_id, std::optional<int64_t> order_id);
+  Result<std::string> place_of_report(const NewReport& in);
 
   store::Db& db_;
+  const crypto::Keyring& keys_;
   const Clock& clock_;
   GridAt grid_at_;
+  PlaceOf place_of_;
+  Options options_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -6,6 +6,7 @@
 
 namespace mashang::orders {
 //! GET /api/categories; POST /api/orders; GET /api/orders/pool, /api/orders/mine,
-//! /api/orders/{id}; POST /api/orders/{id}/claim, /return, /hold, /resume, /complete.
+//! /api/orders/{id}; POST /api/orders/{id}/claim, /return, /hold, /resume, /complete, /verify,
+//! /rate, /reopen, /transfer; photos (/api/photos) and reports (/api/reports…).
 void register_routes(http::Router& r, Service& svc, territory::Service& territory);
 }  // namespace mashang::orders

@@ -7,15 +7,10 @@
 #include <map>
 
 #include "core/text.hpp"
-#include "modules/orders/orders.hpp"
+#include "modules/orders/internal.hpp"
 
 namespace mashang::orders {
-namespace {
-
-constexpr const char* kOrderColumns =
-    "SELECT o.id, o.category_id, c.code, o.description, o.lat, o.lon, o.origin_path, o.path, o.level, o.status, "
-    "o.created_by, o.claimed_by, o.claimed_at, o.due_at, o.completed_at, o.rating, o.escalations, o.hold_reason, "
-    "o.rating_comment, o.version, o.created_at, o.updated_at FROM orders o JOIN categories c ON c.id = o.category_id ";
+namespace detail {
 
 std::optional<double> opt_real(const store::Row& r, size_t i) {
   if (r.is_null(i)) return std::nullopt;
@@ -46,6 +41,9 @@ Order order_of(const store::Row& r) {
   o.version = r.integer(19);
   o.created_at = r.integer(20);
   o.updated_at = r.integer(21);
+  o.report_id = r.opt_integer(22);
+  o.reporter = r.opt_integer(23);
+  o.reopens = r.integer(24);
   return o;
 }
 
@@ -139,8 +137,32 @@ std::optional<Category> category_by_id(store::Conn& c, int64_t id) {
   return k;
 }
 
+std::optional<Category> category_by_code(store::Conn& c, const std::string& code) {
+  auto r = c.query_one("SELECT id FROM categories WHERE code = $1", {code});
+  if (!r) return std::nullopt;
+  return category_by_id(c, r->integer(0));
+}
+
+bool valid_path(const std::string& p) {
+  return p == "/" || (p.size() > 1 && p[0] == '/' && p.back() != '/' && p.find("//") == std::string::npos &&
+                      p.find_first_not_of("/0123456789") == std::string::npos);
+}
+
+Order insert_order(store::Conn& c, const OrderRow& row, int64_t now) {
+  auto opt = [](const auto& v) { return v ? store::Value(*v) : store::null_value; };
+  int64_t id = c.query_one(
+                    "INSERT INTO orders (category_id, description, lat, lon, origin_path, path, level, status, "
+                    "created_by, due_at, created_at, updated_at, report_id, reporter) VALUES ($1, $2, $3, $4, $5, "
+                    "$5, $6, 'open', $7, $8, $9, $9, $10, $11) RETURNING id",
+                    {row.category->id, row.description, opt(row.lat), opt(row.lon), row.origin,
+                     std::string(level_of(row.origin)), opt(row.created_by), now + row.category->claim_minutes * 60000,
+                     now, opt(row.report_id), opt(row.reporter)})
+                   ->integer(0);
+  return *order_in(c, id);
+}
+
 void add_step(store::Conn& c, const Order& o, std::optional<int64_t> who, const std::string& step,
-              const std::string& note, int64_t now, const std::string& details = "{}") {
+              const std::string& note, int64_t now, const std::string& details) {
   c.exec("INSERT INTO order_steps (order_id, at, account_id, step, note, details) VALUES ($1, $2, $3, $4, $5, $6)",
          {o.id, now, who ? store::Value(*who) : store::null_value, step, note, details});
   std::string payload = "{\"order_id\":" + std::to_string(o.id) + ",\"step\":\"" + step + "\",\"status\":\"" +
@@ -148,6 +170,19 @@ void add_step(store::Conn& c, const Order& o, std::optional<int64_t> who, const 
   text::append_json_string(payload, o.category_code);
   payload += ",\"version\":" + std::to_string(o.version) + "}";
   c.emit({"order." + step, "order:" + std::to_string(o.id), o.path, std::nullopt, payload});
+  // Residents see no scoped events: each reporter of the order gets a copy addressed to them.
+  // (Orders made by staff have no report: the claim path pays nothing for this.)
+  if (o.report_id)
+    for (int64_t reporter : reporters_of(c, o.id))
+      c.emit({"order." + step, "order:" + std::to_string(o.id), o.path, reporter, payload});
+}
+
+std::vector<int64_t> reporters_of(store::Conn& c, int64_t order_id) {
+  std::vector<int64_t> out;
+  for (const auto& r :
+       c.query("SELECT DISTINCT reporter FROM reports WHERE order_id = $1 AND reporter IS NOT NULL", {order_id}))
+    out.push_back(r.integer(0));
+  return out;
 }
 
 std::optional<int64_t> actor(const Principal& who) {
@@ -164,7 +199,9 @@ Status valid_text(const std::string& s, const char* field) {
   return ok_status();
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 std::string_view level_of(std::string_view path) {
   size_t depth = static_cast<size_t>(std::count(path.begin(), path.end(), '/'));
@@ -202,19 +239,33 @@ bool may_dispatch(const Principal& who, std::string_view path) {
   return false;
 }
 
-namespace {
+namespace detail {
 //! Who sees an order: the staff over its place, whoever may claim it there, its claimer and
 //! its creator. Residents and others see none (descriptions may name people).
 bool can_view(const Principal& who, const Order& o, const std::optional<Category>& cat) {
   if (o.claimed_by && *o.claimed_by == who.account_id && who.account_id) return true;
   if (o.created_by && *o.created_by == who.account_id && who.account_id) return true;
+  if (o.reporter && *o.reporter == who.account_id && who.account_id) return true;
   if (may_dispatch(who, o.path)) return true;
   return cat && may_claim(who, *cat, o.path);
 }
 bool can_view(store::Conn& c, const Principal& who, const Order& o) {
-  return can_view(who, o, category_by_id(c, o.category_id));
+  if (can_view(who, o, category_by_id(c, o.category_id))) return true;
+  // whoever reported the same problem later (a report joined to this order) follows it too
+  if (!o.report_id || !who.account_id) return false;
+  auto ids = reporters_of(c, o.id);
+  return std::find(ids.begin(), ids.end(), who.account_id) != ids.end();
 }
-}  // namespace
+}  // namespace detail
+
+Service::Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock, GridAt grid_at, PlaceOf place_of,
+                 Options options)
+    : db_(db),
+      keys_(keys),
+      clock_(clock),
+      grid_at_(std::move(grid_at)),
+      place_of_(std::move(place_of)),
+      options_(std::move(options)) {}
 
 Service::~Service() {
   {
@@ -278,25 +329,14 @@ Result<Order> Service::create(const NewOrder& in, const Principal& who) {
   if (in.lon && (*in.lon < -180 || *in.lon > 180))
     return make_error(Errc::invalid_input, "lon must be -180 to 180", "lon");
   if (!in.lat && !in.path) return make_error(Errc::invalid_input, "give a place: lat and lon, or a code", "lat");
-  if (in.path && !(*in.path == "/" || (in.path->size() > 1 && (*in.path)[0] == '/' && in.path->back() != '/' &&
-                                       in.path->find("//") == std::string::npos &&
-                                       in.path->find_first_not_of("/0123456789") == std::string::npos)))
+  if (in.path && !valid_path(*in.path))
     return make_error(Errc::invalid_input, "the place must be a territory path", "path");
   std::string origin = in.path ? *in.path : grid_at_(*in.lon, *in.lat).value_or("/");
   if (!may_dispatch(who, origin)) return make_error(Errc::forbidden, "you may not create orders there");
   Result<Order> out = no_such_order();
   Status st = db_.write([&](store::Conn& c) -> Status {
     int64_t now = clock_.now_ms();
-    auto opt = [](const std::optional<double>& v) { return v ? store::Value(*v) : store::null_value; };
-    int64_t id =
-        c.query_one(
-             "INSERT INTO orders (category_id, description, lat, lon, origin_path, path, level, status, "
-             "created_by, due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5, $6, 'open', "
-             "$7, $8, $9, $9) RETURNING id",
-             {cat->id, in.description, opt(in.lat), opt(in.lon), origin, std::string(level_of(origin)),
-              actor(who) ? store::Value(*actor(who)) : store::null_value, now + cat->claim_minutes * 60000, now})
-            ->integer(0);
-    out = *order_in(c, id);
+    out = insert_order(c, {&*cat, in.description, in.lat, in.lon, origin, actor(who), std::nullopt, std::nullopt}, now);
     add_step(c, *out, actor(who), "created", "", now);
     return ok_status();
   });
@@ -337,17 +377,26 @@ Result<OrderPage> Service::pool(const Principal& who, int64_t after, int64_t lim
         if (std::find(k.claim_roles.begin(), k.claim_roles.end(), g.role) != k.claim_roles.end())
           ids += (ids.empty() ? "" : ",") + std::to_string(k.id);
       if (ids.empty()) continue;
-      std::string above;  // the paths above the scope, as SQL literals of digits and slashes only
+      // One index range per branch of the partial index orders_pool (path, id): the scope
+      // itself, its subtree (paths between "<scope>/" and "<scope>0", '0' following '/'), and
+      // each path above it. A LIKE or an OR made SQLite scan every open order instead.
+      Params param;
+      std::string head = std::string(kOrderColumns) + "WHERE o.status = 'open' AND o.category_id IN (" + ids +
+                         ") AND o.id > " + param(after) + " AND ";
+      std::string sql;
+      auto branch = [&](const std::string& cond) {
+        sql += (sql.empty() ? "SELECT * FROM (" : " UNION ALL ") + head + cond;
+      };
+      std::string base = g.scope == "/" ? "" : g.scope;
+      branch("o.path = " + param(g.scope));
+      branch("o.path > " + param(base + "/") + " AND o.path < " + param(base + "0"));
       for (std::string p = g.scope; p != "/";) {
         p = p.substr(0, p.rfind('/'));
         if (p.empty()) p = "/";
-        above += (above.empty() ? "'" : ",'") + p + "'";
+        branch("o.path = " + param(p));
       }
-      std::string sql = std::string(kOrderColumns) + "WHERE o.status = 'open' AND o.category_id IN (" + ids +
-                        ") AND (o.path = $1 OR o.path LIKE $2" +
-                        (above.empty() ? "" : " OR o.path IN (" + above + ")") +
-                        ") AND o.id > $3 ORDER BY o.id LIMIT $4";
-      for (const auto& r : c.query(sql, {g.scope, (g.scope == "/" ? "" : g.scope) + "/%", after, limit + 1})) {
+      sql += ") u ORDER BY 1 LIMIT " + param(limit + 1);
+      for (const auto& r : c.query(sql, param.values)) {
         Order o = order_of(r);
         found.emplace(o.id, std::move(o));
       }
@@ -407,17 +456,20 @@ Result<Order> Service::claim(int64_t id, const Principal& who) {
                                           ? "you have claimed this order already"
                                           : "someone else claimed this order first");
   Result<Order> out = no_such_order();
-  // What was read stays true until the write: an order's category never changes and its path
-  // only widens (escalation), which keeps whoever could see and claim it able to. So the
-  // writer runs just the deciding UPDATE and the timeline.
+  // What was read stays true until the write unless the order was transferred (category or
+  // place changed) or reopened (back to its origin) meanwhile: the UPDATE is conditional on
+  // those too. Escalation only widens the path, which keeps whoever could claim it able to.
+  // So the writer runs just the deciding UPDATE and the timeline.
   Status st = db_.write([&](store::Conn& c) -> Status {
     int64_t now = clock_.now_ms();
     // The one statement that decides: whoever changes the row first wins.
     int64_t n = c.exec(
         "UPDATE orders SET status = 'claimed', claimed_by = $2, claimed_at = $3, due_at = $4, "
-        "version = version + 1, updated_at = $3 WHERE id = $1 AND status = 'open'",
-        {id, who.account_id, now, now + cat->finish_minutes * 60000});
-    if (n != 1) return make_error(Errc::conflict, "someone else claimed this order first");
+        "version = version + 1, updated_at = $3 WHERE id = $1 AND status = 'open' AND category_id = $5 AND "
+        "origin_path = $6 AND reopens = $7",
+        {id, who.account_id, now, now + cat->finish_minutes * 60000, seen->category_id, seen->origin_path,
+         seen->reopens});
+    if (n != 1) return make_error(Errc::conflict, "someone else claimed this order first, or it moved");
     out = *order_in(c, id);
     add_step(c, *out, actor(who), "claimed", "", now);
     return ok_status();
@@ -427,7 +479,8 @@ Result<Order> Service::claim(int64_t id, const Principal& who) {
 }
 
 Result<Order> Service::transition(int64_t id, const Principal& who, const std::string& step, const std::string& note,
-                                  const std::function<Status(store::Conn&, Order&, int64_t)>& change) {
+                                  const std::function<Status(store::Conn&, Order&, int64_t)>& change,
+                                  const std::string& details) {
   Result<Order> out = no_such_order();
   Status st = db_.write([&](store::Conn& c) -> Status {
     auto o = order_in(c, id);
@@ -435,7 +488,7 @@ Result<Order> Service::transition(int64_t id, const Principal& who, const std::s
     int64_t now = clock_.now_ms();
     if (auto s = change(c, *o, now); !s.ok()) return s;
     out = *order_in(c, id);
-    add_step(c, *out, actor(who), step, note, now);
+    add_step(c, *out, actor(who), step, note, now, details);
     return ok_status();
   });
   if (!st.ok()) return st.error();
@@ -485,12 +538,17 @@ Result<Order> Service::resume(int64_t id, const Principal& who) {
   });
 }
 
-Result<Order> Service::complete(int64_t id, const std::string& note, const Principal& who) {
+Result<Order> Service::complete(int64_t id, const std::string& note, const std::vector<std::string>& photos,
+                                const Principal& who) {
   if (auto v = valid_text(note, "note"); !v.ok()) return v.error();
+  if (photos.size() > kPhotosMax) return make_error(Errc::invalid_input, "at most 9 photos", "photos");
   return transition(id, who, "completed", note, [&](store::Conn& c, Order& o, int64_t now) -> Status {
     if (o.status != "claimed") return make_error(Errc::conflict, "only a claimed order can be completed");
     if (!o.claimed_by || *o.claimed_by != who.account_id)
       return make_error(Errc::forbidden, "only the worker who claimed it may complete it");
+    if (photos.empty() && category_by_id(c, o.category_id)->photos_required)
+      return make_error(Errc::invalid_input, "this category needs a photo of the finished work", "photos");
+    if (auto a = attach(c, photos, &who, "evidence", std::nullopt, o.id); !a.ok()) return a;
     c.exec(
         "UPDATE orders SET status = 'completed', completed_at = $2, due_at = NULL, version = version + 1, "
         "updated_at = $2 WHERE id = $1",
@@ -539,12 +597,14 @@ std::vector<Escalated> Service::escalate_due(int64_t now) {
 void Service::start_escalator() {
   escalator_ = std::thread([this] {
     std::unique_lock lk(mu_);
+    uint64_t rounds = 0;
     while (!stopping_) {
       cv_.wait_for(lk, std::chrono::seconds(1), [this] { return stopping_; });
       if (stopping_) break;
       lk.unlock();
       try {
         escalate_due(clock_.now_ms());
+        if (++rounds % 600 == 1) forget_unattached(clock_.now_ms());  // every ten minutes
       } catch (const std::exception&) {
         // the database is away: the deadlines are data, the next round fires them
       }

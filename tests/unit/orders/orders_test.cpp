@@ -7,6 +7,8 @@
 #include "modules/orders/orders.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <vips/vips.h>
 
 #include <algorithm>
 #include <atomic>
@@ -162,7 +164,7 @@ class Orders : public ::testing::TestWithParam<std::string> {
     steward = with(17, {{"steward", compound.path}});
     cstaff = with(18, {{"community_staff", community.path}});
 
-    svc = std::make_unique<orders::Service>(*db, clock, grid_at());
+    svc = make(*db);
     auto seeded = svc->seed_catalogue();
     ASSERT_TRUE(seeded.ok()) << seeded.error().message;
     auto k = svc->category("road.streetlight");
@@ -181,6 +183,16 @@ class Orders : public ::testing::TestWithParam<std::string> {
 
   std::unique_ptr<store::Db> open_db(int pool) {
     return store::open(GetParam(), pool, [this] { return clock.now_ms(); });
+  }
+
+  //! A service over `d` like the server's: the grid boxes below, no codes, photos in a
+  //! directory of the test's.
+  std::unique_ptr<orders::Service> make(store::Db& d) {
+    return std::make_unique<orders::Service>(
+        d, keys, clock, grid_at(),
+        [](const std::string&) -> Result<std::string> { return make_error(Errc::not_found, "no such code"); },
+        orders::Service::Options{(fs::temp_directory_path() / ("orders-photos-" + std::to_string(::getpid()))).string(),
+                                 72});
   }
 
   //! The grids module's lookup, played by a box per grid.
@@ -218,7 +230,7 @@ class Orders : public ::testing::TestWithParam<std::string> {
     return r.ok() ? r->first : orders::Order{};
   }
   std::vector<orders::Step> steps(int64_t id) {
-    auto r = svc ? svc->get(id, admin) : orders::Service(*db, clock, grid_at()).get(id, admin);
+    auto r = svc ? svc->get(id, admin) : make(*db)->get(id, admin);
     EXPECT_TRUE(r.ok());
     return r.ok() ? r->second : std::vector<orders::Step>{};
   }
@@ -280,6 +292,7 @@ class Orders : public ::testing::TestWithParam<std::string> {
   Principal w1, w1b, w2, w3, w4, inspector, resident, steward, cstaff;
   std::unique_ptr<store::Db> db;
   std::unique_ptr<territory::Service> territory;
+  crypto::Keyring keys = crypto::Keyring::from_hex(std::string(64, 'e'));
   std::unique_ptr<orders::Service> svc;
   territory::Node district, street, community, grid, grid2, compound, community2, grid3, street2, community3, grid4;
   orders::Category streetlight;  // road.streetlight: grid_worker and community_staff claim it
@@ -293,7 +306,8 @@ INSTANTIATE_TEST_SUITE_P(OrdersOn, Orders, ::testing::ValuesIn(urls()), name_of)
 TEST_P(Orders, SeedingTheCatalogueTwiceKeepsTwentyCategories) {
   ASSERT_TRUE(svc->seed_catalogue().ok());
   // And once more from another instance, as after a restart.
-  orders::Service again(*db, clock, grid_at());
+  auto again_ptr = make(*db);
+  orders::Service& again = *again_ptr;
   ASSERT_TRUE(again.seed_catalogue().ok());
   EXPECT_EQ(count("SELECT COUNT(*) FROM categories"), 20);
   EXPECT_EQ(svc->categories().size(), 20u);
@@ -330,9 +344,10 @@ TEST_P(Orders, SeedingTheCatalogueTwiceKeepsTwentyCategories) {
   EXPECT_EQ(q.label_en, "Source of the noise");
   EXPECT_EQ(q.datatype, "singlevaluelist");
   EXPECT_TRUE(q.required);
-  EXPECT_EQ(q.values, (std::vector<std::pair<std::string, std::string>>{
-                          {"people", "人员喧哗"}, {"shop", "商铺"}, {"vehicle", "车辆"}, {"construction", "施工"},
-                          {"other", "其他"}}));
+  EXPECT_EQ(
+      q.values,
+      (std::vector<std::pair<std::string, std::string>>{
+          {"people", "人员喧哗"}, {"shop", "商铺"}, {"vehicle", "车辆"}, {"construction", "施工"}, {"other", "其他"}}));
   auto lane = svc->category("fire.lane_blocked");
   ASSERT_TRUE(lane);
   ASSERT_EQ(lane->questions.size(), 1u);
@@ -664,7 +679,8 @@ TEST_P(Orders, ClaimRaceHasExactlyOneWinnerPerOrder) {
   ASSERT_EQ(ids.size(), static_cast<size_t>(kOrders));
   // Half the claimers go through a second database handle and service: another instance.
   auto wide = open_db(kThreads);
-  orders::Service other(*wide, clock, grid_at());
+  auto other_ptr = make(*wide);
+  orders::Service& other = *other_ptr;
   std::vector<Principal> workers;
   for (int i = 0; i < kThreads; ++i) workers.push_back(with(100 + i, {{"grid_worker", grid.path}}));
 
@@ -710,7 +726,8 @@ TEST_P(Orders, ClaimRaceHasExactlyOneWinnerPerOrder) {
   EXPECT_EQ(winners.size(), static_cast<size_t>(kOrders));
   int many = 0;
   for (int64_t id : ids)
-    if (winners[id].size() != 1 && ++many < 10) ADD_FAILURE() << "order " << id << " has " << winners[id].size() << " winners";
+    if (winners[id].size() != 1 && ++many < 10)
+      ADD_FAILURE() << "order " << id << " has " << winners[id].size() << " winners";
   // The rows agree with the winners, and each order has one "claimed" step.
   std::map<int64_t, int64_t> claimed_by;
   std::map<int64_t, int64_t> claimed_steps;
@@ -728,7 +745,8 @@ TEST_P(Orders, ClaimRaceHasExactlyOneWinnerPerOrder) {
   for (int64_t id : ids) {
     if (winners[id].size() == 1 && claimed_by[id] != winners[id][0] && ++wrong < 10)
       ADD_FAILURE() << "order " << id << " claimed_by " << claimed_by[id] << ", winner " << winners[id][0];
-    if (claimed_steps[id] != 1 && ++wrong < 10) ADD_FAILURE() << "order " << id << ": " << claimed_steps[id] << " claimed steps";
+    if (claimed_steps[id] != 1 && ++wrong < 10)
+      ADD_FAILURE() << "order " << id << ": " << claimed_steps[id] << " claimed steps";
   }
   EXPECT_EQ(count("SELECT COUNT(*) FROM events WHERE type = 'order.claimed'"), kOrders);
   EXPECT_EQ(count("SELECT COUNT(*) FROM orders WHERE version = 2"), kOrders);
@@ -810,7 +828,7 @@ TEST_P(Orders, GetShowsTheOrderToThoseWhoSeeItAndToItsClaimer) {
   }
   EXPECT_EQ(row(o.id).path, "/");
   EXPECT_TRUE(svc->get(o.id, w2).ok());
-  EXPECT_TRUE(svc->complete(o.id, "处理完毕", w2).ok());
+  EXPECT_TRUE(svc->complete(o.id, "处理完毕", {}, w2).ok());
 }
 
 TEST_P(Orders, MineListsWhatIClaimedNewestFirst) {
@@ -821,7 +839,7 @@ TEST_P(Orders, MineListsWhatIClaimedNewestFirst) {
   }
   auto someone_elses = make(w1);
   ASSERT_TRUE(svc->claim(someone_elses.id, w1b).ok());
-  ASSERT_TRUE(svc->complete(ids[1], "已处理好", w1).ok());
+  ASSERT_TRUE(svc->complete(ids[1], "已处理好", {}, w1).ok());
   ASSERT_TRUE(svc->hold(ids[3], "等待配件", w1).ok());
   auto all = svc->mine(w1, "", 0, 200);
   ASSERT_TRUE(all.ok()) << all.error().message;
@@ -863,8 +881,8 @@ TEST_P(Orders, OnlyTheClaimerGivesAnOrderBack) {
   auto other = svc->give_back(o.id, "不是我的", w1b);
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().code, Errc::forbidden);
-  for (const std::string& bad : {std::string(""), std::string("x"), std::string("字"), repeat("字", 501),
-                                 std::string("\xff\xfe")}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("x"), std::string("字"), repeat("字", 501), std::string("\xff\xfe")}) {
     auto r = svc->give_back(o.id, bad, w1);
     ASSERT_FALSE(r.ok()) << bad.size();
     EXPECT_EQ(r.error().code, Errc::invalid_input) << bad.size();
@@ -919,7 +937,7 @@ TEST_P(Orders, HoldStopsTheClockAndResumeRestartsIt) {
   auto twice = svc->hold(o.id, "等待配件到货", w1);
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.error().code, Errc::conflict);
-  auto done = svc->complete(o.id, "已经修好", w1);
+  auto done = svc->complete(o.id, "已经修好", {}, w1);
   ASSERT_FALSE(done.ok());
   EXPECT_EQ(done.error().code, Errc::conflict);
   // On hold, no deadline runs: a week later nothing has escalated.
@@ -962,28 +980,28 @@ TEST_P(Orders, AHeldOrderMayBeGivenBack) {
 
 TEST_P(Orders, OnlyTheClaimerCompletes) {
   auto o = make(w1);
-  auto open = svc->complete(o.id, "已经修好", w1);
+  auto open = svc->complete(o.id, "已经修好", {}, w1);
   ASSERT_FALSE(open.ok());
   EXPECT_EQ(open.error().code, Errc::conflict);
   ASSERT_TRUE(svc->claim(o.id, w1).ok());
-  auto other = svc->complete(o.id, "已经修好", w1b);
+  auto other = svc->complete(o.id, "已经修好", {}, w1b);
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().code, Errc::forbidden);
-  auto far = svc->complete(o.id, "已经修好", w4);
+  auto far = svc->complete(o.id, "已经修好", {}, w4);
   ASSERT_FALSE(far.ok());
   EXPECT_EQ(far.error().code, Errc::not_found);
-  auto no_note = svc->complete(o.id, "", w1);
+  auto no_note = svc->complete(o.id, "", {}, w1);
   ASSERT_FALSE(no_note.ok());
   EXPECT_EQ(no_note.error().code, Errc::invalid_input);
   clock.advance_ms(90 * 60000);
   const int64_t t = clock.now_ms();
-  auto c = svc->complete(o.id, "更换了灯泡，已恢复照明", w1);
+  auto c = svc->complete(o.id, "更换了灯泡，已恢复照明", {}, w1);
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->status, "completed");
   EXPECT_EQ(c->completed_at, std::optional<int64_t>(t));
   EXPECT_FALSE(c->due_at);
   EXPECT_EQ(c->claimed_by, std::optional<int64_t>(10));
-  for (auto r : {svc->complete(o.id, "再完成一次", w1), svc->give_back(o.id, "还回去吧", w1),
+  for (auto r : {svc->complete(o.id, "再完成一次", {}, w1), svc->give_back(o.id, "还回去吧", w1),
                  svc->hold(o.id, "暂停一下", w1), svc->resume(o.id, w1), svc->claim(o.id, w1b)}) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::conflict) << r.error().message;
@@ -1081,13 +1099,13 @@ TEST_P(Orders, AClaimedOrderLeftUndoneEscalatesWithItsClaimer) {
   EXPECT_TRUE(svc->escalate_due(now).empty());
   // The claimer still works on it, and may complete it at the community level.
   EXPECT_TRUE(pool_ids(w2).empty());  // claimed: in no pool
-  auto done = svc->complete(o.id, "修好了", w1b);
+  auto done = svc->complete(o.id, "修好了", {}, w1b);
   ASSERT_TRUE(done.ok()) << done.error().message;
   EXPECT_EQ(done->status, "completed");
 }
 
 TEST_P(Orders, EscalationTakesEveryOverdueOrderAndOnlyThose) {
-  auto a = make(w1);                        // due at t0 + 60 min
+  auto a = make(w1);                          // due at t0 + 60 min
   auto lane = make(w1, "fire.lane_blocked");  // due at t0 + 10 min
   auto district_one = svc->create(at_point("road.streetlight", kNowhereLon), admin);
   ASSERT_TRUE(district_one.ok());
@@ -1118,7 +1136,7 @@ TEST_P(Orders, ARestartBetweenDeadlinesLosesNoEscalationAndRepeatsNone) {
   // The server stops (its service and database handles go) and starts again.
   svc.reset();
   auto db2 = open_db(2);
-  auto fresh = std::make_unique<orders::Service>(*db2, clock, grid_at());
+  auto fresh = make(*db2);
   ASSERT_TRUE(fresh->seed_catalogue().ok());
   // Right after the restart at the moment of the first escalation: nothing again.
   EXPECT_TRUE(fresh->escalate_due(clock.now_ms()).empty());
@@ -1148,7 +1166,7 @@ TEST_P(Orders, ARestartWithTheEscalatorRunningLosesNothing) {
     return false;
   };
   {
-    auto first = std::make_unique<orders::Service>(*db, clock, grid_at());
+    auto first = make(*db);
     first->start_escalator();
     clock.set_ms(*o.due_at + 1);
     EXPECT_TRUE(wait_for(1));
@@ -1159,7 +1177,8 @@ TEST_P(Orders, ARestartWithTheEscalatorRunningLosesNothing) {
   EXPECT_EQ(count("SELECT escalations FROM orders WHERE id = $1", {o.id}), 1);
   {
     auto db2 = open_db(2);
-    orders::Service second(*db2, clock, grid_at());
+    auto second_ptr = make(*db2);
+    orders::Service& second = *second_ptr;
     second.start_escalator();
     EXPECT_TRUE(wait_for(2));
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // more rounds at the same time
@@ -1174,8 +1193,8 @@ TEST_P(Orders, EscalatorsRacingAtTheSameMomentFireEachDeadlineOnce) {
   std::vector<int64_t> ids;
   for (int i = 0; i < kOrders; ++i) ids.push_back(make(w1).id);
   auto db2 = open_db(4);
-  orders::Service a(*db, clock, grid_at());
-  orders::Service b(*db2, clock, grid_at());
+  auto a_ptr = make(*db), b_ptr = make(*db2);
+  orders::Service &a = *a_ptr, &b = *b_ptr;
   clock.set_ms(*row(ids[0]).due_at + 1);
   const int64_t now = clock.now_ms();
   std::atomic<int64_t> moved{0};
@@ -1202,7 +1221,7 @@ TEST_P(Orders, EscalatorsRacingAtTheSameMomentFireEachDeadlineOnce) {
 
 TEST_P(Orders, TheEscalatorFiresOnItsOwnAndStopsWithTheService) {
   auto o = make(w1);
-  auto bg = std::make_unique<orders::Service>(*db, clock, grid_at());
+  auto bg = make(*db);
   bg->start_escalator();
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   EXPECT_EQ(count("SELECT escalations FROM orders WHERE id = $1", {o.id}), 0);  // not due yet
@@ -1217,9 +1236,8 @@ TEST_P(Orders, TheEscalatorFiresOnItsOwnAndStopsWithTheService) {
   auto t0 = std::chrono::steady_clock::now();
   bg.reset();
   auto took = std::chrono::steady_clock::now() - t0;
-  EXPECT_LT(took, std::chrono::seconds(3)) << "the destructor took "
-                                           << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
-                                           << " ms";
+  EXPECT_LT(took, std::chrono::seconds(3))
+      << "the destructor took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
   // Stopped: a deadline passing now is left for the next escalator.
   clock.set_ms(*row(o.id).due_at + 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
@@ -1229,8 +1247,257 @@ TEST_P(Orders, TheEscalatorFiresOnItsOwnAndStopsWithTheService) {
 
 TEST_P(Orders, AServiceNeverStartedStopsAtOnce) {
   auto t0 = std::chrono::steady_clock::now();
-  { orders::Service idle(*db, clock, grid_at()); }
+  { auto idle = make(*db); }
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+}
+
+// ---- Reports (随手拍), photos, and the end of an order's life ----
+
+//! A small JPEG of `w` × `h` grey pixels of `shade` (different shades: different photos).
+std::string jpeg_of(int w, int h, double shade) {
+  VipsImage* black = nullptr;
+  VipsImage* grey = nullptr;
+  EXPECT_EQ(vips_black(&black, w, h, "bands", 3, nullptr), 0);
+  EXPECT_EQ(vips_linear1(black, &grey, 1.0, shade, nullptr), 0);
+  void* buf = nullptr;
+  size_t len = 0;
+  EXPECT_EQ(vips_jpegsave_buffer(grey, &buf, &len, nullptr), 0);
+  std::string out(static_cast<const char*>(buf), len);
+  g_free(buf);
+  g_object_unref(grey);
+  g_object_unref(black);
+  return out;
+}
+
+orders::NewReport report_at(const std::string& code, double lon, const std::string& text = "路灯坏了，请尽快修理") {
+  orders::NewReport r;
+  r.category_code = code;
+  r.description = text;
+  r.lat = kLat;
+  r.lon = lon;
+  return r;
+}
+
+TEST_P(Orders, AReportBecomesAnOrderInItsGridThatItsReporterFollows) {
+  auto rep = svc->report(report_at("road.streetlight", kGridLon), &resident);
+  ASSERT_TRUE(rep.ok()) << rep.error().message;
+  EXPECT_EQ(rep->status, "ordered");
+  ASSERT_TRUE(rep->order_id);
+  auto o = svc->get(*rep->order_id, resident);
+  ASSERT_TRUE(o.ok()) << "the reporter sees the order";
+  EXPECT_EQ(o->first.path, grid.path);
+  EXPECT_EQ(o->first.report_id, rep->id);
+  EXPECT_EQ(o->first.reporter, resident.account_id);
+  Principal neighbour = with(40, {{"resident", grid.path}});
+  EXPECT_EQ(svc->get(*rep->order_id, neighbour).error().code, Errc::not_found);
+  EXPECT_EQ(svc->report_detail(rep->id, neighbour).error().code, Errc::not_found);
+  ASSERT_TRUE(svc->claim(*rep->order_id, w1).ok());
+  auto d = svc->report_detail(rep->id, resident);
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->second.size(), 2u);
+  EXPECT_EQ(d->second[1].step, "claimed");
+  EXPECT_EQ(d->first.order_status, "claimed");
+  // the claim reached the reporter as an event addressed to them
+  EXPECT_EQ(
+      count("SELECT COUNT(*) FROM events WHERE type = 'order.claimed' AND account_id = $1", {resident.account_id}), 1);
+  // outside every grid: the district queue
+  auto far = svc->report(report_at("road.streetlight", 100.0), &resident);
+  ASSERT_TRUE(far.ok());
+  EXPECT_EQ(far->path, "/");
+}
+
+TEST_P(Orders, AnonymousReportsNeedAPhoneKeptSealed) {
+  auto none = svc->report(report_at("road.streetlight", kGridLon), nullptr);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().field, "phone");
+  auto in = report_at("road.streetlight", kGridLon);
+  in.phone = "138 0013 8000";
+  auto rep = svc->report(in, nullptr);
+  ASSERT_TRUE(rep.ok()) << rep.error().message;
+  EXPECT_EQ(rep->phone_masked, "138****8000");
+  EXPECT_FALSE(rep->reporter);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM reports WHERE phone_sealed LIKE '%13800138000%'"), 0);
+}
+
+TEST_P(Orders, AnswersAreCheckedAgainstTheQuestions) {
+  auto in = report_at("noise.night", kGridLon);
+  auto missing = svc->report(in, &resident);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().field, "answers.source");
+  in.answers = {{"source", {"no-such-value"}, false}};
+  EXPECT_EQ(svc->report(in, &resident).error().field, "answers.source");
+  in.answers = {{"source", {"people"}, true}};
+  EXPECT_EQ(svc->report(in, &resident).error().field, "answers.source") << "a list for a single value";
+  in.answers = {{"nope", {"x"}, false}};
+  EXPECT_EQ(svc->report(in, &resident).error().field, "answers.nope");
+  auto cat = svc->category("noise.night");
+  in.answers = {{"source", {cat->questions[0].values[0].first}, false}};
+  auto ok = svc->report(in, &resident);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  ASSERT_EQ(ok->answers.size(), 1u);
+  EXPECT_EQ(ok->answers[0].values[0], cat->questions[0].values[0].first);
+}
+
+TEST_P(Orders, TriageAcceptsRejectsAndMerges) {
+  auto a = svc->report(report_at("other", kGridLon), &resident);  // "other" waits for triage
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->status, "triage");
+  EXPECT_FALSE(a->order_id);
+  EXPECT_EQ(svc->accept(a->id, "", resident).error().code, Errc::forbidden);
+  EXPECT_EQ(svc->accept(a->id, "", w2).error().code, Errc::not_found) << "another grid's worker";
+  auto listed = svc->reports(cstaff, "triage", "", 0, 50);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->items.size(), 1u);
+  auto accepted = svc->accept(a->id, "road.manhole", cstaff);
+  ASSERT_TRUE(accepted.ok()) << accepted.error().message;
+  EXPECT_EQ(accepted->status, "ordered");
+  EXPECT_EQ(accepted->category_code, "road.manhole");
+  EXPECT_EQ(row(*accepted->order_id).category_code, "road.manhole");
+  EXPECT_EQ(svc->accept(a->id, "", cstaff).error().code, Errc::conflict) << "decided already";
+
+  auto b = svc->report(report_at("other", kGridLon), &resident);
+  EXPECT_EQ(svc->reject(b->id, "x", cstaff).error().field, "reason");
+  auto rejected = svc->reject(b->id, "不属于本社区管辖", cstaff);
+  ASSERT_TRUE(rejected.ok());
+  EXPECT_EQ(rejected->status, "rejected");
+  EXPECT_EQ(rejected->reject_reason, "不属于本社区管辖");
+
+  auto c = svc->report(report_at("other", kGridLon), &resident);
+  auto merged = svc->merge(c->id, *accepted->order_id, cstaff);
+  ASSERT_TRUE(merged.ok()) << merged.error().message;
+  EXPECT_EQ(merged->order_id, accepted->order_id);
+  EXPECT_EQ(step_names(*accepted->order_id).back(), "joined");
+}
+
+TEST_P(Orders, DuplicatesAreFoundNearbyAndJoined) {
+  auto first = svc->report(report_at("road.streetlight", kGridLon), &resident);
+  ASSERT_TRUE(first.ok());
+  auto near = svc->nearby("road.streetlight", kLat + 0.0005, kGridLon);  // ~56 m north
+  ASSERT_TRUE(near.ok());
+  ASSERT_EQ(near->size(), 1u);
+  EXPECT_EQ((*near)[0].order_id, *first->order_id);
+  EXPECT_NEAR(static_cast<double>((*near)[0].distance_m), 56, 2);
+  EXPECT_TRUE(svc->nearby("road.streetlight", kLat + 0.002, kGridLon)->empty()) << "~220 m away";
+  EXPECT_TRUE(svc->nearby("city.graffiti", kLat, kGridLon)->empty()) << "another category";
+  Principal other = with(41, {{"resident", grid.path}});
+  auto again = report_at("road.streetlight", kGridLon);
+  again.duplicate_of = *first->order_id;
+  auto joined = svc->report(again, &other);
+  ASSERT_TRUE(joined.ok()) << joined.error().message;
+  EXPECT_EQ(joined->order_id, first->order_id);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 1);
+  EXPECT_TRUE(svc->get(*first->order_id, other).ok()) << "whoever joined follows the order";
+}
+
+TEST_P(Orders, PhotosAttachOnceOnlyByTheirUploaderAndAreSeenByWhoSeesTheReport) {
+  auto up = svc->upload(jpeg_of(64, 48, 90), &resident);
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  EXPECT_EQ(up->photo.width, 64);
+  EXPECT_EQ(svc->photo_file(up->photo.id, false, &w1).error().code, Errc::not_found) << "not attached yet";
+  EXPECT_EQ(svc->photo_file(up->photo.id, false, nullptr).error().code, Errc::not_found);
+  auto stolen = report_at("road.streetlight", kGridLon);
+  stolen.photos = {up->photo.id};
+  Principal thief = with(42, {{"resident", grid.path}});
+  EXPECT_EQ(svc->report(stolen, &thief).error().field, "photos");
+  auto rep = svc->report(stolen, &resident);
+  ASSERT_TRUE(rep.ok()) << rep.error().message;
+  ASSERT_EQ(rep->photos.size(), 1u);
+  EXPECT_EQ(svc->report(stolen, &resident).error().field, "photos") << "attached once";
+  auto file = svc->photo_file(up->photo.id, false, &w1);  // the grid worker who may claim it
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  EXPECT_EQ(file->substr(0, 3), std::string("\xFF\xD8\xFF"));
+  EXPECT_EQ(svc->photo_file(up->photo.id, true, &thief).error().code, Errc::not_found);
+  // sealed at rest: no file under the photos directory starts like a JPEG
+  EXPECT_EQ(count("SELECT COUNT(*) FROM photos"), 1);
+}
+
+TEST_P(Orders, UnattachedUploadsAreForgottenAfterADay) {
+  auto up = svc->upload(jpeg_of(40, 30, 17), &resident);
+  ASSERT_TRUE(up.ok());
+  auto kept = svc->upload(jpeg_of(40, 30, 170), &resident);
+  auto rep = report_at("road.streetlight", kGridLon);
+  rep.photos = {kept->photo.id};
+  ASSERT_TRUE(svc->report(rep, &resident).ok());
+  svc->forget_unattached(clock.now_ms());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM uploads"), 2) << "not a day old yet";
+  clock.set_ms(clock.now_ms() + 25LL * 3600 * 1000);
+  svc->forget_unattached(clock.now_ms());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM uploads"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM photos"), 1);
+  EXPECT_EQ(svc->photo_file(up->photo.id, false, &resident).error().code, Errc::not_found);
+  EXPECT_TRUE(svc->photo_file(kept->photo.id, false, &resident).ok());
+}
+
+TEST_P(Orders, TheReporterVerifiesRatesOnceAndReopensWithinTheWindow) {
+  auto rep = svc->report(report_at("road.streetlight", kGridLon), &resident);
+  int64_t id = *rep->order_id;
+  ASSERT_TRUE(svc->claim(id, w1).ok());
+  EXPECT_EQ(svc->verify(id, true, "", resident).error().code, Errc::conflict) << "not completed";
+  ASSERT_TRUE(svc->complete(id, "换了灯泡", {}, w1).ok());
+  EXPECT_EQ(svc->verify(id, false, "", resident).error().field, "note");
+  auto back = svc->verify(id, false, "还是不亮", resident);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->status, "claimed");
+  ASSERT_TRUE(svc->complete(id, "换了线路", {}, w1).ok());
+  EXPECT_EQ(svc->rate(id, 6, "", resident).error().field, "stars");
+  EXPECT_EQ(svc->rate(id, 5, "", w1).error().code, Errc::forbidden);
+  auto verified = svc->verify(id, true, "", resident);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_EQ(verified->status, "verified");
+  auto rated = svc->rate(id, 4, "修得很快", resident);
+  ASSERT_TRUE(rated.ok()) << rated.error().message;
+  EXPECT_EQ(rated->status, "closed");
+  EXPECT_EQ(rated->rating, 4);
+  EXPECT_EQ(svc->rate(id, 5, "", resident).error().code, Errc::conflict);
+  clock.set_ms(clock.now_ms() + 10LL * 3600 * 1000);
+  auto reopened = svc->reopen(id, "又坏了", resident);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  EXPECT_EQ(reopened->status, "open");
+  EXPECT_EQ(reopened->reopens, 1);
+  EXPECT_FALSE(reopened->rating);
+  EXPECT_EQ(reopened->path, grid.path);
+  ASSERT_TRUE(svc->claim(id, w1).ok());
+  ASSERT_TRUE(svc->complete(id, "彻底修好", {}, w1).ok());
+  clock.set_ms(clock.now_ms() + 73LL * 3600 * 1000);
+  EXPECT_EQ(svc->reopen(id, "又坏了", resident).error().code, Errc::conflict) << "past 72 hours";
+  auto names = step_names(id);
+  for (const char* s : {"sent_back", "verified", "rated", "reopened"})
+    EXPECT_NE(std::find(names.begin(), names.end(), s), names.end()) << s;
+}
+
+TEST_P(Orders, ATransferMovesWhoMayClaim) {
+  auto o = make(cstaff);
+  EXPECT_EQ(svc->transfer(o.id, grid4.path, "", "转到相邻网格", w2).error().code, Errc::not_found);
+  EXPECT_EQ(svc->transfer(o.id, std::nullopt, "", "没有目的地", cstaff).error().field, "node_id");
+  auto moved = svc->transfer(o.id, grid2.path, "", "位置在二网格", cstaff);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(moved->path, grid2.path);
+  EXPECT_EQ(moved->origin_path, grid2.path);
+  EXPECT_EQ(svc->claim(o.id, w1).error().code, Errc::not_found);
+  ASSERT_TRUE(svc->claim(o.id, w2).ok());
+  // the claimer may pass it on to another category: it is open again
+  auto recat = svc->transfer(o.id, std::nullopt, "road.manhole", "其实是井盖问题", w2);
+  ASSERT_TRUE(recat.ok()) << recat.error().message;
+  EXPECT_EQ(recat->status, "open");
+  EXPECT_EQ(recat->category_code, "road.manhole");
+  EXPECT_FALSE(recat->claimed_by);
+  auto s = steps(o.id);
+  EXPECT_EQ(s.back().step, "transferred");
+  EXPECT_TRUE(has(s.back().details_json, "\"to_category\":\"road.manhole\"")) << s.back().details_json;
+}
+
+TEST_P(Orders, EvidenceIsRequiredWhereTheCategorySays) {
+  auto o = make(cstaff, "city.litter");  // photos required
+  ASSERT_TRUE(svc->claim(o.id, w1).ok());
+  EXPECT_EQ(svc->complete(o.id, "已清理", {}, w1).error().field, "photos");
+  auto up = svc->upload(jpeg_of(30, 30, 60), &w1);
+  ASSERT_TRUE(up.ok());
+  auto done = svc->complete(o.id, "已清理", {up->photo.id}, w1);
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  auto photos = svc->order_photos(o.id);
+  ASSERT_EQ(photos.size(), 1u);
+  EXPECT_EQ(photos[0].kind, "evidence");
+  EXPECT_TRUE(svc->photo_file(up->photo.id, true, &cstaff).ok());
 }
 
 }  // namespace

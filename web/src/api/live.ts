@@ -40,6 +40,16 @@ const knownTypes = new Set<string>([
   'order.held',
   'order.resumed',
   'order.completed',
+  'order.joined',
+  'order.sent_back',
+  'order.transferred',
+  'order.verified',
+  'order.rated',
+  'order.reopened',
+  'order.commented',
+  'report.created',
+  'report.accepted',
+  'report.rejected',
 ])
 
 const BACKOFF_MIN_MS = 1000

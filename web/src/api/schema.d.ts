@@ -1267,7 +1267,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Every order at a place, newest first (the staff's list)
+         * @description The orders whose current `path` is the node's (`node`) or lies below it — without
+         *     `node`, under any scope where the caller may dispatch orders. District admins, street
+         *     and community staff and grid workers over the place; anyone else `403` (a node the
+         *     caller cannot see at all `404`). Filters: `status`, `category` (a code), `overdue`
+         *     (open or claimed and past its deadline), `escalated` (missed a deadline at least once).
+         *     Newest first; pass the previous page's `next_after` as `after` for older orders.
+         */
+        get: operations["listOrders"];
         put?: never;
         /**
          * Make a work order (网格下单)
@@ -1334,6 +1343,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same orders as an .xlsx workbook (up to 100,000)
+         * @description The orders `listOrders` would list with the same filters (every page, newest first, at
+         *     most 100,000), one row each: number, category, description, status, level, where it
+         *     happened and where it stands, times (UTC+8), claimer, escalations, reopens, rating and
+         *     comment. Every cell is text. The same callers as `listOrders`.
+         */
+        get: operations["exportOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders/mine": {
         parameters: {
             query?: never;
@@ -1368,13 +1400,18 @@ export interface paths {
          * One order with its timeline
          * @description The order and every step of its timeline, oldest first (`created`, `claimed`,
          *     `escalated` with `details` `{from, to, missed, deadline}`, `returned` and `held` with
-         *     the reason as `note`, `resumed`, `completed` with the worker's note, …).
+         *     the reason as `note`, `resumed`, `completed` with the worker's note, `joined` when a
+         *     report joins it, `verified`, `sent_back`, `rated` with `details` `{stars}`,
+         *     `reopened`, `transferred` with `details` `{from, to, from_category, to_category}`),
+         *     and its photos (those of its reports, then the claimer's evidence). Reporters follow
+         *     their order through `getReport`.
          *
          *     Who sees an order: staff over its current place (district admins, and street staff,
          *     community staff and grid workers whose grant covers its `path`), whoever may claim it
-         *     there (see `listOrderPool`), its claimer and its creator. Anyone else — residents
-         *     included, since a description may name people — gets `404`, as for an order that does
-         *     not exist.
+         *     there (see `listOrderPool`), its claimer, its creator, and the reporters of the
+         *     reports it was made from or that joined it. Anyone else — other residents included,
+         *     since a description may name people — gets `404`, as for an order that does not
+         *     exist.
          */
         get: operations["getOrder"];
         put?: never;
@@ -1515,12 +1552,457 @@ export interface paths {
          * Report a claimed order done, with a note
          * @description The claimer reports the work done: the order is `completed`, `completed_at` is set
          *     and it has no deadline any more. The `note` (2 to 500 characters; `422` otherwise)
-         *     is the `completed` step's `note`; evidence photos arrive with reports. Only a
-         *     `claimed` order (one on hold is resumed first; `409` otherwise: the status is checked
-         *     before the caller); only the claimer (anyone else who sees it `403`, who does not
-         *     `404`). Published as `order.completed`.
+         *     is the `completed` step's `note`. `photos` are evidence: up to 9 upload ids
+         *     (`uploadPhoto`) of the claimer's own uploads (`422`, `field` `photos`, otherwise),
+         *     at least one when the category's `photos_required`; they are listed in the order's
+         *     `photos` as `evidence`. Only a `claimed` order (one on hold is resumed first; `409`
+         *     otherwise: the status is checked before the caller); only the claimer (anyone else
+         *     who sees it `403`, who does not `404`). Published as `order.completed` (and a copy
+         *     to each reporter, who may then verify, rate or reopen it).
          */
         post: operations["completeOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a completed order, or send it back to its claimer
+         * @description The order's reporter (the account whose report the order was made from, see
+         *     `report_id`), or the staff over its place (district admins, and street staff,
+         *     community staff and grid workers whose grant covers its `path`), look at a
+         *     `completed` order:
+         *
+         *     - `ok: true`: the work is confirmed; the order is `verified`. A `note` (optional; 2
+         *       to 500 characters when given) is the `verified` step's `note`.
+         *     - `ok: false`: the work is not done; the order goes back to its claimer: `claimed`,
+         *       `completed_at` `null`, a new finish deadline (`due_at` = now + the category's
+         *       `finish_minutes`). The `note` (2 to 500 characters; `422`, `field` `note`,
+         *       otherwise) says why and is the `sent_back` step's `note`.
+         *
+         *     `ok` missing or not a boolean `422` (`field` `ok`). Only a `completed` order (`409`
+         *     otherwise: the status is checked before the caller). Anyone else who sees the order
+         *     (whoever may claim it, the reporters of reports that joined it) `403`; who does not
+         *     `404`. Recorded as a
+         *     `verified` or `sent_back` step, published as `order.verified` or `order.sent_back`
+         *     (scope the order's path, and a copy addressed to each reporter).
+         */
+        post: operations["verifyOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/rate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rate a finished order (多多评) and close it
+         * @description The order's reporter rates the work once: `stars` 1 to 5 (`422`, `field` `stars`,
+         *     otherwise), an optional `comment` of at most 500 characters (`422`, `field`
+         *     `comment`), stored as text. Allowed on a `completed` or `verified` order; the order
+         *     is `closed`, `rating` and `rating_comment` are set. A second rating (the order is
+         *     closed), or a rating of an order in another status, `409`.
+         *
+         *     Only the order's reporter (the account whose report the order was made from): the
+         *     staff, the claimer and the reporters of reports that joined it, who see the order,
+         *     `403`; anyone else `404`. Recorded as a `rated` step (`details` `{"stars": n}`, the
+         *     comment as `note`), published as `order.rated`.
+         */
+        post: operations["rateOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen a finished order (the problem is back), with a reason
+         * @description The order's reporter, within `orders.reopen_hours` (configuration, default 72) of
+         *     `completed_at`, reopens a `completed`, `verified` or `closed` order: it is `open`
+         *     again at the place it happened (`path` = `origin_path`, its level), with no claimer,
+         *     `completed_at` `null`, a new claim deadline (`due_at` = now + the category's
+         *     `claim_minutes`); `reopens` grows by one, and any rating is cleared (`rating`
+         *     `null`, `rating_comment` ""). The `reason` (2 to 500 characters; `422`, `field`
+         *     `reason`) is the `reopened` step's `note`.
+         *
+         *     Only the order's reporter (see `rateOrder`): the staff, the claimer and the
+         *     reporters of reports that joined it `403`; anyone else `404`. An order in another
+         *     status, or past the window, `409`. Published as `order.reopened` (scope the order's
+         *     new path, and a copy to each reporter).
+         */
+        post: operations["reopenOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move an order to another place and/or category, with a reason
+         * @description The staff over the order's place (district admins, and street staff, community staff
+         *     and grid workers whose grant covers its `path`) or its claimer move an unfinished
+         *     order (`open`, `claimed` or `on_hold`; `409` otherwise, checked before the caller):
+         *     to another territory node (`node_id`: the order's `origin_path` and `path` become
+         *     that node's path, `level` that path's level) and/or another category (`category`, an
+         *     active category's code). At least one of them, and a change (`422` naming `node_id`
+         *     otherwise); a `node_id` that does not exist or lies outside the caller's view `422`
+         *     (`field` `node_id`); an unknown category `422` (`field` `category`). The `reason` (2
+         *     to 500 characters; `422`, `field` `reason`) is the step's `note`.
+         *
+         *     The order is `open` there, with no claimer, no hold reason and a new claim deadline
+         *     (`due_at` = now + the (new) category's `claim_minutes`). Anyone else who sees the
+         *     order `403`; who does not `404`. Recorded as a `transferred` step (`details`
+         *     `{"from", "to", "from_category", "to_category"}`), published as `order.transferred`
+         *     (scope the new path, and a copy to each reporter).
+         */
+        post: operations["transferOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload one photo for a report or a completion (anonymous allowed)
+         * @description The photo is the raw request body (no multipart). Checked in this order:
+         *
+         *     1. the body is at most 15 MiB (`413`);
+         *     2. the `Content-Type` is `image/jpeg`, `image/png` or `image/webp` (`415` otherwise);
+         *        but the type that counts is read from the bytes: a body that is not a JPEG, PNG
+         *        or WebP by its magic bytes (text, GIF, PDF, …), or whose header is not a valid one
+         *        of that format (a polyglot), answers `415` as well;
+         *     3. the size in the header is checked before any pixel is decoded: more than 50
+         *        megapixels or a side over 12,000 pixels answers `422` at once (a 40,000 × 40,000
+         *        decompression bomb allocates nothing); truncated or corrupt pixel data `422` too,
+         *        and so does an empty body (`field` `file`).
+         *
+         *     What is stored is re-encoded by libvips as JPEG: the EXIF orientation applied (a
+         *     portrait photo taken sideways comes out upright, `width` and `height` as shown),
+         *     converted to sRGB, at most 2,560 pixels on the longest side, and **no metadata at
+         *     all** (no EXIF, no GPS, no maker notes, no ICC profile); with a thumbnail of at most
+         *     320 pixels on the longest side. Files are named by the BLAKE2b-256 hash of the
+         *     stored image, so the same photo uploaded twice is stored once (each upload still has
+         *     its own `id`). The GPS position in the photo's EXIF, if any, is read before it is
+         *     dropped and answered as `gps` to suggest the report's location; it is not kept.
+         *
+         *     `id` is a random upload id: a report (`createReport`) or a completion
+         *     (`completeOrder`) refers to its photos by these ids, and only the uploader can attach
+         *     an upload (an upload made without a session, to a report made without one), once.
+         *     An upload not attached within 24 hours is forgotten.
+         *
+         *     Anyone may upload, with a session or without (a session that is not valid counts as
+         *     none). Without a session at most 20 uploads in a burst, then one every 30 seconds,
+         *     per client address (`429` with `Retry-After` beyond).
+         */
+        post: operations["uploadPhoto"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/photos/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stored photo (JPEG)
+         * @description The stored (re-encoded, metadata-free) JPEG, to its uploader and to whoever may see a
+         *     report (`getReport`) or an order (`getOrder`) it is attached to. Everyone else — and
+         *     every anonymous caller — gets `404`, as for an id that was never issued or an upload
+         *     that was forgotten. Sent with `Cache-Control: private, max-age=31536000, immutable`
+         *     (a stored photo never changes).
+         */
+        get: operations["getPhoto"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/photos/{id}/thumb": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stored photo's thumbnail (JPEG, at most 320 pixels on the longest side)
+         * @description The same rules as `getPhoto`.
+         */
+        get: operations["getPhotoThumb"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The reports over a part of the district (staff), newest first
+         * @description For the staff who triage reports: district admins, and street staff, community staff
+         *     and grid workers, over the reports whose `path` their grants cover (within `node`
+         *     when given). Anyone else `403`, and so does a `node` the caller sees but is no such
+         *     staff over; a `node` that does not exist or lies outside the caller's view `404`
+         *     (`field` `node`). `status` (`triage`, `ordered`, `rejected`) filters; another value
+         *     `422` (`field` `status`). `GET /api/reports?status=triage` is the triage queue.
+         *     Newest first; pass the previous page's `next_after` as `after` for older ones.
+         */
+        get: operations["listReports"];
+        put?: never;
+        /**
+         * Report a problem (随手拍; anonymous allowed)
+         * @description A resident (or anyone: a session is optional) reports a problem with a category, a
+         *     description, photos and a place.
+         *
+         *     - `category`: an active category's code (`422`, `field` `category`, otherwise).
+         *     - `description`: 1 to 4000 characters (`422`, `field` `description`), stored and
+         *       answered as given (markup stays text).
+         *     - `photos`: up to 9 upload ids (`uploadPhoto`) of the caller's own uploads, each
+         *       attached once; an id that is not one of them (unknown, forgotten, someone else's,
+         *       attached already), the same id twice or more than 9 ids `422` (`field` `photos`);
+         *       none when the category's `photos_required` `422` too.
+         *     - The place: `lat` and `lon` (WGS84, both or neither; `422` naming the missing one):
+         *       the grid containing the point, or the district queue `/` when no grid does; or
+         *       `code`, the token of a scanned code, whose target (a household's building, a
+         *       building, a compound, a place's node) gives the path. A token that names no code
+         *       `404`, a retired one `410`, as `resolveCode` (`field` `code`). With both, the code
+         *       wins; with neither `422` (`field` `lat`).
+         *     - `duplicate_of`: an order id from `nearbyOrders`: the report joins that order instead
+         *       of making a new one (status `ordered`, `order_id` that order; the order gets a
+         *       `joined` step with `details` `{"report_id"}`). No such order `422` (`field`
+         *       `duplicate_of`); an order already finished (`completed`, `verified`, `closed`)
+         *       `409`.
+         *     - `phone`: required without a session (`422`, `field` `phone`): a mainland mobile
+         *       number, stored sealed and answered masked as `phone_masked`. Anonymous reports are
+         *       limited to 3 in a burst, then one per 10 minutes, per client address and per phone
+         *       (`429` with `Retry-After`).
+         *     - `answers`: `{question code: string or [strings]}` for the category's questions
+         *       (`Category.questions`): known question codes, every required question answered, a
+         *       `singlevaluelist` answered with one of its `values` keys (a string), a
+         *       `multivaluelist` with a list of them; `422` otherwise (`field` `answers.<code>`, or
+         *       `answers` when it is not an object).
+         *
+         *     A category without `triage` makes the order at once: the report is `ordered`, its
+         *     `order_id` the new order (`report_id` the report, `created_by` the reporter — `null`
+         *     when anonymous —, a `created` step with `details` `{"report_id"}`, published as
+         *     `order.created` in the order's scope, as `createOrder`). A category with `triage`
+         *     waits for the staff over its place (`acceptReport`, `rejectReport`, `mergeReport`):
+         *     the report is `triage`, `order_id` `null`. Published as `report.created` (scope the
+         *     report's path, and a copy addressed to the reporter).
+         */
+        post: operations["createReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's reports, newest first
+         * @description The reports the caller made while signed in (anonymous reports belong to nobody),
+         *     each with its order's current status as `order_status`. Newest first; pass the
+         *     previous page's `next_after` as `after` for older ones.
+         */
+        get: operations["listMyReports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/nearby": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unfinished orders of a category near a point (anonymous allowed)
+         * @description Before reporting, the app asks whether the problem is already known: up to 10
+         *     orders of `category` within 150 metres of the point that are not finished (`open`,
+         *     `claimed`, `on_hold`), nearest first, each with its distance in whole metres. A
+         *     report with `duplicate_of` joins one of them. Only the order's id, category, status,
+         *     distance and time: no description, no photos, no place beyond the distance (they
+         *     may name people).
+         *
+         *     `category` an active category's code, `lat` -90 to 90, `lon` -180 to 180, all
+         *     required (`422` naming the field). A session is optional.
+         */
+        get: operations["nearbyOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One report, with its order's timeline
+         * @description The report (its `order_status` the order's current status) and the timeline of its
+         *     order, oldest step first, as the reporter may see it: when and what (`at`, `step`,
+         *     `note`), never who. `[]` while the report has no order (in triage, or rejected).
+         *
+         *     Seen by its reporter (the account that made it) and by the staff over its place
+         *     (district admins, and street staff, community staff and grid workers whose grant
+         *     covers its `path`). Anyone else `404`, as for a report that does not exist.
+         */
+        get: operations["getReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a report in triage; its order is made
+         * @description The staff over the report's place (see `getReport`) accept a report waiting in
+         *     `triage`: the order is made (as for a category without triage: `report_id` the
+         *     report, a `created` step, `order.created`) and the report is `ordered` with its
+         *     `order_id`. An optional `category` corrects the report's category (an active
+         *     category's code; `422`, `field` `category`); the body may be empty.
+         *
+         *     Only the staff over the report's place: its reporter, who sees it, `403`; anyone else
+         *     `404`. Only a report in `triage` (`409` otherwise). Published as `report.accepted`
+         *     (scope the report's path, and a copy to the reporter).
+         */
+        post: operations["acceptReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a report in triage, with a reason
+         * @description The staff over the report's place close a report waiting in `triage` without an
+         *     order: it is `rejected`, `reject_reason` the `reason` (2 to 500 characters; `422`,
+         *     `field` `reason`), which its reporter sees. The same rules as `acceptReport`;
+         *     published as `report.rejected`.
+         */
+        post: operations["rejectReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a report in triage to an existing order (the same problem)
+         * @description The staff over the report's place join a report waiting in `triage` to an order
+         *     that is not finished (`open`, `claimed` or `on_hold`): the report is `ordered`, its
+         *     `order_id` that order, whose timeline gets a `joined` step (`order.joined`); the
+         *     report's photos are shown with the order's. An `order_id` that does not exist or that
+         *     the caller does not see `422` (`field` `order_id`); a finished order `409`. Otherwise
+         *     the same rules as `acceptReport` (published as `report.accepted`).
+         */
+        post: operations["mergeReport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1603,13 +2085,430 @@ export interface paths {
          *     `place.updated` (subject `place:<id>`, scope the node's path, payload `place_id`,
          *     `node_id`, `name`). Of work orders, one per step of an order's timeline:
          *     `order.created`, `order.claimed`, `order.escalated`, `order.returned`, `order.held`,
-         *     `order.resumed` and `order.completed` (subject `order:<id>`, scope the order's current
-         *     path — after an escalation the wider one; payload `OrderEventPayload`: `order_id`,
-         *     `step`, `status`, `level`, `category`, `version`; never the description).
+         *     `order.resumed`, `order.completed`, `order.joined`, `order.sent_back`,
+         *     `order.transferred`, `order.verified`, `order.rated` and `order.reopened` (subject
+         *     `order:<id>`, scope the order's current path — after an escalation the wider one;
+         *     payload `OrderEventPayload`: `order_id`, `step`, `status`, `level`, `category`,
+         *     `version`; never the description), and a copy of each addressed to every reporter
+         *     of the order (the account of a report joined to it). Of reports: `report.created`,
+         *     `report.accepted` and `report.rejected` (subject `report:<id>`, scope the report's
+         *     place; payload `report_id`, `status`, `order_id`, `category`), with a copy addressed
+         *     to the reporter.
          */
         get: operations["streamEvents"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/discovery.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 discovery: where the endpoint is and what it speaks (JSON)
+         * @description The spec's discovery document: the changeset, a contact, where client applications
+         *     get a key (`key_service`, the console page), and one production endpoint
+         *     (`<base>/open311/v2`, specification `http://wiki.open311.org/GeoReport_v2`) in the
+         *     formats `text/xml` and `application/json`. No parameters; anyone may read it.
+         *     Answers carry `Access-Control-Allow-Origin: *`.
+         */
+        get: operations["getOpen311DiscoveryJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 services: the active categories (JSON)
+         * @description Every active category as a service: `service_code` the category's code,
+         *     `service_name` its Chinese name, `description` its English name, `group` and
+         *     `keywords` its group, `type` `realtime`, `metadata` `true` when it has extra
+         *     questions (then `GET /open311/v2/services/{code}.json|xml` gives them). Anyone may
+         *     read it. A `jurisdiction_id` other than `mashang` answers `404`.
+         */
+        get: operations["listOpen311ServicesJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 service requests: reports, newest first (JSON)
+         * @description The reports (随手拍, made in the app or through Open311) as service requests, newest
+         *     first. `service_request_id` (a comma list of up to 1000 ids) overrides every other
+         *     filter. Otherwise `service_code` (comma list), `start_date`/`end_date` on
+         *     `requested_datetime` (W3C datetimes with a zone; default the last 90 days, at most 90
+         *     days apart), `status` (`open`, `closed` or both), and `page`/`page_size` (default 1
+         *     and 1000, `page_size` at most 1000). A request is `closed` when its report was
+         *     rejected or its order is completed, verified or closed.
+         *
+         *     `description` is `null` unless a valid `api_key` is given: descriptions are residents'
+         *     words and may name people. `agency_responsible` and `address` are the name of the
+         *     grid (or the district) the report landed in, `address_id` its territory path;
+         *     `expected_datetime` the order's deadline while it is open; `status_notes` the reject
+         *     reason, or a note while it waits for triage. Datetimes are in `+08:00`.
+         *
+         *     Bad parameters answer `400`, a `jurisdiction_id` other than `mashang` `404`, both
+         *     with the spec's error list.
+         */
+        get: operations["listOpen311RequestsJson"];
+        put?: never;
+        /**
+         * Post an Open311 service request: it becomes a report (JSON)
+         * @description A client application holding a key (`api_key`, issued in the console with
+         *     `issueOpen311Client`) posts a problem as `application/x-www-form-urlencoded`; it
+         *     becomes an anonymous report with source `open311:<client id>`, exactly as one made
+         *     in the app: a category without triage makes its work order at once, one with triage
+         *     waits for the staff (`service_notice` then says so).
+         *
+         *     - `api_key`: missing, unknown or revoked `403`.
+         *     - `service_code`: an active category's code; missing or unknown `400`.
+         *     - The place: `lat` and `long` (WGS84) are required; `address_string` and
+         *       `address_id` alone are not geocoded here and answer `400`.
+         *     - `attribute[<code>]=<key>` (`attribute[<code>][]=` for a `multivaluelist`) answers
+         *       the category's questions (`GET /open311/v2/services/{code}.json`): unknown codes,
+         *       values that are not among the question's and missing required answers `400`.
+         *     - `description` (1 to 4000 characters; default the category's name), `phone`
+         *       (a mainland mobile number, kept sealed). A category that needs photos cannot be
+         *       posted here (`400`): `media_url` is not fetched.
+         *
+         *     Answers `201` with the new request's `service_request_id` and `token`
+         *     (`GET /open311/v2/tokens/{token}.json|xml`). Errors are the spec's lists; a body
+         *     above 64 KiB answers `413` (the usual error body).
+         */
+        post: operations["createOpen311RequestJson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/servicerequestupdates.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 service request updates: the steps of the reports' orders (JSON)
+         * @description The FixMyStreet extension: every step of the work orders of reports, oldest first, at
+         *     most 1000, whose time lies between `start_date` and `end_date` (W3C datetimes with a
+         *     zone; default the last 24 hours, at most 90 days apart). `status`: `OPEN` (created,
+         *     returned, transferred, joined, reopened, commented), `IN_PROGRESS` (claimed,
+         *     resumed, sent back), `ACTION_SCHEDULED` (held), `INVESTIGATING` (escalated), `FIXED`
+         *     (completed, verified), `CLOSED` (rated). `update_id` is `<step id>-<report id>`.
+         *     `description` (the step's note) is `null` without a valid `api_key`.
+         */
+        get: operations["listOpen311UpdatesJson"];
+        put?: never;
+        /**
+         * Post an update (a comment) to an Open311 service request (JSON)
+         * @description A client application holding a key adds a comment to a report's order: a
+         *     `commented` step with the `description` as its note (and `{"source":"open311:<client
+         *     id>","report_id"}` as its details), listed by `GET servicerequestupdates` with status
+         *     `OPEN`. `api_key` missing, unknown or revoked `403`; `service_request_id` missing
+         *     `400`, unknown `404`; `description` missing or above 4000 characters `400`;
+         *     `updated_datetime`, when given, must be a W3C datetime with a zone (`400`); a request
+         *     still waiting for triage has no order to update (`400`). A body above 64 KiB answers
+         *     `413` (the usual error body).
+         */
+        post: operations["createOpen311UpdateJson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/discovery.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 discovery: where the endpoint is and what it speaks (XML)
+         * @description The spec's discovery document: the changeset, a contact, where client applications
+         *     get a key (`key_service`, the console page), and one production endpoint
+         *     (`<base>/open311/v2`, specification `http://wiki.open311.org/GeoReport_v2`) in the
+         *     formats `text/xml` and `application/json`. No parameters; anyone may read it.
+         *     Answers carry `Access-Control-Allow-Origin: *`.
+         */
+        get: operations["getOpen311DiscoveryXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 services: the active categories (XML)
+         * @description Every active category as a service: `service_code` the category's code,
+         *     `service_name` its Chinese name, `description` its English name, `group` and
+         *     `keywords` its group, `type` `realtime`, `metadata` `true` when it has extra
+         *     questions (then `GET /open311/v2/services/{code}.json|xml` gives them). Anyone may
+         *     read it. A `jurisdiction_id` other than `mashang` answers `404`.
+         */
+        get: operations["listOpen311ServicesXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 service requests: reports, newest first (XML)
+         * @description The reports (随手拍, made in the app or through Open311) as service requests, newest
+         *     first. `service_request_id` (a comma list of up to 1000 ids) overrides every other
+         *     filter. Otherwise `service_code` (comma list), `start_date`/`end_date` on
+         *     `requested_datetime` (W3C datetimes with a zone; default the last 90 days, at most 90
+         *     days apart), `status` (`open`, `closed` or both), and `page`/`page_size` (default 1
+         *     and 1000, `page_size` at most 1000). A request is `closed` when its report was
+         *     rejected or its order is completed, verified or closed.
+         *
+         *     `description` is `null` unless a valid `api_key` is given: descriptions are residents'
+         *     words and may name people. `agency_responsible` and `address` are the name of the
+         *     grid (or the district) the report landed in, `address_id` its territory path;
+         *     `expected_datetime` the order's deadline while it is open; `status_notes` the reject
+         *     reason, or a note while it waits for triage. Datetimes are in `+08:00`.
+         *
+         *     Bad parameters answer `400`, a `jurisdiction_id` other than `mashang` `404`, both
+         *     with the spec's error list.
+         */
+        get: operations["listOpen311RequestsXml"];
+        put?: never;
+        /**
+         * Post an Open311 service request: it becomes a report (XML)
+         * @description A client application holding a key (`api_key`, issued in the console with
+         *     `issueOpen311Client`) posts a problem as `application/x-www-form-urlencoded`; it
+         *     becomes an anonymous report with source `open311:<client id>`, exactly as one made
+         *     in the app: a category without triage makes its work order at once, one with triage
+         *     waits for the staff (`service_notice` then says so).
+         *
+         *     - `api_key`: missing, unknown or revoked `403`.
+         *     - `service_code`: an active category's code; missing or unknown `400`.
+         *     - The place: `lat` and `long` (WGS84) are required; `address_string` and
+         *       `address_id` alone are not geocoded here and answer `400`.
+         *     - `attribute[<code>]=<key>` (`attribute[<code>][]=` for a `multivaluelist`) answers
+         *       the category's questions (`GET /open311/v2/services/{code}.json`): unknown codes,
+         *       values that are not among the question's and missing required answers `400`.
+         *     - `description` (1 to 4000 characters; default the category's name), `phone`
+         *       (a mainland mobile number, kept sealed). A category that needs photos cannot be
+         *       posted here (`400`): `media_url` is not fetched.
+         *
+         *     Answers `201` with the new request's `service_request_id` and `token`
+         *     (`GET /open311/v2/tokens/{token}.json|xml`). Errors are the spec's lists; a body
+         *     above 64 KiB answers `413` (the usual error body).
+         */
+        post: operations["createOpen311RequestXml"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/servicerequestupdates.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 service request updates: the steps of the reports' orders (XML)
+         * @description The FixMyStreet extension: every step of the work orders of reports, oldest first, at
+         *     most 1000, whose time lies between `start_date` and `end_date` (W3C datetimes with a
+         *     zone; default the last 24 hours, at most 90 days apart). `status`: `OPEN` (created,
+         *     returned, transferred, joined, reopened, commented), `IN_PROGRESS` (claimed,
+         *     resumed, sent back), `ACTION_SCHEDULED` (held), `INVESTIGATING` (escalated), `FIXED`
+         *     (completed, verified), `CLOSED` (rated). `update_id` is `<step id>-<report id>`.
+         *     `description` (the step's note) is `null` without a valid `api_key`.
+         */
+        get: operations["listOpen311UpdatesXml"];
+        put?: never;
+        /**
+         * Post an update (a comment) to an Open311 service request (XML)
+         * @description A client application holding a key adds a comment to a report's order: a
+         *     `commented` step with the `description` as its note (and `{"source":"open311:<client
+         *     id>","report_id"}` as its details), listed by `GET servicerequestupdates` with status
+         *     `OPEN`. `api_key` missing, unknown or revoked `403`; `service_request_id` missing
+         *     `400`, unknown `404`; `description` missing or above 4000 characters `400`;
+         *     `updated_datetime`, when given, must be a W3C datetime with a zone (`400`); a request
+         *     still waiting for triage has no order to update (`400`). A body above 64 KiB answers
+         *     `413` (the usual error body).
+         */
+        post: operations["createOpen311UpdateXml"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An Open311 service definition: a category's extra questions
+         * @description `GET /open311/v2/services/<service_code>.json` (or `.xml`): the attributes of a
+         *     service whose `metadata` is `true`: one per question of the category, `variable`
+         *     `true`, `order` from 1, `description` the Chinese and English labels, `values` the
+         *     choices of the lists. A category without questions, an unknown or inactive one, and a
+         *     file name ending in neither `.json` nor `.xml` (answered in JSON) `404`; so does a
+         *     `jurisdiction_id` other than `mashang`.
+         */
+        get: operations["getOpen311ServiceDefinition"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One Open311 service request
+         * @description `GET /open311/v2/requests/<service_request_id>.json` (or `.xml`): a list of the one
+         *     service request, as `listOpen311RequestsJson` gives it (`description` `null` without
+         *     a valid `api_key`). An unknown id, one that is not a positive integer and a file name
+         *     ending in neither `.json` nor `.xml` (answered in JSON) `404`; so does a
+         *     `jurisdiction_id` other than `mashang`.
+         */
+        get: operations["getOpen311Request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/tokens/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An Open311 token: the service request it stands for
+         * @description `GET /open311/v2/tokens/<token>.json` (or `.xml`): the `service_request_id` behind
+         *     the `token` a `POST requests` answered (every report has one, 16 characters). An
+         *     unknown token and a file name ending in neither `.json` nor `.xml` (answered in JSON)
+         *     `404`; so does a `jurisdiction_id` other than `mashang`.
+         */
+        get: operations["getOpen311Token"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/open311/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The Open311 client applications (district administrators)
+         * @description Every client application ever issued a key, oldest first, revoked ones included
+         *     (`revoked_at`). The key itself is never shown again: `key_hint` (its first 4
+         *     characters) tells keys apart. District administrators at `/` only; anyone else
+         *     `403`.
+         */
+        get: operations["listOpen311Clients"];
+        put?: never;
+        /**
+         * Issue an Open311 client application its API key (district administrators)
+         * @description A new client application (a FixMyStreet installation, a hotline's tool, …) and its
+         *     `api_key`, which this answer shows **once**: only its hash is kept. `name` 2 to 100
+         *     characters (`422`, `field` `name`), `contact` (optional) at most 200 (`422`, `field`
+         *     `contact`). District administrators at `/` only; anyone else `403`. Audited
+         *     (`open311.client_issued`, target `open311_client:<id>`).
+         */
+        post: operations["issueOpen311Client"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/open311/clients/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke an Open311 client's key (district administrators)
+         * @description The key stops working at once: the client's posts answer `403` from now on; what it
+         *     posted stays. No body. District administrators at `/` only; anyone else `403`. An
+         *     unknown client `404`, one revoked already `409`. Audited (`open311.client_revoked`).
+         */
+        post: operations["revokeOpen311Client"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1739,6 +2638,265 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description One Open311 error (the spec's `<error>`). */
+        Open311Error: {
+            /** @description The HTTP status (400, 403, 404, 503). */
+            code: number;
+            description: string;
+        };
+        /**
+         * @description The body of every Open311 failure (`<errors>` in XML); one error here.
+         * @example [
+         *       {
+         *         "code": 403,
+         *         "description": "api_key is missing or not valid"
+         *       }
+         *     ]
+         */
+        Open311ErrorList: components["schemas"]["Open311Error"][];
+        /**
+         * Format: date-time
+         * @description A W3C datetime in the district's time, `+08:00`.
+         * @example 2026-07-01T20:15:00+08:00
+         */
+        Open311Datetime: string;
+        /** @description The spec's discovery document. */
+        Open311Discovery: {
+            changeset: components["schemas"]["Open311Datetime"];
+            contact: string;
+            /** @description Where a client application gets its key (the console). */
+            key_service: string;
+            endpoints: {
+                /** @constant */
+                specification: "http://wiki.open311.org/GeoReport_v2";
+                /** @description The endpoint's base, `<base_url>/open311/v2`. */
+                url: string;
+                changeset: components["schemas"]["Open311Datetime"];
+                /** @enum {string} */
+                type: "production" | "test";
+                formats: ("text/xml" | "application/json")[];
+            }[];
+        };
+        /**
+         * @description A single service (type) offered via Open311 - one of the categories (open311-georeport-v2 `service.json`).
+         * @example {
+         *       "service_code": "noise.night",
+         *       "service_name": "夜间噪音",
+         *       "description": "Noise at night",
+         *       "metadata": true,
+         *       "type": "realtime",
+         *       "keywords": "噪音",
+         *       "group": "噪音"
+         *     }
+         */
+        Open311Service: {
+            /** @description The category's code. */
+            service_code: string;
+            /** @description The category's Chinese name. */
+            service_name: string;
+            /** @description The category's English name. */
+            description?: string | null;
+            /** @description Whether the service has extra questions (`GET /open311/v2/services/{code}.json`). */
+            metadata: boolean;
+            /** @enum {string} */
+            type: "realtime" | "batch" | "blackbox";
+            /** @description The category's group. */
+            keywords?: string | null;
+            /** @description The category's group (市容环境, 道路设施, …). */
+            group?: string | null;
+        };
+        /** @description The services (open311-georeport-v2 `services.json`). */
+        Open311ServiceList: components["schemas"]["Open311Service"][];
+        /**
+         * @description The attributes of a service (open311-georeport-v2 `service-definition.json`) - the category's questions.
+         * @example {
+         *       "service_code": "noise.night",
+         *       "attributes": [
+         *         {
+         *           "variable": true,
+         *           "code": "source",
+         *           "datatype": "singlevaluelist",
+         *           "required": true,
+         *           "datatype_description": null,
+         *           "order": 1,
+         *           "description": "噪音来源 / Source of the noise",
+         *           "values": [
+         *             {
+         *               "key": "people",
+         *               "name": "人员喧哗"
+         *             },
+         *             {
+         *               "key": "shop",
+         *               "name": "商铺"
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        Open311ServiceDefinition: {
+            service_code: string;
+            attributes: {
+                variable: boolean;
+                /** @description The question's code (post as `attribute[<code>]`). */
+                code: string;
+                /** @enum {string} */
+                datatype: "string" | "number" | "datetime" | "text" | "singlevaluelist" | "multivaluelist";
+                required: boolean;
+                datatype_description?: string | null;
+                order?: number | null;
+                /** @description The question's Chinese and English labels. */
+                description?: string | null;
+                values?: {
+                    key: string;
+                    name: string;
+                }[];
+            }[];
+        };
+        /**
+         * @description A service request - a report (open311-georeport-v2 `request.json`). Our server sends
+         *     every field: `description` `null` without a valid `api_key`; `service_notice`,
+         *     `zipcode` and `media_url` always `null`.
+         */
+        Open311Request: {
+            /** @description The report's id. */
+            service_request_id: string;
+            /** @enum {string} */
+            status: "open" | "closed";
+            /** @description The reject reason of a rejected report; a note while it waits for triage. */
+            status_notes?: string | null;
+            service_name?: string | null;
+            service_code: string;
+            description?: string | null;
+            /** @description The name of the grid (or district) the report landed in. */
+            agency_responsible?: string | null;
+            service_notice?: string | null;
+            requested_datetime: components["schemas"]["Open311Datetime"];
+            updated_datetime?: components["schemas"]["Open311Datetime"] | null;
+            /** @description The order's deadline while the request is open. */
+            expected_datetime?: components["schemas"]["Open311Datetime"] | null;
+            address?: string | null;
+            /** @description The territory path of the report's place. */
+            address_id?: string | null;
+            zipcode?: string | null;
+            lat?: number | null;
+            long?: number | null;
+            media_url?: string | null;
+        };
+        /** @description Service requests (open311-georeport-v2 `requests.json`). */
+        Open311RequestList: components["schemas"]["Open311Request"][];
+        /**
+         * @description A service request as posted (`application/x-www-form-urlencoded`). Empty fields count
+         *     as absent. `attribute[<code>]` (or `attribute[<code>][]`, repeated, for a
+         *     `multivaluelist`) answers the service's questions.
+         */
+        Open311NewRequest: {
+            api_key: string;
+            jurisdiction_id?: string;
+            service_code: string;
+            lat?: number;
+            long?: number;
+            /** @description Not geocoded here; `lat` and `long` are required. */
+            address_string?: string;
+            /** @description Not geocoded here; `lat` and `long` are required. */
+            address_id?: string;
+            description?: string;
+            phone?: string;
+            /** @description Ignored. */
+            email?: string;
+            /** @description Ignored. */
+            device_id?: string;
+            /** @description Ignored. */
+            account_id?: string;
+            /** @description Ignored. */
+            first_name?: string;
+            /** @description Ignored. */
+            last_name?: string;
+            /** @description Ignored (not fetched). */
+            media_url?: string;
+        } & {
+            [key: string]: string;
+        };
+        /** @description A posted service request (the swagger's `RequestResponse`). */
+        Open311RequestCreated: {
+            service_request_id: string;
+            /** @description For `GET /open311/v2/tokens/{token}.json`. */
+            token: string;
+            /** @description Says so when the request waits for triage. */
+            service_notice: string | null;
+            account_id: null;
+        };
+        Open311RequestCreatedList: components["schemas"]["Open311RequestCreated"][];
+        /** @description A token and the service request it stands for (the swagger's `TokenResponse`). */
+        Open311Token: {
+            service_request_id: string;
+            token: string;
+        };
+        Open311TokenList: components["schemas"]["Open311Token"][];
+        /** @description One step of a report's order (the FixMyStreet `servicerequestupdates` extension). */
+        Open311RequestUpdate: {
+            /** @description `<step id>-<report id>`. */
+            update_id: string;
+            service_request_id: string;
+            /** @enum {string} */
+            status: "OPEN" | "IN_PROGRESS" | "ACTION_SCHEDULED" | "INVESTIGATING" | "FIXED" | "CLOSED";
+            updated_datetime: components["schemas"]["Open311Datetime"];
+            /** @description The step's note; `null` without a valid `api_key`. */
+            description: string | null;
+            media_url: null;
+        };
+        Open311RequestUpdateList: components["schemas"]["Open311RequestUpdate"][];
+        /** @description An update as posted (`application/x-www-form-urlencoded`); empty fields count as absent. */
+        Open311NewUpdate: {
+            api_key: string;
+            jurisdiction_id?: string;
+            service_request_id: string;
+            description: string;
+            /** @description A W3C datetime with a zone (checked, not used). */
+            updated_datetime?: string;
+            /** @description Ignored. */
+            status?: string;
+            /** @description Ignored. */
+            media_url?: string;
+        };
+        Open311UpdateCreated: {
+            update_id: string;
+        };
+        Open311UpdateCreatedList: components["schemas"]["Open311UpdateCreated"][];
+        /** @description A client application allowed to post to the Open311 endpoint. */
+        Open311Client: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            contact: string;
+            /** @description The key's first 4 characters. */
+            key_hint: string;
+            created_by: components["schemas"]["AccountId"] | null;
+            created_at: components["schemas"]["Timestamp"];
+            /** @description When its key was revoked; `null` while it works. */
+            revoked_at: components["schemas"]["Timestamp"] | null;
+        };
+        /** @description A client just issued, with its key - shown this once. */
+        NewOpen311Client: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            contact: string;
+            key_hint: string;
+            created_by: components["schemas"]["AccountId"];
+            created_at: components["schemas"]["Timestamp"];
+            revoked_at: null;
+            /** @description The key (32 URL-safe characters), to send as `api_key`. */
+            api_key: string;
+        };
+        Open311ClientList: {
+            items: components["schemas"]["Open311Client"][];
+        };
+        Open311ClientInput: {
+            name: string;
+            /** @description Whom to call about the client (a person, a phone, an address). */
+            contact?: string;
+        };
         /**
          * @description The body of every failure.
          * @example {
@@ -1897,7 +3055,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"] | components["schemas"]["OrderEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"] | components["schemas"]["OrderEvent"] | components["schemas"]["ReportEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -3456,6 +4614,10 @@ export interface components {
          *       "completed_at": null,
          *       "escalations": 0,
          *       "hold_reason": "",
+         *       "report_id": null,
+         *       "reopens": 0,
+         *       "rating": null,
+         *       "rating_comment": "",
          *       "version": 2,
          *       "created_at": 1764300000000,
          *       "updated_at": 1764300060000
@@ -3476,7 +4638,7 @@ export interface components {
             path: components["schemas"]["NodePath"];
             level: components["schemas"]["OrderLevel"];
             status: components["schemas"]["OrderStatus"];
-            /** @description The account that made it; `null` for an order made by the system. */
+            /** @description The account that made it (for a report's order the reporter, or the staff who accepted it from triage); `null` for an order made by the system or from an anonymous report. */
             created_by: components["schemas"]["AccountId"] | null;
             /** @description The worker who has it; `null` while it is open. */
             claimed_by: components["schemas"]["AccountId"] | null;
@@ -3488,9 +4650,17 @@ export interface components {
             escalations: number;
             /** @description Why it is on hold; "" otherwise. */
             hold_reason: string;
+            /** @description The report it was made from (随手拍); `null` for an order made by staff. Reports joined later keep their own `order_id`. */
+            report_id: components["schemas"]["ReportId"] | null;
+            /** @description How often its reporter reopened it. */
+            reopens: number;
+            /** @description The reporter's stars (多多评), 1 to 5; `null` until rated, and again after a reopen. */
+            rating: number | null;
+            /** @description The reporter's comment with the rating; "" otherwise. */
+            rating_comment: string;
             /**
              * Format: int64
-             * @description Grows by one with every change (claim, return, hold, resume, completion, escalation).
+             * @description Grows by one with every change (claim, return, hold, resume, completion, escalation, verification, rating, reopening, transfer, a report joining).
              */
             version: number;
             created_at: components["schemas"]["Timestamp"];
@@ -3508,7 +4678,7 @@ export interface components {
          * @description What happened to an order at one step of its timeline.
          * @enum {string}
          */
-        OrderStepName: "created" | "claimed" | "escalated" | "returned" | "held" | "resumed" | "completed" | "verified" | "rated" | "reopened";
+        OrderStepName: "created" | "claimed" | "escalated" | "returned" | "held" | "resumed" | "completed" | "verified" | "rated" | "reopened" | "joined" | "sent_back" | "transferred" | "commented";
         /** @description One step of an order's timeline. */
         OrderStep: {
             /** Format: int64 */
@@ -3517,15 +4687,26 @@ export interface components {
             /** @description Who did it; `null` for the system (an escalation). */
             account_id: components["schemas"]["AccountId"] | null;
             step: components["schemas"]["OrderStepName"];
-            /** @description The reason of a `returned` or `held` step, the worker's note of a `completed` one; "" otherwise. */
+            /**
+             * @description The reason of a `returned`, `held`, `sent_back`, `reopened` or `transferred` step,
+             *     the worker's note of a `completed` one, the verifier's note of a `verified` one,
+             *     the comment of a `rated` one; "" otherwise.
+             */
             note: string;
-            /** @description More about the step: for `escalated` `{"from","to","missed":"claim|finish","deadline"}`; `{}` otherwise. */
+            /**
+             * @description More about the step: for `escalated` `{"from","to","missed":"claim|finish","deadline"}`;
+             *     for `rated` `{"stars": n}`; for `transferred` `{"from","to","from_category","to_category"}`
+             *     (paths and category codes); for `joined`, and `created` from a report, `{"report_id"}`;
+             *     `{}` otherwise.
+             */
             details: Record<string, never>;
         };
-        /** @description An order and its timeline, oldest step first. */
+        /** @description An order, its timeline (oldest step first) and its photos. */
         OrderDetail: {
             order: components["schemas"]["Order"];
             steps: components["schemas"]["OrderStep"][];
+            /** @description The photos of every report joined to it (`report`, oldest report first), then the claimer's evidence (`evidence`). */
+            photos: components["schemas"]["OrderPhoto"][];
         };
         /**
          * @description A new order: a category, a description and a place (a point, or a node).
@@ -3557,13 +4738,19 @@ export interface components {
             reason: string;
         };
         /**
+         * @description A completion - what was done, with evidence photos.
          * @example {
-         *       "note": "已更换灯泡，路灯恢复正常"
+         *       "note": "已更换灯泡，路灯恢复正常",
+         *       "photos": [
+         *         "Xq3b9LrT2mW8kZpA4sYd1e"
+         *       ]
          *     }
          */
         OrderNote: {
             /** @description What was done (2 to 500 characters); the `completed` step's `note`. */
             note: string;
+            /** @description Evidence - upload ids (`uploadPhoto`) of the claimer's own uploads; at least one when the category's `photos_required`. */
+            photos?: components["schemas"]["PhotoId"][];
         };
         /** @description The order the event is about. */
         OrderSubject: string;
@@ -3578,18 +4765,313 @@ export interface components {
             version: number;
         };
         /**
-         * @description A step of a work order (scope = the order's current path; an escalation's event has
-         *     the new, wider path). The type is `order.` and the step's name; `payload.status`,
-         *     `level` and `version` are the order's after the step.
+         * @description A step of a work order (scope = the order's current path; an escalation's or a
+         *     transfer's event has the new path). The type is `order.` and the step's name;
+         *     `payload.status`, `level` and `version` are the order's after the step. The reporters
+         *     of the order receive a copy of every step addressed to them (residents see no scoped
+         *     events).
          */
         OrderEvent: {
             id: components["schemas"]["EventId"];
             /** @enum {string} */
-            type: "order.created" | "order.claimed" | "order.escalated" | "order.returned" | "order.held" | "order.resumed" | "order.completed";
+            type: "order.created" | "order.claimed" | "order.escalated" | "order.returned" | "order.held" | "order.resumed" | "order.completed" | "order.joined" | "order.sent_back" | "order.transferred" | "order.verified" | "order.rated" | "order.reopened" | "order.commented";
             subject: components["schemas"]["OrderSubject"];
             scope: components["schemas"]["NodePath"];
             created_at: components["schemas"]["Timestamp"];
             payload: components["schemas"]["OrderEventPayload"];
+        };
+        /**
+         * @description A report (随手拍) made (`report.created`) or decided in triage (`report.accepted`: it has
+         *     an order now, made or joined; `report.rejected`). Scope: the report's place, for the
+         *     staff over it; the reporter receives a copy addressed to them.
+         */
+        ReportEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "report.created" | "report.accepted" | "report.rejected";
+            subject: string;
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                report_id: components["schemas"]["ReportId"];
+                status: components["schemas"]["ReportStatus"];
+                order_id: components["schemas"]["OrderId"] | null;
+                category: components["schemas"]["CategoryCode"];
+            };
+        };
+        /**
+         * @description The reporter's or the staff's look at a completed order: confirmed, or sent back with a note.
+         * @example {
+         *       "ok": false,
+         *       "note": "东门路灯还是不亮"
+         *     }
+         */
+        OrderVerification: {
+            /** @description `true` confirms the work (`verified`); `false` sends the order back to its claimer (`claimed`). */
+            ok: boolean;
+            /** @description 2 to 500 characters: required with `ok: false` (what is still wrong), optional otherwise. */
+            note?: string;
+        };
+        /**
+         * @description A rating of the work (多多评), once per order.
+         * @example {
+         *       "stars": 5,
+         *       "comment": "处理及时，谢谢网格员"
+         *     }
+         */
+        OrderRating: {
+            stars: number;
+            /** @description Optional, at most 500 characters; stored as text. */
+            comment?: string;
+        };
+        /**
+         * @description Where and/or under which category an order goes now, and why; at least one of `node_id` and `category`.
+         * @example {
+         *       "node_id": 9,
+         *       "reason": "位置属于第二网格"
+         *     }
+         */
+        OrderTransfer: {
+            /** @description The territory node the order moves to. */
+            node_id?: components["schemas"]["NodeId"] | null;
+            /** @description The category the order is filed under from now on. */
+            category?: components["schemas"]["CategoryCode"] | null;
+            /** @description Why (2 to 500 characters); the `transferred` step's `note`. */
+            reason: string;
+        };
+        /**
+         * @description An upload's id (22 characters of base64url, random). Only its uploader can attach it to a report or a completion.
+         * @example Xq3b9LrT2mW8kZpA4sYd1e
+         */
+        PhotoId: string;
+        /**
+         * @description A stored photo (re-encoded JPEG without metadata) and its thumbnail.
+         * @example {
+         *       "id": "Xq3b9LrT2mW8kZpA4sYd1e",
+         *       "width": 1920,
+         *       "height": 2560,
+         *       "thumb_width": 240,
+         *       "thumb_height": 320,
+         *       "url": "/api/photos/Xq3b9LrT2mW8kZpA4sYd1e",
+         *       "thumb_url": "/api/photos/Xq3b9LrT2mW8kZpA4sYd1e/thumb"
+         *     }
+         */
+        Photo: {
+            id: components["schemas"]["PhotoId"];
+            /** @description Of the stored image (orientation applied, at most 2,560 on the longest side). */
+            width: number;
+            height: number;
+            thumb_width: number;
+            thumb_height: number;
+            /** @description `/api/photos/{id}` */
+            url: string;
+            /** @description `/api/photos/{id}/thumb` */
+            thumb_url: string;
+        };
+        /**
+         * @description The answer to an upload - the stored photo, and the GPS position read from its EXIF.
+         * @example {
+         *       "id": "Xq3b9LrT2mW8kZpA4sYd1e",
+         *       "width": 1920,
+         *       "height": 2560,
+         *       "thumb_width": 240,
+         *       "thumb_height": 320,
+         *       "gps": {
+         *         "lat": 39.579,
+         *         "lon": 109.724
+         *       },
+         *       "url": "/api/photos/Xq3b9LrT2mW8kZpA4sYd1e",
+         *       "thumb_url": "/api/photos/Xq3b9LrT2mW8kZpA4sYd1e/thumb"
+         *     }
+         */
+        PhotoUpload: {
+            id: components["schemas"]["PhotoId"];
+            width: number;
+            height: number;
+            thumb_width: number;
+            thumb_height: number;
+            /** @description Where the photo was taken (WGS84, from its EXIF), to suggest the report's place; `null` when it says nothing. Not stored. */
+            gps: {
+                lat: number;
+                lon: number;
+            } | null;
+            url: string;
+            thumb_url: string;
+        };
+        /** @description A photo of an order - from a report joined to it (`report`) or the claimer's evidence of the work (`evidence`). */
+        OrderPhoto: {
+            id: components["schemas"]["PhotoId"];
+            width: number;
+            height: number;
+            thumb_width: number;
+            thumb_height: number;
+            url: string;
+            thumb_url: string;
+            /** @enum {string} */
+            kind: "report" | "evidence";
+        };
+        /** Format: int64 */
+        ReportId: number;
+        /**
+         * @description `triage` (waiting for the staff), `ordered` (it has an order: made for it, or joined), `rejected` (closed by the staff without an order).
+         * @enum {string}
+         */
+        ReportStatus: "triage" | "ordered" | "rejected";
+        /**
+         * @description Answers to the category's questions: `{question code: value}`, a string, or a list of keys for a `multivaluelist`.
+         * @example {
+         *       "source": "people"
+         *     }
+         */
+        ReportAnswers: {
+            [key: string]: string | string[];
+        };
+        /**
+         * @description A report of a problem (随手拍) as its reporter and the staff over its place see it.
+         * @example {
+         *       "id": 7,
+         *       "category": "road.streetlight",
+         *       "description": "康城小区东门路灯不亮",
+         *       "lat": 39.579,
+         *       "lon": 109.724,
+         *       "path": "/2/3/4",
+         *       "status": "ordered",
+         *       "order_id": 42,
+         *       "order_status": "claimed",
+         *       "photos": [
+         *         {
+         *           "id": "Xq3b9LrT2mW8kZpA4sYd1e",
+         *           "width": 1920,
+         *           "height": 2560,
+         *           "thumb_width": 240,
+         *           "thumb_height": 320,
+         *           "url": "/api/photos/Xq3b9LrT2mW8kZpA4sYd1e",
+         *           "thumb_url": "/api/photos/Xq3b9LrT2mW8kZpA4sYd1e/thumb"
+         *         }
+         *       ],
+         *       "answers": {},
+         *       "anonymous": false,
+         *       "phone_masked": null,
+         *       "reject_reason": "",
+         *       "created_at": 1764300000000,
+         *       "updated_at": 1764300060000
+         *     }
+         */
+        Report: {
+            id: components["schemas"]["ReportId"];
+            category: components["schemas"]["CategoryCode"];
+            /** @description As given (text; markup is not interpreted). */
+            description: string;
+            /** @description WGS84 latitude; `null` when the place was given by a code. */
+            lat: number | null;
+            /** @description WGS84 longitude; `null` when the place was given by a code. */
+            lon: number | null;
+            /** @description Where it happened: the grid containing the point (`/` outside every grid), or the scanned code's place. */
+            path: components["schemas"]["NodePath"];
+            status: components["schemas"]["ReportStatus"];
+            /** @description Its order (made for it, or the one it joined); `null` in triage and once rejected. */
+            order_id: components["schemas"]["OrderId"] | null;
+            /** @description Its order's current status; `null` without an order. */
+            order_status: components["schemas"]["OrderStatus"] | null;
+            photos: components["schemas"]["Photo"][];
+            answers: components["schemas"]["ReportAnswers"];
+            /** @description Made without a session. */
+            anonymous: boolean;
+            /** @description The phone given with the report, masked; `null` when none was given. */
+            phone_masked: components["schemas"]["MaskedPhone"] | null;
+            /** @description Why the staff rejected it; "" otherwise. */
+            reject_reason: string;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @description One step of a report's order, as the reporter sees it (never who did it). */
+        ReportTimelineStep: {
+            at: components["schemas"]["Timestamp"];
+            step: components["schemas"]["OrderStepName"];
+            note: string;
+            /** @description As the order's step has it (e.g. `{"stars": 5}` for `rated`); never an account. */
+            details: Record<string, never>;
+        };
+        /** @description A report, its order's timeline, oldest step first (`[]` without an order), and the evidence photos of the finished work. */
+        ReportDetail: {
+            report: components["schemas"]["Report"];
+            timeline: components["schemas"]["ReportTimelineStep"][];
+            /** @description The claimer's photos of the finished work (`[]` before completion). */
+            evidence: components["schemas"]["Photo"][];
+        };
+        ReportList: {
+            items: components["schemas"]["Report"][];
+            /**
+             * Format: int64
+             * @description Pass as `after` for the next page; `null` on the last page.
+             */
+            next_after: number | null;
+        };
+        /**
+         * @description A report: a category, a description, photos, a place (a point or a scanned code), or an order it duplicates.
+         * @example {
+         *       "category": "noise.night",
+         *       "description": "楼下广场舞音响太大",
+         *       "photos": [
+         *         "Xq3b9LrT2mW8kZpA4sYd1e"
+         *       ],
+         *       "lat": 39.579,
+         *       "lon": 109.724,
+         *       "answers": {
+         *         "source": "people"
+         *       }
+         *     }
+         */
+        NewReport: {
+            category: components["schemas"]["CategoryCode"];
+            /** @description 1 to 4000 characters. */
+            description: string;
+            /** @description Upload ids (`uploadPhoto`) of the caller's own uploads; at least one when the category's `photos_required`. */
+            photos?: components["schemas"]["PhotoId"][];
+            /** @description WGS84 latitude, with `lon`. */
+            lat?: number | null;
+            /** @description WGS84 longitude, with `lat`. */
+            lon?: number | null;
+            /** @description The token of a scanned code as the place; takes precedence over a point. */
+            code?: components["schemas"]["CodeToken"] | null;
+            /** @description An unfinished order (from `nearbyOrders`) this report joins instead of making a new one. */
+            duplicate_of?: components["schemas"]["OrderId"] | null;
+            /** @description Required without a session; a mainland mobile number (stored sealed, answered masked). */
+            phone?: components["schemas"]["MobilePhone"] | null;
+            answers?: components["schemas"]["ReportAnswers"];
+        };
+        /** @description Accepting a report; `category` corrects its category. */
+        ReportAccept: {
+            category?: components["schemas"]["CategoryCode"];
+        };
+        /** @description The order a report in triage joins. */
+        ReportMerge: {
+            order_id: components["schemas"]["OrderId"];
+        };
+        /** @description An unfinished order near a point - no description, no photos, no place beyond the distance. */
+        NearbyOrder: {
+            order_id: components["schemas"]["OrderId"];
+            category: components["schemas"]["CategoryCode"];
+            status: components["schemas"]["OrderStatus"];
+            /** @description From the point given, in whole metres. */
+            distance_m: number;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "order_id": 42,
+         *           "category": "road.streetlight",
+         *           "status": "open",
+         *           "distance_m": 37,
+         *           "created_at": 1764300000000
+         *         }
+         *       ]
+         *     }
+         */
+        NearbyOrderList: {
+            items: components["schemas"]["NearbyOrder"][];
         };
     };
     responses: {
@@ -3789,6 +5271,53 @@ export interface components {
                 };
             };
         };
+        /** @description An Open311 parameter is missing or wrong (the spec's error list, in the requested format). */
+        Open311BadRequest: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Open311ErrorList"] & unknown;
+                "text/xml": string;
+            };
+        };
+        /** @description The `api_key` is missing, unknown or revoked (the spec's error list, in the requested format). */
+        Open311Forbidden: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Open311ErrorList"] & unknown;
+                "text/xml": string;
+            };
+        };
+        /** @description No such service, service request, token or jurisdiction; or a file name ending in neither `.json` nor `.xml` (then in JSON). The spec's error list. */
+        Open311NotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Open311ErrorList"] & unknown;
+                "text/xml": string;
+            };
+        };
+        /** @description The database is unreachable or the server is shutting down - the spec's error list when the write itself failed, the usual error body otherwise. */
+        Open311Unavailable: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Open311ErrorList"] | components["schemas"]["Error"];
+                "text/xml": string;
+            };
+        };
         /** @description The file matches the `If-None-Match` ETag; no body. */
         NotModified: {
             headers: {
@@ -3834,11 +5363,41 @@ export interface components {
         PrintJobIdPath: string;
         /** @description Order id. Anything that is not a positive integer names no order (`404`). */
         OrderIdPath: string;
+        /** @description Report id. Anything that is not a positive integer names no report (`404`). */
+        ReportIdPath: string;
+        /** @description An upload id (22 characters of `A-Z a-z 0-9 _ -`). Anything else names no photo (`404`). */
+        PhotoIdPath: string;
+        /** @description The jurisdiction; this endpoint serves one, `mashang`. Another value answers `404`; empty counts as absent. */
+        Open311Jurisdiction: string;
+        /** @description A client application's key (`issueOpen311Client`). With a valid one the answer includes the descriptions; an invalid one is ignored. */
+        Open311ApiKeyQuery: string;
+        /** @description A comma list of up to 1000 service request ids (positive integers; `400` otherwise). Overrides every other filter. */
+        Open311RequestIds: string;
+        /** @description Only requests of these services (a comma list of service codes). */
+        Open311ServiceCodes: string;
+        /** @description The earliest time (inclusive): a W3C datetime with a zone, e.g. `2026-07-01T20:15:00+08:00` (seconds optional); anything else `400`. At most 90 days before `end_date`. */
+        Open311StartDate: string;
+        /** @description The latest time (inclusive), as `start_date`; default now. Before `start_date`, or more than 90 days after it, `400`. */
+        Open311EndDate: string;
+        /** @description `open`, `closed`, or both as a comma list (the default); another value `400`. */
+        Open311Status: string;
+        /** @description The page, from 1 (a positive integer; `400` otherwise). */
+        Open311Page: number;
+        /** @description Requests per page, 1 to 1000 (`400` otherwise). */
+        Open311PageSize: number;
+        /** @description `<service_code>.json` or `<service_code>.xml`, e.g. `noise.night.json`. */
+        Open311ServiceFile: string;
+        /** @description `<service_request_id>.json` or `<service_request_id>.xml`, e.g. `42.xml`. */
+        Open311RequestFile: string;
+        /** @description `<token>.json` or `<token>.xml`. */
+        Open311TokenFile: string;
     };
     requestBodies: never;
     headers: {
         /** @description Identifies the request in the logs. Sent on every response. */
         XRequestId: string;
+        /** @description Any web page may read the Open311 answers. */
+        Open311AllowOrigin: "*";
         /** @description Seconds to wait before trying again. */
         RetryAfter: number;
     };
@@ -5896,6 +7455,47 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listOrders: {
+        parameters: {
+            query?: {
+                /** @description A territory node; its subtree. Without it, the caller's own scopes. */
+                node?: number;
+                status?: components["schemas"]["OrderStatus"];
+                category?: components["schemas"]["CategoryCode"];
+                overdue?: boolean;
+                escalated?: boolean;
+                /** @description Continue after this order (the previous page's `next_after`); 0 starts at the newest. */
+                after?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of orders. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     createOrder: {
         parameters: {
             query?: never;
@@ -5960,6 +7560,47 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportOrders: {
+        parameters: {
+            query?: {
+                /** @description A territory node; its subtree. Without it, the caller's own scopes. */
+                node?: number;
+                status?: components["schemas"]["OrderStatus"];
+                category?: components["schemas"]["CategoryCode"];
+                overdue?: boolean;
+                escalated?: boolean;
+                /** @description Continue after this order (the previous page's `next_after`); 0 starts at the newest. */
+                after?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["InvalidInput"];
             429: components["responses"]["RateLimited"];
@@ -6216,6 +7857,574 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    verifyOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id. Anything that is not a positive integer names no order (`404`). */
+                id: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderVerification"];
+            };
+        };
+        responses: {
+            /** @description Verified, or sent back to the claimer; the order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rateOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id. Anything that is not a positive integer names no order (`404`). */
+                id: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderRating"];
+            };
+        };
+        responses: {
+            /** @description Rated and closed; the order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    reopenOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id. Anything that is not a positive integer names no order (`404`). */
+                id: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderReason"];
+            };
+        };
+        responses: {
+            /** @description Reopened; the order, open again. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    transferOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id. Anything that is not a positive integer names no order (`404`). */
+                id: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderTransfer"];
+            };
+        };
+        responses: {
+            /** @description Transferred; the order, open at its new place. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    uploadPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The photo itself (JPEG, PNG or WebP), at most 15 MiB. */
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
+            };
+        };
+        responses: {
+            /** @description Stored; the upload (its id, the stored sizes and the GPS position read from the photo). */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The stored photo's URL, `/api/photos/{id}`. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoUpload"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            /**
+             * @description A Content-Type other than `image/jpeg`, `image/png` or `image/webp` (or none), or
+             *     a body that is not a JPEG, PNG or WebP by its bytes, whatever its Content-Type.
+             */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @constant */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An upload id (22 characters of `A-Z a-z 0-9 _ -`). Anything else names no photo (`404`). */
+                id: components["parameters"]["PhotoIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The photo. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Cache-Control": "private, max-age=31536000, immutable";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPhotoThumb: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An upload id (22 characters of `A-Z a-z 0-9 _ -`). Anything else names no photo (`404`). */
+                id: components["parameters"]["PhotoIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thumbnail. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Cache-Control": "private, max-age=31536000, immutable";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listReports: {
+        parameters: {
+            query?: {
+                /** @description Only reports in this status. */
+                status?: components["schemas"]["ReportStatus"];
+                /** @description Only reports at this territory node or below it. */
+                node?: number;
+                /** @description Continue after this report (the previous page's `next_after`); 0 starts at the newest. */
+                after?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of reports. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewReport"];
+            };
+        };
+        responses: {
+            /** @description Reported. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The report's URL, `/api/reports/{id}`. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listMyReports: {
+        parameters: {
+            query?: {
+                /** @description Continue after this report (the previous page's `next_after`); 0 starts at the newest. */
+                after?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the caller's reports. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    nearbyOrders: {
+        parameters: {
+            query: {
+                category: components["schemas"]["CategoryCode"];
+                lat: number;
+                lon: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The nearby unfinished orders, nearest first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NearbyOrderList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Report id. Anything that is not a positive integer names no report (`404`). */
+                id: components["parameters"]["ReportIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report and its order's timeline. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportDetail"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    acceptReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Report id. Anything that is not a positive integer names no report (`404`). */
+                id: components["parameters"]["ReportIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReportAccept"];
+            };
+        };
+        responses: {
+            /** @description Accepted; the report, with its order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rejectReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Report id. Anything that is not a positive integer names no report (`404`). */
+                id: components["parameters"]["ReportIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderReason"];
+            };
+        };
+        responses: {
+            /** @description Rejected; the report. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    mergeReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Report id. Anything that is not a positive integer names no report (`404`). */
+                id: components["parameters"]["ReportIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportMerge"];
+            };
+        };
+        responses: {
+            /** @description Joined to the order; the report. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     browseAudit: {
         parameters: {
             query?: {
@@ -6285,6 +8494,623 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOpen311DiscoveryJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The discovery document. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Discovery"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listOpen311ServicesJson: {
+        parameters: {
+            query?: {
+                /** @description The jurisdiction; this endpoint serves one, `mashang`. Another value answers `404`; empty counts as absent. */
+                jurisdiction_id?: components["parameters"]["Open311Jurisdiction"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The services. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311ServiceList"];
+                };
+            };
+            404: components["responses"]["Open311NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listOpen311RequestsJson: {
+        parameters: {
+            query?: {
+                /** @description The jurisdiction; this endpoint serves one, `mashang`. Another value answers `404`; empty counts as absent. */
+                jurisdiction_id?: components["parameters"]["Open311Jurisdiction"];
+                /** @description A client application's key (`issueOpen311Client`). With a valid one the answer includes the descriptions; an invalid one is ignored. */
+                api_key?: components["parameters"]["Open311ApiKeyQuery"];
+                /** @description A comma list of up to 1000 service request ids (positive integers; `400` otherwise). Overrides every other filter. */
+                service_request_id?: components["parameters"]["Open311RequestIds"];
+                /** @description Only requests of these services (a comma list of service codes). */
+                service_code?: components["parameters"]["Open311ServiceCodes"];
+                /** @description The earliest time (inclusive): a W3C datetime with a zone, e.g. `2026-07-01T20:15:00+08:00` (seconds optional); anything else `400`. At most 90 days before `end_date`. */
+                start_date?: components["parameters"]["Open311StartDate"];
+                /** @description The latest time (inclusive), as `start_date`; default now. Before `start_date`, or more than 90 days after it, `400`. */
+                end_date?: components["parameters"]["Open311EndDate"];
+                /** @description `open`, `closed`, or both as a comma list (the default); another value `400`. */
+                status?: components["parameters"]["Open311Status"];
+                /** @description The page, from 1 (a positive integer; `400` otherwise). */
+                page?: components["parameters"]["Open311Page"];
+                /** @description Requests per page, 1 to 1000 (`400` otherwise). */
+                page_size?: components["parameters"]["Open311PageSize"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching service requests (possibly none). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311RequestList"];
+                };
+            };
+            400: components["responses"]["Open311BadRequest"];
+            404: components["responses"]["Open311NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createOpen311RequestJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Open311NewRequest"];
+            };
+        };
+        responses: {
+            /** @description Posted: the new service request (a list of one). */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311RequestCreatedList"];
+                };
+            };
+            400: components["responses"]["Open311BadRequest"];
+            403: components["responses"]["Open311Forbidden"];
+            404: components["responses"]["Open311NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Open311Unavailable"];
+        };
+    };
+    listOpen311UpdatesJson: {
+        parameters: {
+            query?: {
+                /** @description The jurisdiction; this endpoint serves one, `mashang`. Another value answers `404`; empty counts as absent. */
+                jurisdiction_id?: components["parameters"]["Open311Jurisdiction"];
+                /** @description A client application's key (`issueOpen311Client`). With a valid one the answer includes the descriptions; an invalid one is ignored. */
+                api_key?: components["parameters"]["Open311ApiKeyQuery"];
+                /** @description The earliest time (inclusive): a W3C datetime with a zone, e.g. `2026-07-01T20:15:00+08:00` (seconds optional); anything else `400`. At most 90 days before `end_date`. */
+                start_date?: components["parameters"]["Open311StartDate"];
+                /** @description The latest time (inclusive), as `start_date`; default now. Before `start_date`, or more than 90 days after it, `400`. */
+                end_date?: components["parameters"]["Open311EndDate"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The updates (possibly none). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311RequestUpdateList"];
+                };
+            };
+            400: components["responses"]["Open311BadRequest"];
+            404: components["responses"]["Open311NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createOpen311UpdateJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Open311NewUpdate"];
+            };
+        };
+        responses: {
+            /** @description Added: the new update (a list of one). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311UpdateCreatedList"];
+                };
+            };
+            400: components["responses"]["Open311BadRequest"];
+            403: components["responses"]["Open311Forbidden"];
+            404: components["responses"]["Open311NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Open311Unavailable"];
+        };
+    };
+    getOpen311DiscoveryXml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The discovery document. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listOpen311ServicesXml: {
+        parameters: {
+            query?: {
+                /** @description The jurisdiction; this endpoint serves one, `mashang`. Another value answers `404`; empty counts as absent. */
+                jurisdiction_id?: components["parameters"]["Open311Jurisdiction"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The services. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            404: components["responses"]["Open311NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listOpen311RequestsXml: {
+        parameters: {
+            query?: {
+                /** @description The jurisdiction; this endpoint serves one, `mashang`. Another value answers `404`; empty counts as absent. */
+                jurisdiction_id?: components["parameters"]["Open311Jurisdiction"];
+                /** @description A client application's key (`issueOpen311Client`). With a valid one the answer includes the descriptions; an invalid one is ignored. */
+                api_key?: components["parameters"]["Open311ApiKeyQuery"];
+                /** @description A comma list of up to 1000 service request ids (positive integers; `400` otherwise). Overrides every other filter. */
+                service_request_id?: components["parameters"]["Open311RequestIds"];
+                /** @description Only requests of these services (a comma list of service codes). */
+                service_code?: components["parameters"]["Open311ServiceCodes"];
+                /** @description The earliest time (inclusive): a W3C datetime with a zone, e.g. `2026-07-01T20:15:00+08:00` (seconds optional); anything else `400`. At most 90 days before `end_date`. */
+                start_date?: components["parameters"]["Open311StartDate"];
+                /** @description The latest time (inclusive), as `start_date`; default now. Before `start_date`, or more than 90 days after it, `400`. */
+                end_date?: components["parameters"]["Open311EndDate"];
+                /** @description `open`, `closed`, or both as a comma list (the default); another value `400`. */
+                status?: components["parameters"]["Open311Status"];
+                /** @description The page, from 1 (a positive integer; `400` otherwise). */
+                page?: components["parameters"]["Open311Page"];
+                /** @description Requests per page, 1 to 1000 (`400` otherwise). */
+                page_size?: components["parameters"]["Open311PageSize"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching service requests (possibly none). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            400: components["responses"]["Open311BadRequest"];
+            404: components["responses"]["Open311NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createOpen311RequestXml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Open311NewRequest"];
+            };
+        };
+        responses: {
+            /** @description Posted: the new service request (a list of one). */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            400: components["responses"]["Open311BadRequest"];
+            403: components["responses"]["Open311Forbidden"];
+            404: components["responses"]["Open311NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Open311Unavailable"];
+        };
+    };
+    listOpen311UpdatesXml: {
+        parameters: {
+            query?: {
+                /** @description The jurisdiction; this endpoint serves one, `mashang`. Another value answers `404`; empty counts as absent. */
+                jurisdiction_id?: components["parameters"]["Open311Jurisdiction"];
+                /** @description A client application's key (`issueOpen311Client`). With a valid one the answer includes the descriptions; an invalid one is ignored. */
+                api_key?: components["parameters"]["Open311ApiKeyQuery"];
+                /** @description The earliest time (inclusive): a W3C datetime with a zone, e.g. `2026-07-01T20:15:00+08:00` (seconds optional); anything else `400`. At most 90 days before `end_date`. */
+                start_date?: components["parameters"]["Open311StartDate"];
+                /** @description The latest time (inclusive), as `start_date`; default now. Before `start_date`, or more than 90 days after it, `400`. */
+                end_date?: components["parameters"]["Open311EndDate"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The updates (possibly none). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            400: components["responses"]["Open311BadRequest"];
+            404: components["responses"]["Open311NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createOpen311UpdateXml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Open311NewUpdate"];
+            };
+        };
+        responses: {
+            /** @description Added: the new update (a list of one). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            400: components["responses"]["Open311BadRequest"];
+            403: components["responses"]["Open311Forbidden"];
+            404: components["responses"]["Open311NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Open311Unavailable"];
+        };
+    };
+    getOpen311ServiceDefinition: {
+        parameters: {
+            query?: {
+                /** @description The jurisdiction; this endpoint serves one, `mashang`. Another value answers `404`; empty counts as absent. */
+                jurisdiction_id?: components["parameters"]["Open311Jurisdiction"];
+            };
+            header?: never;
+            path: {
+                /** @description `<service_code>.json` or `<service_code>.xml`, e.g. `noise.night.json`. */
+                file: components["parameters"]["Open311ServiceFile"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service definition. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311ServiceDefinition"];
+                    "text/xml": string;
+                };
+            };
+            404: components["responses"]["Open311NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOpen311Request: {
+        parameters: {
+            query?: {
+                /** @description The jurisdiction; this endpoint serves one, `mashang`. Another value answers `404`; empty counts as absent. */
+                jurisdiction_id?: components["parameters"]["Open311Jurisdiction"];
+                /** @description A client application's key (`issueOpen311Client`). With a valid one the answer includes the descriptions; an invalid one is ignored. */
+                api_key?: components["parameters"]["Open311ApiKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description `<service_request_id>.json` or `<service_request_id>.xml`, e.g. `42.xml`. */
+                file: components["parameters"]["Open311RequestFile"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service request (a list of one). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311RequestList"];
+                    "text/xml": string;
+                };
+            };
+            404: components["responses"]["Open311NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOpen311Token: {
+        parameters: {
+            query?: {
+                /** @description The jurisdiction; this endpoint serves one, `mashang`. Another value answers `404`; empty counts as absent. */
+                jurisdiction_id?: components["parameters"]["Open311Jurisdiction"];
+            };
+            header?: never;
+            path: {
+                /** @description `<token>.json` or `<token>.xml`. */
+                file: components["parameters"]["Open311TokenFile"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token and its service request (a list of one). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Access-Control-Allow-Origin": components["headers"]["Open311AllowOrigin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311TokenList"];
+                    "text/xml": string;
+                };
+            };
+            404: components["responses"]["Open311NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listOpen311Clients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client applications. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311ClientList"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    issueOpen311Client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Open311ClientInput"];
+            };
+        };
+        responses: {
+            /** @description Issued; the key is in this answer only. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The client's URL, `/api/open311/clients/{id}`. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewOpen311Client"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revokeOpen311Client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Client id. Anything that is not a positive integer names no client (`404`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked; the client with its `revoked_at`. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Client"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];

@@ -2,6 +2,7 @@
 // and the shortcuts on the console home page.
 import { REGISTRY_READERS } from '@/api/types'
 import { CODE_READER_ROLES, REGISTRY_WRITER_ROLES, STAFF_ROLES } from '@/modules/platform/permissions'
+import { CONSOLE_ORDER_ROLES } from '@/modules/orders/orders'
 
 export interface ConsoleScreen {
   /** Route name and path below /console. */
@@ -15,12 +16,14 @@ export interface ConsoleScreen {
 
 export const CONSOLE_SCREENS: readonly ConsoleScreen[] = [
   { name: 'c-territory', path: 'territory', title: 'nav.territory', roles: [...REGISTRY_READERS] },
+  { name: 'c-orders', path: 'orders', title: 'nav.orders', roles: [...CONSOLE_ORDER_ROLES] },
   { name: 'c-codes', path: 'codes', title: 'nav.codes', roles: [...CODE_READER_ROLES] },
   { name: 'c-persons', path: 'persons', title: 'nav.persons', roles: [...REGISTRY_READERS] },
   { name: 'c-roster', path: 'roster', title: 'nav.roster', roles: [...REGISTRY_WRITER_ROLES] },
   { name: 'c-grants', path: 'grants', title: 'nav.grants', roles: [...STAFF_ROLES] },
   { name: 'c-accounts', path: 'accounts', title: 'nav.accounts', roles: ['district_admin'] },
   { name: 'c-audit', path: 'audit', title: 'nav.audit', roles: ['district_admin'] },
+  { name: 'c-open311', path: 'open311', title: 'nav.open311', roles: ['district_admin'] },
 ]
 
 /** The screens a caller with these roles may open, in menu order. */

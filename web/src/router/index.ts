@@ -73,6 +73,43 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'codes.scan.title' },
       },
       {
+        // 随手拍: anyone may report, signed in or not (an anonymous caller gives a phone number).
+        path: 'report',
+        name: 'm-report',
+        component: () => import('@/modules/orders/PhoneReport.vue'),
+        meta: { title: 'orders.report.title', public: true },
+      },
+      {
+        path: 'reports',
+        name: 'm-reports',
+        component: () => import('@/modules/orders/PhoneReports.vue'),
+        meta: { title: 'orders.report.mine' },
+      },
+      {
+        path: 'reports/:id(\\d+)',
+        name: 'm-report-detail',
+        component: () => import('@/modules/orders/PhoneReportDetail.vue'),
+        meta: { title: 'orders.report.one' },
+      },
+      {
+        path: 'pool',
+        name: 'm-pool',
+        component: () => import('@/modules/orders/PhonePool.vue'),
+        meta: { title: 'orders.pool.title' },
+      },
+      {
+        path: 'orders',
+        name: 'm-orders',
+        component: () => import('@/modules/orders/PhoneOrders.vue'),
+        meta: { title: 'orders.mine.title' },
+      },
+      {
+        path: 'orders/:id(\\d+)',
+        name: 'm-order',
+        component: () => import('@/modules/orders/PhoneOrderDetail.vue'),
+        meta: { title: 'orders.order' },
+      },
+      {
         path: 'messages',
         name: 'm-messages',
         component: () => import('@/modules/platform/PhoneMessages.vue'),
@@ -116,6 +153,12 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.codes', roles: rolesOf('c-codes') },
       },
       {
+        path: 'orders',
+        name: 'c-orders',
+        component: () => import('@/modules/orders/OrdersPage.vue'),
+        meta: { title: 'nav.orders', roles: rolesOf('c-orders') },
+      },
+      {
         path: 'persons',
         name: 'c-persons',
         component: () => import('@/modules/registry/ConsolePersons.vue'),
@@ -144,6 +187,12 @@ const routes: RouteRecordRaw[] = [
         name: 'c-audit',
         component: () => import('@/modules/audit/AuditPage.vue'),
         meta: { title: 'nav.audit', roles: rolesOf('c-audit') },
+      },
+      {
+        path: 'open311',
+        name: 'c-open311',
+        component: () => import('@/modules/open311/Open311ClientsPage.vue'),
+        meta: { title: 'nav.open311', roles: rolesOf('c-open311') },
       },
     ],
   },
