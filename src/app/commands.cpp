@@ -1,9 +1,11 @@
 #include "app/commands.hpp"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -55,6 +57,10 @@ int guarded(F f) {
 }
 
 int cmd_serve(const Common& common) {
+  // Two malloc arenas instead of glibc's eight per core: a decoded phone photo is tens of MiB,
+  // and with the default arenas ten upright photos left the process at 107–120 MiB against
+  // 85 MiB with two (bench/media; docs/decisions.md). The environment can still say otherwise.
+  if (!std::getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 2);
   auto cfg = config_from(common);
   if (!cfg.ok()) return fail(cfg.error());
   auto listen = http::parse_listen(cfg->server.listen);

@@ -820,7 +820,8 @@ describe('editing the catalogue', () => {
       triage: true,
       active: true,
       questions: [
-        { code: 'what', label_zh: '占用物', label_en: 'What blocks it', datatype: 'multivaluelist', required: false, values: [{ key: 'car', name: '车辆' }, { key: 'goods', name: '杂物' }] },
+        { code: 'what', label_zh: '占用物', label_en: 'What blocks it', datatype: 'multivaluelist', required: false,
+          values: [{ key: 'car', name: '车辆' }, { key: 'goods', name: '杂物' }] },
         { code: 'count', label_zh: '数量', label_en: 'How many', datatype: 'number', required: true, values: [] },
         { code: 'since', label_zh: '开始时间', label_en: 'Since', datatype: 'datetime', required: false, values: [] },
       ],
@@ -1122,7 +1123,7 @@ describe('the staff\'s list of orders', () => {
     assert.ok(openIds.includes(open.id) && openIds.includes(light.id) && !openIds.includes(claimedOne.id))
   })
 
-  test('overdue: open or claimed past its deadline; escalated: missed one at least once (deadlines moved into the past)', async () => {
+  test('overdue: unfinished and past a deadline, now or before; escalated: missed one at least once (deadlines moved into the past)', async () => {
     const { code } = await newCategory({ claim_minutes: 1, finish_minutes: 2 }, 'test.late')
     const [late, lateClaimed, onTime, held, done] = [await orderIn(code), await orderIn(code), await orderIn(code), await orderIn(code), await orderIn(code)]
     assert.equal(late.due_at, late.created_at + MIN)
@@ -1162,8 +1163,11 @@ describe('the staff\'s list of orders', () => {
     // They are the community's now: no longer under the grid, nor in the grid worker's list.
     assert.deepEqual(await listIds(`${q}&escalated=true&node=${gridNode.id}`), [])
     assert.deepEqual(await listIds(q, grid), newestFirst(onTime, held, done))
-    // With their deadlines re-armed, nothing is overdue any more.
-    assert.deepEqual(await listIds(`${q}&overdue=true`), [])
+    // Their deadlines are re-armed, but they are still late: overdue means unfinished and past a
+    // deadline, now or before (the escalation set the next one at once).
+    assert.deepEqual(await listIds(`${q}&overdue=true`), overdue)
+    check(await act(lateClaimed.id, 'complete', { note: '已处理' }, grid), 200, 'Order')
+    assert.deepEqual(await listIds(`${q}&overdue=true`), [late.id], 'a finished order is not overdue')
   })
 
   test('who may not: residents, stewards and other roles 403; a node outside the caller\'s view 404; bad filters 422; no session 401', async () => {
@@ -1193,7 +1197,8 @@ describe('the staff\'s list of orders', () => {
 // ---------------------------------------------------------------------------------------
 
 describe('the export of the list', () => {
-  const HEAD = ['工单号', '类别', '描述', '状态', '层级', '发生地', '当前位置', '创建时间', '抢单人', '抢单时间', '截止时间', '完成时间', '升级次数', '重开次数', '评分', '评价']
+  const HEAD = ['工单号', '类别', '描述', '状态', '层级', '发生地', '当前位置', '创建时间',
+    '抢单人', '抢单时间', '截止时间', '完成时间', '升级次数', '重开次数', '评分', '评价']
   const STATUS_ZH = { open: '待抢单', claimed: '处理中', on_hold: '挂起', completed: '已完成', verified: '已核实', closed: '已评价' }
   const LEVEL_ZH = { grid: '网格', community: '社区', street: '街道', district: '区' }
   /** "2026-11-29 19:40" in the district's time (UTC+8), as the export writes times. */

@@ -363,7 +363,10 @@ describe('reporting (随手拍)', () => {
     assert.equal(v.report.order_status, 'completed')
     assert.deepEqual(v.timeline.map((s) => [s.step, s.note]), [['created', ''], ['claimed', ''], ['completed', note]])
     for (let i = 1; i < v.timeline.length; i++) assert.ok(v.timeline[i].at >= v.timeline[i - 1].at, 'the timeline is not oldest first')
-    for (const s of v.timeline) assert.deepEqual(Object.keys(s).sort(), ['at', 'note', 'step'])
+    for (const s of v.timeline) {
+      assert.deepEqual(Object.keys(s).sort(), ['at', 'details', 'note', 'step'])
+      assert.doesNotMatch(JSON.stringify(s.details), /account/, 'a step\'s details never name an account')
+    }
     checkError(await srv.get(`/api/reports/${r.id}`, { token: alice.token }), 404, 'not_found')
   })
 })

@@ -23,9 +23,10 @@ bool valid_code(const std::string& s, size_t max) {
 }
 
 Status name(const std::string& v, const std::string& field, size_t max = 100) {
-  size_t n = text::utf8_chars(v);
-  if (n < 1 || n > max || !text::valid_utf8(v) || v.find_first_of("\t\n\r") != std::string::npos)
-    return make_error(Errc::invalid_input, "1 to " + std::to_string(max) + " characters on one line", field);
+  // plain_line: valid UTF-8 on one line, no control characters (NUL included: PostgreSQL would
+  // cut the text there), not only spaces.
+  if (!text::plain_line(v, max * 4) || text::utf8_chars(v) > max)
+    return make_error(Errc::invalid_input, "1 to " + std::to_string(max) + " characters of text on one line", field);
   return ok_status();
 }
 

@@ -54,7 +54,11 @@ std::vector<Order> query(store::Conn& c, const std::vector<std::string>& scopes,
     std::string filter = " AND (" + param(q.after) + " = 0 OR o.id < " + param(q.after) + ")";
     if (!q.status.empty()) filter += " AND o.status = " + param(q.status);
     if (!q.category_code.empty()) filter += " AND c.code = " + param(q.category_code);
-    if (q.overdue) filter += " AND o.status IN ('open', 'claimed') AND o.due_at < " + param(now);
+    // Overdue: not finished and late — past its deadline now, or past one before (an
+    // escalation sets the next deadline at once, so due_at alone is rarely in the past).
+    if (q.overdue)
+      filter += " AND o.status IN ('open', 'claimed', 'on_hold') AND (o.due_at < " + param(now) +
+                " OR o.escalations > 0)";
     if (q.escalated) filter += " AND o.escalations > 0";
     // Two index ranges of orders_path (path, id): the place itself and its subtree.
     std::string base = scope == "/" ? "" : scope;

@@ -16,6 +16,28 @@ namespace {
 using http::Request;
 using http::Response;
 
+//! The path of the node the body's `node_id` names (nullopt when absent); a node the caller
+//! cannot see is `missing` (404 where it is the resource, 422 where it is an input).
+Result<std::optional<std::string>> body_node(territory::Service& territory, const Request& req,
+                                             const boost::json::object& body, Errc missing) {
+  if (!body.contains("node_id") || body.at("node_id").is_null()) return std::optional<std::string>();
+  auto node = http::require_int(body, "node_id");
+  if (!node.ok()) return node.error();
+  auto n = territory.find(*node);
+  if (!n || !territory::can_see(*req.principal, n->path)) return make_error(missing, "no such node", "node_id");
+  return std::optional(n->path);
+}
+
+//! The same for the query's `node` (always 404: it names what to list).
+Result<std::optional<std::string>> query_node(territory::Service& territory, const Request& req) {
+  auto node = http::query_opt_int(req, "node");
+  if (!node.ok()) return node.error();
+  if (!*node) return std::optional<std::string>();
+  auto n = territory.find(**node);
+  if (!n || !territory::can_see(*req.principal, n->path)) return make_error(Errc::not_found, "no such node", "node");
+  return std::optional(n->path);
+}
+
 Response create(Service& svc, territory::Service& territory, Request& req) {
   auto body = http::parse_object(req);
   if (!body.ok()) return http::error_response(body.error());
@@ -31,14 +53,9 @@ Response create(Service& svc, territory::Service& territory, Request& req) {
     if (!v.ok()) return http::error_response(v.error());
     *dest = *v;
   }
-  if (body->contains("node_id") && !body->at("node_id").is_null()) {
-    auto node = http::require_int(*body, "node_id");
-    if (!node.ok()) return http::error_response(node.error());
-    auto n = territory.find(*node);
-    if (!n || !territory::can_see(*req.principal, n->path))
-      return http::error_response(Errc::not_found, "no such node", "node_id");
-    in.path = n->path;
-  }
+  auto node = body_node(territory, req, *body, Errc::not_found);
+  if (!node.ok()) return http::error_response(node.error());
+  in.path = *node;
   auto o = svc.create(in, *req.principal);
   if (!o.ok()) return http::error_response(o.error());
   Response res = http::json_text(201, dto::order_json(*o));
@@ -49,13 +66,9 @@ Response create(Service& svc, territory::Service& territory, Request& req) {
 //! The staff list's filters from the query string (`node` resolved to its path).
 Result<OrderQuery> order_query(territory::Service& territory, Request& req) {
   OrderQuery q;
-  auto node = http::query_opt_int(req, "node");
+  auto node = query_node(territory, req);
   if (!node.ok()) return node.error();
-  if (*node) {
-    auto n = territory.find(**node);
-    if (!n || !territory::can_see(*req.principal, n->path)) return make_error(Errc::not_found, "no such node", "node");
-    q.path = n->path;
-  }
+  q.path = node->value_or("");
   q.status = req.query_param("status").value_or("");
   q.category_code = req.query_param("category").value_or("");
   for (auto [name, dest] : {std::pair{"overdue", &q.overdue}, std::pair{"escalated", &q.escalated}}) {
@@ -163,8 +176,11 @@ Result<Category> category_of(Request& req) {
         }
         *dest = *s;
       }
-      auto req_it = o.find("required");
-      q.required = req_it != o.end() && req_it->value().is_bool() && req_it->value().as_bool();
+      if (auto req_it = o.find("required"); req_it != o.end()) {
+        if (!req_it->value().is_bool())
+          return make_error(Errc::invalid_input, "required must be true or false", at + ".required");
+        q.required = req_it->value().as_bool();
+      }
       if (auto vs = o.find("values"); vs != o.end()) {
         if (!vs->value().is_array()) return make_error(Errc::invalid_input, "values must be a list", at + ".values");
         for (const auto& kv : vs->value().as_array()) {
@@ -517,16 +533,9 @@ void register_routes(http::Router& r, Service& svc, territory::Service& territor
         if (!reason.ok()) return http::error_response(reason.error());
         auto category = http::optional_string(*body, "category", 64);
         if (!category.ok()) return http::error_response(category.error());
-        std::optional<std::string> path;
-        if (body->contains("node_id") && !body->at("node_id").is_null()) {
-          auto node = http::require_int(*body, "node_id");
-          if (!node.ok()) return http::error_response(node.error());
-          auto n = territory.find(*node);
-          if (!n || !territory::can_see(*q.principal, n->path))
-            return http::error_response(Errc::invalid_input, "no such node", "node_id");
-          path = n->path;
-        }
-        auto o = svc.transfer(*id, path, category->value_or(""), *reason, *q.principal);
+        auto path = body_node(territory, q, *body, Errc::invalid_input);
+        if (!path.ok()) return http::error_response(path.error());
+        auto o = svc.transfer(*id, *path, category->value_or(""), *reason, *q.principal);
         if (!o.ok()) return http::error_response(o.error());
         return http::json_text(200, dto::order_json(*o));
       },
@@ -560,15 +569,9 @@ void register_routes(http::Router& r, Service& svc, territory::Service& territor
   r.add(
       "GET", "/api/reports",
       [&svc, &territory](Request& q) {
-        std::string path;
-        auto node = http::query_opt_int(q, "node");
+        auto node = query_node(territory, q);
         if (!node.ok()) return http::error_response(node.error());
-        if (*node) {
-          auto n = territory.find(**node);
-          if (!n || !territory::can_see(*q.principal, n->path))
-            return http::error_response(Errc::not_found, "no such node", "node");
-          path = n->path;
-        }
+        std::string path = node->value_or("");
         std::string status = q.query_param("status").value_or("");
         return report_page(q, [&](int64_t a, int64_t l) { return svc.reports(*q.principal, status, path, a, l); });
       },

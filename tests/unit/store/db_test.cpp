@@ -1,5 +1,7 @@
 // Store behaviour on SQLite, and on PostgreSQL when MASHANG_TEST_PG_URL names a database
 // (scripts/test provides one). The same cases run on both.
+#include "store/db.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -9,9 +11,8 @@
 
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
-#include "store/db.hpp"
-#include "store/migrate.hpp"
 #include "modules/events/events.hpp"
+#include "store/migrate.hpp"
 
 using namespace mashang;
 using namespace mashang::store;
@@ -96,9 +97,8 @@ TEST_P(Store, MigrationsAreRecordedAndIdempotent) {
 }
 
 TEST_P(Store, RefusesADatabaseNewerThanTheBinary) {
-  db->raw([](Conn& c) {
-    c.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)");
-  });
+  db->raw(
+      [](Conn& c) { c.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)"); });
   auto r = migrate(*db);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::conflict);
@@ -121,15 +121,17 @@ TEST_P(Store, AFailedTransactionLeavesNothingAndPublishesNothing) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, Errc::conflict);
   Status st2 = db->write([&](Conn& c) -> Status {
-    c.exec("INSERT INTO accounts (username, display_name, password_hash, created_at, updated_at) "
-           "VALUES ('c', 'c', 'x', 0, 0)");
+    c.exec(
+        "INSERT INTO accounts (username, display_name, password_hash, created_at, updated_at) "
+        "VALUES ('c', 'c', 'x', 0, 0)");
     c.emit({"account.created", "account:c", "/", std::nullopt, "{}"});
     return make_error(Errc::invalid_input, "changed my mind");
   });
   EXPECT_FALSE(st2.ok());
   EXPECT_THROW(db->write([&](Conn& c) -> Status {
-    c.exec("INSERT INTO accounts (username, display_name, password_hash, created_at, updated_at) "
-           "VALUES ('d', 'd', 'x', 0, 0)");
+    c.exec(
+        "INSERT INTO accounts (username, display_name, password_hash, created_at, updated_at) "
+        "VALUES ('d', 'd', 'x', 0, 0)");
     c.emit({"account.created", "account:d", "/", std::nullopt, "{}"});
     c.exec("SELECT * FROM no_such_table");
     return ok_status();
@@ -167,10 +169,10 @@ TEST_P(Store, NullsAndIntegersRoundTrip) {
 TEST_P(Store, ReplayPagesThroughTheLogSkippingWhatTheCallerMayNotSee) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(db->write([&](Conn& c) -> Status {
-      // even ids are addressed to account 1, odd ones to account 2
-      c.emit({"t", "s", "/", (i % 2 == 0) ? 1 : 2, "{}"});
-      return ok_status();
-    }).ok());
+                    // even ids are addressed to account 1, odd ones to account 2
+                    c.emit({"t", "s", "/", (i % 2 == 0) ? 1 : 2, "{}"});
+                    return ok_status();
+                  }).ok());
   }
   Principal who;
   who.account_id = 1;
@@ -207,10 +209,12 @@ TEST_P(Store, EventsOfEveryInstanceSharingTheDatabaseArePublished) {
     for (auto& r : e) seen_by_other.push_back(r.id);
   });
   ASSERT_TRUE(add_account("x").ok());  // written through `db`
-  ASSERT_TRUE(other->write([](Conn& c) -> Status {
-    c.emit({"t", "s", "/", std::nullopt, "{}"});
-    return ok_status();
-  }).ok());
+  ASSERT_TRUE(other
+                  ->write([](Conn& c) -> Status {
+                    c.emit({"t", "s", "/", std::nullopt, "{}"});
+                    return ok_status();
+                  })
+                  .ok());
   auto mine = wait_published(2);  // `db` publishes the other instance's event too
   ASSERT_EQ(mine.size(), 2u);
   EXPECT_LT(mine[0].id, mine[1].id);
@@ -224,6 +228,39 @@ TEST_P(Store, EventsOfEveryInstanceSharingTheDatabaseArePublished) {
   std::lock_guard l(mu);
   EXPECT_EQ(seen_by_other, (std::vector<int64_t>{mine[0].id, mine[1].id}));
   other.reset();
+}
+
+// SQLite: commits never checkpoint (the writer's autocheckpoint is off); the store's own
+// thread does, so the WAL stops growing once writes stop, and is reused rather than appended to.
+TEST(SqliteStore, TheWalIsCheckpointedByTheStoreNotByCommits) {
+  crypto::init();
+  auto dir = std::filesystem::temp_directory_path() / ("mashang-wal-" + crypto::random_token(6));
+  auto path = dir / "w.db";
+  {
+    auto db = open("sqlite:" + path.string(), 1, [] { return g_clock.now_ms(); });
+    ASSERT_TRUE(migrate(*db).ok());
+    db->raw([](Conn& c) { c.script("CREATE TABLE blobs (id INTEGER PRIMARY KEY, b TEXT NOT NULL);"); });
+    std::string payload(3000, 'x');
+    auto burst = [&] {
+      for (int i = 0; i < 1500; ++i)  // ~1,500 pages: past SQLite's default autocheckpoint
+        ASSERT_TRUE(db->write([&](Conn& c) -> Status {
+                        c.exec("INSERT INTO blobs (b) VALUES ($1)", {payload});
+                        return ok_status();
+                      }).ok());
+    };
+    // The WAL file's size in pages (asking SQLite would checkpoint on the asking connection).
+    auto wal_pages = [&] { return static_cast<int64_t>(std::filesystem::file_size(path.string() + "-wal") / 4096); };
+    burst();
+    int64_t after_first = wal_pages();
+    EXPECT_GT(after_first, 1000) << "the writer checkpointed by itself (autocheckpoint still on?)";
+    // The store's checkpointer copies the WAL back within a second or two; a second burst then
+    // reuses the WAL from its start instead of growing it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    burst();
+    int64_t after_second = wal_pages();
+    EXPECT_LT(after_second, after_first + 200) << "the WAL kept growing: nothing checkpointed it";
+  }
+  std::filesystem::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, Store, ::testing::ValuesIn(targets()),
