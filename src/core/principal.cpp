@@ -47,6 +47,9 @@ bool Principal::can_see_event(std::string_view type, std::string_view scope, std
       return true;
     }
   }
+  if (order)
+    for (const auto& d : departments)
+      if (scope_covers(d.path, scope) || scope_covers(scope, d.path)) return true;
   return false;
 }
 

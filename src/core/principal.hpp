@@ -23,6 +23,15 @@ struct Grant {
   bool operator==(const Grant&) const = default;
 };
 
+//! An organisation the account works for (a property company, a school…): its kind and the
+//! territory path of its node. Work-order categories name the kinds that may claim them.
+struct Department {
+  int64_t organisation_id = 0;
+  std::string kind;
+  std::string path;
+  bool operator==(const Department&) const = default;
+};
+
 //! The scopes not covered by another one of the list (duplicates once), in sorted order.
 std::vector<std::string> outermost_scopes(std::vector<std::string> scopes);
 
@@ -37,6 +46,7 @@ struct Principal {
   std::string status;
   int64_t created_at = 0;
   std::vector<Grant> grants;
+  std::vector<Department> departments;  //!< organisations the account is a member of
   std::string session_hash;         //!< BLAKE2b of the session token
   std::string csrf_token;
   int64_t session_expires_at = 0;
@@ -47,7 +57,8 @@ struct Principal {
   //! addressed event: its addressee (and district admins). A scoped one: a grant covering the
   //! scope, of any role but `resident` (residents get what is addressed to them). Work-order
   //! events (`order.*`) go to the staff and workers who see orders there — grants covering
-  //! the scope or lying below it (an escalated order is in the pool of the grids below).
+  //! the scope or lying below it (an escalated order is in the pool of the grids below), and to
+  //! members of organisations (departments) placed there the same way.
   bool can_see_event(std::string_view type, std::string_view scope, std::optional<int64_t> account_id) const;
 };
 

@@ -71,6 +71,12 @@ class Service {
   //! Where grants may point: a check that a scope names a territory node (wired by the
   //! application, so accounts need not know the territory module). Unset: any path.
   void set_scope_check(std::function<bool(const std::string& scope)> exists) { scope_exists_ = std::move(exists); }
+  //! Where a session's principal gets its departments (the organisations module's members).
+  void set_departments_lookup(std::function<std::vector<Department>(int64_t account_id)> lookup) {
+    departments_of_ = std::move(lookup);
+  }
+  //! Whether an account with this id exists (for other modules that refer to accounts).
+  bool account_exists(int64_t id);
   //! Creates an account with its grants. `actor` is null for the operator CLI.
   Result<Account> create_account(const NewAccount& in, const Principal* actor);
   //! Sets a new password (operator CLI and demo). Revokes the account's sessions.
@@ -103,6 +109,7 @@ class Service {
   Result<Account> change_grant(int64_t account_id, const Grant& g, const Principal& actor, const std::string& ip,
                                bool add);
   std::function<bool(const std::string&)> scope_exists_;
+  std::function<std::vector<Department>(int64_t)> departments_of_;
   struct SessionCache;
   store::Db& db_;
   const crypto::Keyring& keys_;

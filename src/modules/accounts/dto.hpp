@@ -73,7 +73,17 @@ inline std::string me_json(const Principal& p) {
   o.reserve(256);
   write_account(o, p.account_id, opt(p.username), opt(p.phone_masked), p.display_name, p.status, p.grants, p.created_at,
                 p.csrf_token);
-  return o;
+  o.pop_back();  // the account's closing brace: the departments follow
+  o += ",\"departments\":[";
+  for (size_t i = 0; i < p.departments.size(); ++i) {
+    const auto& d = p.departments[i];
+    o += (i ? ",{\"organisation_id\":" : "{\"organisation_id\":") + std::to_string(d.organisation_id) + ",\"kind\":";
+    text::append_json_string(o, d.kind);
+    o += ",\"path\":";
+    text::append_json_string(o, d.path);
+    o += '}';
+  }
+  return o + "]}";
 }
 
 }  // namespace mashang::accounts::dto

@@ -293,8 +293,19 @@ std::shared_ptr<const Principal> Service::resolve_session(const std::string& tok
     auto a = sql::load_account(c, s->account_id);
     if (a) out = std::make_shared<const Principal>(principal_of(*a, hash, *s));
   });
+  if (out && departments_of_) {
+    auto p = std::make_shared<Principal>(*out);
+    p->departments = departments_of_(p->account_id);
+    out = std::move(p);
+  }
   if (out) cache_->put(token, out, now, gen);
   return out;
+}
+
+bool Service::account_exists(int64_t id) {
+  bool found = false;
+  db_.read([&](store::Conn& c) { found = sql::load_account(c, id).has_value(); });
+  return found;
 }
 
 Result<Account> Service::get_account(int64_t id, const Principal& actor) {

@@ -227,10 +227,16 @@ std::string parent_level_path(std::string_view path) {
 }
 
 bool may_claim(const Principal& who, const Category& c, std::string_view path) {
-  return std::any_of(who.grants.begin(), who.grants.end(), [&](const Grant& g) {
-    bool role = std::find(c.claim_roles.begin(), c.claim_roles.end(), g.role) != c.claim_roles.end();
-    return role && (scope_covers(g.scope, path) || scope_covers(path, g.scope));
-  });
+  auto near = [&](std::string_view scope) { return scope_covers(scope, path) || scope_covers(path, scope); };
+  return std::any_of(who.grants.begin(), who.grants.end(),
+                     [&](const Grant& g) {
+                       return std::find(c.claim_roles.begin(), c.claim_roles.end(), g.role) != c.claim_roles.end() &&
+                              near(g.scope);
+                     }) ||
+         std::any_of(who.departments.begin(), who.departments.end(), [&](const Department& d) {
+           return std::find(c.departments.begin(), c.departments.end(), d.kind) != c.departments.end() &&
+                  near(d.path);
+         });
 }
 
 bool may_dispatch(const Principal& who, std::string_view path) {
@@ -371,12 +377,26 @@ Result<OrderPage> Service::pool(const Principal& who, int64_t after, int64_t lim
     // the grid workers below). Each query returns only claimable orders, so a page is never
     // cut short by orders the caller may not claim.
     std::map<int64_t, Order> found;
-    for (const auto& g : who.grants) {
+    // Where the caller claims, and which categories there: each grant by its role, each
+    // department (an organisation the caller works for) by its kind.
+    std::vector<std::pair<std::string, std::string>> places;  // scope, category ids
+    auto ids_where = [&](const std::function<bool(const Category&)>& may) {
       std::string ids;
       for (const auto& k : cats)
-        if (std::find(k.claim_roles.begin(), k.claim_roles.end(), g.role) != k.claim_roles.end())
-          ids += (ids.empty() ? "" : ",") + std::to_string(k.id);
+        if (may(k)) ids += (ids.empty() ? "" : ",") + std::to_string(k.id);
+      return ids;
+    };
+    for (const auto& g : who.grants)
+      places.emplace_back(g.scope, ids_where([&](const Category& k) {
+                            return std::find(k.claim_roles.begin(), k.claim_roles.end(), g.role) != k.claim_roles.end();
+                          }));
+    for (const auto& d : who.departments)
+      places.emplace_back(d.path, ids_where([&](const Category& k) {
+                            return std::find(k.departments.begin(), k.departments.end(), d.kind) != k.departments.end();
+                          }));
+    for (const auto& [scope, ids] : places) {
       if (ids.empty()) continue;
+      const Grant g{"", scope};
       // One index range per branch of the partial index orders_pool (path, id): the scope
       // itself, its subtree (paths between "<scope>/" and "<scope>0", '0' following '/'), and
       // each path above it. A LIKE or an OR made SQLite scan every open order instead.

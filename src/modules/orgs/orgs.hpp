@@ -2,6 +2,7 @@
 //! Organisations attached to territory nodes: the property company of a compound, schools,
 //! shops, clinics, social organisations. Public API of the module.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,12 @@ struct OrganisationChange {
   std::optional<std::string> kind, name, contact, phone;
 };
 
+//! An account working for an organisation.
+struct Member {
+  int64_t account_id = 0;
+  int64_t added_at = 0;
+};
+
 struct Page {
   std::vector<Organisation> items;
   std::optional<int64_t> next_after;
@@ -52,9 +59,21 @@ class Service {
   Result<Organisation> update(int64_t id, const OrganisationChange& in, const Principal& who, const std::string& ip);
   Status remove(int64_t id, const Principal& who, const std::string& ip);
 
+  //! The organisation's members (whoever sees it); adding and removing one is for whoever
+  //! shapes it, audited. A member is an account, which then claims as a department.
+  Result<std::vector<Member>> members(int64_t id, const Principal& who);
+  Result<std::vector<Member>> add_member(int64_t id, int64_t account_id, const Principal& who, const std::string& ip);
+  Result<std::vector<Member>> remove_member(int64_t id, int64_t account_id, const Principal& who,
+                                            const std::string& ip);
+  //! The organisations an account works for, as departments (no permission check: for
+  //! building a session's principal).
+  std::vector<Department> departments_of(int64_t account_id);
+  void set_account_check(std::function<bool(int64_t account_id)> exists) { account_exists_ = std::move(exists); }
+
  private:
   store::Db& db_;
   const Clock& clock_;
+  std::function<bool(int64_t)> account_exists_;
 };
 
 }  // namespace mashang::orgs

@@ -83,6 +83,40 @@ Response remove(Service& svc, Request& req) {
   return http::json_text(204, "");
 }
 
+//! `{"items":[{"account_id","added_at"}]}`
+Response members_response(Result<std::vector<Member>> m) {
+  if (!m.ok()) return http::error_response(m.error());
+  std::string o = "{\"items\":[";
+  for (size_t i = 0; i < m->size(); ++i)
+    o += (i ? ",{\"account_id\":" : "{\"account_id\":") + std::to_string((*m)[i].account_id) +
+         ",\"added_at\":" + std::to_string((*m)[i].added_at) + "}";
+  return http::json_text(200, o + "]}");
+}
+
+Response members(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such organisation");
+  return members_response(svc.members(*id, *req.principal));
+}
+
+Response add_member(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such organisation");
+  auto body = http::parse_object(req);
+  if (!body.ok()) return http::error_response(body.error());
+  auto account = http::require_int(*body, "account_id");
+  if (!account.ok()) return http::error_response(account.error());
+  return members_response(svc.add_member(*id, *account, *req.principal, req.client_ip));
+}
+
+Response remove_member(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such organisation");
+  auto account = http::path_id(req, "account_id");
+  if (!account) return http::error_response(Errc::not_found, "the account is not a member", "account_id");
+  return members_response(svc.remove_member(*id, *account, *req.principal, req.client_ip));
+}
+
 }  // namespace
 
 void register_routes(http::Router& r, Service& svc) {
@@ -94,6 +128,12 @@ void register_routes(http::Router& r, Service& svc) {
   r.add("PATCH", "/api/organisations/{id}", [&svc](Request& q) { return update(svc, q); },
         {.auth = Auth::session, .body_bytes_max = 4096, .json_body = true});
   r.add("DELETE", "/api/organisations/{id}", [&svc](Request& q) { return remove(svc, q); }, {.auth = Auth::session});
+  r.add("GET", "/api/organisations/{id}/members", [&svc](Request& q) { return members(svc, q); },
+        {.auth = Auth::session});
+  r.add("POST", "/api/organisations/{id}/members", [&svc](Request& q) { return add_member(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 1024, .json_body = true});
+  r.add("DELETE", "/api/organisations/{id}/members/{account_id}", [&svc](Request& q) { return remove_member(svc, q); },
+        {.auth = Auth::session});
 }
 
 }  // namespace mashang::orgs

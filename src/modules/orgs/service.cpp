@@ -166,4 +166,81 @@ Status Service::remove(int64_t id, const Principal& who, const std::string& ip) 
   });
 }
 
+namespace {
+std::vector<Member> members_in(store::Conn& c, int64_t id) {
+  std::vector<Member> out;
+  for (const auto& r : c.query(
+           "SELECT account_id, added_at FROM organisation_members WHERE organisation_id = $1 ORDER BY account_id", {id}))
+    out.push_back({r.integer(0), r.integer(1)});
+  return out;
+}
+}  // namespace
+
+Result<std::vector<Member>> Service::members(int64_t id, const Principal& who) {
+  std::optional<Organisation> o;
+  std::vector<Member> out;
+  db_.read([&](store::Conn& c) {
+    o = by_id(c, id);
+    if (o && may_see(who, o->path)) out = members_in(c, id);
+  });
+  if (!o || !may_see(who, o->path)) return not_found();
+  return out;
+}
+
+Result<std::vector<Member>> Service::add_member(int64_t id, int64_t account_id, const Principal& who,
+                                                const std::string& ip) {
+  if (account_id < 1 || (account_exists_ && !account_exists_(account_id)))
+    return make_error(Errc::invalid_input, "no such account", "account_id");
+  Result<std::vector<Member>> out = not_found();
+  Status st = db_.write([&](store::Conn& c) -> Status {
+    auto o = by_id(c, id);
+    if (!o || !may_see(who, o->path)) return not_found();
+    auto n = territory::find_in(c, o->node_id);
+    if (!n || !territory::can_attach(c, who, *n)) return make_error(Errc::forbidden, "you may not change " + o->name);
+    int64_t now = clock_.now_ms();
+    c.exec("INSERT INTO organisation_members (organisation_id, account_id, added_at) VALUES ($1, $2, $3) "
+           "ON CONFLICT (organisation_id, account_id) DO NOTHING",
+           {id, account_id, now});
+    audit::record(c, {"organisation.member_added", "organisation:" + std::to_string(id), who.account_id, ip, "",
+                      "{\"account_id\":" + std::to_string(account_id) + "}"},
+                  now);
+    out = members_in(c, id);
+    return ok_status();
+  });
+  if (!st.ok()) return st.error();
+  return out;
+}
+
+Result<std::vector<Member>> Service::remove_member(int64_t id, int64_t account_id, const Principal& who,
+                                                   const std::string& ip) {
+  Result<std::vector<Member>> out = not_found();
+  Status st = db_.write([&](store::Conn& c) -> Status {
+    auto o = by_id(c, id);
+    if (!o || !may_see(who, o->path)) return not_found();
+    auto n = territory::find_in(c, o->node_id);
+    if (!n || !territory::can_attach(c, who, *n)) return make_error(Errc::forbidden, "you may not change " + o->name);
+    int64_t now = clock_.now_ms();
+    if (c.exec("DELETE FROM organisation_members WHERE organisation_id = $1 AND account_id = $2", {id, account_id}) == 0)
+      return make_error(Errc::not_found, "the account is not a member", "account_id");
+    audit::record(c, {"organisation.member_removed", "organisation:" + std::to_string(id), who.account_id, ip, "",
+                      "{\"account_id\":" + std::to_string(account_id) + "}"},
+                  now);
+    out = members_in(c, id);
+    return ok_status();
+  });
+  if (!st.ok()) return st.error();
+  return out;
+}
+
+std::vector<Department> Service::departments_of(int64_t account_id) {
+  std::vector<Department> out;
+  db_.read([&](store::Conn& c) {
+    for (const auto& r : c.query("SELECT o.id, o.kind, o.path FROM organisation_members m JOIN organisations o ON "
+                                 "o.id = m.organisation_id WHERE m.account_id = $1 ORDER BY o.id",
+                                 {account_id}))
+      out.push_back({r.integer(0), r.text(1), r.text(2)});
+  });
+  return out;
+}
+
 }  // namespace mashang::orgs

@@ -1500,4 +1500,31 @@ TEST_P(Orders, EvidenceIsRequiredWhereTheCategorySays) {
   EXPECT_TRUE(svc->photo_file(up->photo.id, true, &cstaff).ok());
 }
 
+
+TEST_P(Orders, DepartmentsClaimTheCategoriesThatNameTheirKind) {
+  // A property company's staff member: no claim role, but a department of kind property_company
+  // on the compound; city.litter names property_company among its departments, road.manhole not.
+  Principal staff = with(50, {{"resident", compound.path}});
+  staff.departments = {{7, "property_company", compound.path}};
+  auto litter = make(cstaff, "city.litter");
+  auto manhole = make(cstaff, "road.manhole");
+  auto pool = svc->pool(staff, 0, 50);
+  ASSERT_TRUE(pool.ok());
+  std::vector<int64_t> ids;
+  for (const auto& o : pool->items) ids.push_back(o.id);
+  EXPECT_NE(std::find(ids.begin(), ids.end(), litter.id), ids.end()) << "litter is in the department's pool";
+  EXPECT_EQ(std::find(ids.begin(), ids.end(), manhole.id), ids.end()) << "manholes are not its kind's";
+  EXPECT_EQ(svc->claim(manhole.id, staff).error().code, Errc::not_found);
+  auto got = svc->claim(litter.id, staff);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->claimed_by, staff.account_id);
+  Principal elsewhere = with(51, {});
+  elsewhere.departments = {{8, "property_company", grid4.path}};
+  auto other = make(cstaff, "city.litter");
+  EXPECT_EQ(svc->claim(other.id, elsewhere).error().code, Errc::not_found) << "another grid's company";
+  Principal school = with(52, {});
+  school.departments = {{9, "school", compound.path}};
+  EXPECT_EQ(svc->claim(other.id, school).error().code, Errc::not_found) << "a kind the category does not name";
+}
+
 }  // namespace

@@ -1250,9 +1250,58 @@ export interface paths {
          *     is to be claimed within 10 minutes, a pothole within an hour).
          *
          *     No session needed: the report form of a resident (or of an anonymous caller) reads it.
+         *
+         *     With `all=true`, the inactive categories too (`active: false`; see `putCategory`):
+         *     district administrators (a grant at `/`) only, anyone else `403` (an anonymous caller
+         *     as well). `all` is `true`, `false`, `1` or `0` (`422`, `field` `all`, otherwise).
          */
         get: operations["listCategories"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/categories/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add or replace a category, whole (district administrators)
+         * @description Writes the category `code` whole: a new code is added (`201`), a known one replaced
+         *     (`200`), its questions too (a body without `questions` leaves it none). `departments`
+         *     defaults to none, `photos_required` and `triage` to `false`, `active` to `true`; the
+         *     body's other fields are required. The answer is the category as stored.
+         *
+         *     Orders keep their category: a change applies from each order's next step (the claim
+         *     deadline after the next return, the finish deadline after the next claim, who may
+         *     claim it next), never to what happened. An inactive category (`active: false`) is
+         *     left out of `GET /api/categories` (listed with `all=true`) and takes no new report or
+         *     order (`422`, `field` `category`); its orders go on.
+         *
+         *     Checks (`422`, `field` naming what is wrong): the code in the URL is 1 to 64 of
+         *     `a-z`, `0-9`, `_` and `.`, starting with a letter (`code`); `name_zh`, `name_en` and
+         *     `group` 1 to 100 characters on one line; `claim_minutes` and `finish_minutes` 1 to
+         *     525,600 (a year); `claim_roles` one or more staff roles (not `resident`), none twice;
+         *     `departments` organisation kinds, none twice; at most 20 questions (`questions`), each
+         *     with a code of 1 to 40 of `a-z`, `0-9`, `_` and `.` used once in the category
+         *     (`questions[i].code`), labels of 1 to 200 characters (`questions[i].label_zh`,
+         *     `questions[i].label_en`) and a datatype (`questions[i].datatype`); the two lists
+         *     (`singlevaluelist`, `multivaluelist`) have 1 to 50 values with distinct keys, the
+         *     other datatypes none (`questions[i].values`). The body is at most 64 KiB (`413`).
+         *
+         *     District administrators (a grant at `/`) only; anyone else `403`. Two requests adding
+         *     the same new code at the same moment: one adds it, the other may answer `409` (send
+         *     it again: it replaces). Audited: `category.created` or `category.changed`, target
+         *     `category:<id>`, details `{"code", "active"}`.
+         */
+        put: operations["putCategory"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1273,7 +1322,8 @@ export interface paths {
          *     `node`, under any scope where the caller may dispatch orders. District admins, street
          *     and community staff and grid workers over the place; anyone else `403` (a node the
          *     caller cannot see at all `404`). Filters: `status`, `category` (a code), `overdue`
-         *     (open or claimed and past its deadline), `escalated` (missed a deadline at least once).
+         *     (unfinished and late: past its deadline now, or escalated before — an escalation sets
+         *     the next deadline at once), `escalated` (missed a deadline at least once).
          *     Newest first; pass the previous page's `next_after` as `after` for older orders.
          */
         get: operations["listOrders"];
@@ -4581,6 +4631,79 @@ export interface components {
         CategoryList: {
             items: components["schemas"]["Category"][];
         };
+        /**
+         * @description A category as `PUT /api/categories/{code}` writes it: the fields of `Category` but
+         *     `code`, which is the URL's. Omitted: `departments` none, `photos_required` and
+         *     `triage` false, `active` true, `questions` none.
+         * @example {
+         *       "name_zh": "共享单车乱停放",
+         *       "name_en": "Shared bikes parked badly",
+         *       "group": "违章停车",
+         *       "claim_minutes": 30,
+         *       "finish_minutes": 240,
+         *       "claim_roles": [
+         *         "grid_worker",
+         *         "inspector"
+         *       ],
+         *       "departments": [
+         *         "company"
+         *       ],
+         *       "questions": [
+         *         {
+         *           "code": "where",
+         *           "label_zh": "停放位置",
+         *           "label_en": "Where they are parked",
+         *           "datatype": "singlevaluelist",
+         *           "required": true,
+         *           "values": [
+         *             {
+         *               "key": "sidewalk",
+         *               "name": "人行道"
+         *             },
+         *             {
+         *               "key": "blind_path",
+         *               "name": "盲道"
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        CategoryInput: {
+            name_zh: string;
+            name_en: string;
+            /** @description The group it is listed under (市容环境, 道路设施, …; any name on one line). */
+            group: string;
+            claim_minutes: number;
+            finish_minutes: number;
+            /** @description Staff roles, none twice; `resident` may not claim. */
+            claim_roles: components["schemas"]["Role"][];
+            departments?: components["schemas"]["OrganisationKind"][];
+            /** @default false */
+            photos_required: boolean;
+            /** @default false */
+            triage: boolean;
+            /**
+             * @description False hides the category from the catalogue; it takes no new reports or orders.
+             * @default true
+             */
+            active: boolean;
+            /** @description Replace the category's questions (codes once each). */
+            questions?: {
+                code: string;
+                label_zh: string;
+                label_en: string;
+                /** @enum {string} */
+                datatype: "string" | "number" | "datetime" | "text" | "singlevaluelist" | "multivaluelist";
+                /** @default false */
+                required: boolean;
+                /** @description The choices of the two lists (1 to 50, keys once each); none for the other datatypes. */
+                values?: {
+                    key: string;
+                    name: string;
+                }[];
+            }[];
+        };
         /** Format: int64 */
         OrderId: number;
         /**
@@ -7432,7 +7555,10 @@ export interface operations {
     };
     listCategories: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description List the inactive categories too (district administrators only). */
+                all?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -7449,7 +7575,61 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryList"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The category's code (its Open311 `service_code`).
+                 * @example road.streetlight
+                 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryInput"];
+            };
+        };
+        responses: {
+            /** @description Replaced; the category as stored. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Category"];
+                };
+            };
+            /** @description Added; the category as stored. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Category"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];

@@ -99,7 +99,9 @@ const chars = (s: string) => [...s].length
 
 function textOk(s: string, max: number): boolean {
   const v = s.trim()
-  return chars(v) >= 1 && chars(v) <= max && !/[\t\n\r]/.test(v)
+  // One line of text: no control characters (tabs and line breaks included).
+  // eslint-disable-next-line no-control-regex
+  return chars(v) >= 1 && chars(v) <= max && !/[\u0000-\u001f\u007f]/.test(v)
 }
 
 const minutesOk = (n: number | null) => n !== null && Number.isInteger(n) && n >= 1 && n <= MINUTES_MAX

@@ -499,9 +499,11 @@ describe('the staff list', () => {
     // Under a status filter an order whose status changed leaves the list at once.
     const open = applyListEvents([order(9), order(7)], [ev(9, 'claimed', 'claimed', 2)], { ...NO_FILTERS, status: 'open' }, false)
     expect(open.items.map((o) => o.id)).toEqual([7])
-    // Overdue lists only open and claimed orders.
+    // Overdue lists only unfinished orders (on hold too: late before it was held).
     const late = applyListEvents(items, [ev(8, 'held', 'on_hold', 2)], { ...NO_FILTERS, overdue: true }, false)
-    expect(late.items.map((o) => o.id)).toEqual([9, 7])
+    expect(late.items.map((o) => o.id)).toEqual([9, 8, 7])
+    const done = applyListEvents(items, [ev(8, 'completed', 'completed', 2)], { ...NO_FILTERS, overdue: true }, false)
+    expect(done.items.map((o) => o.id)).toEqual([9, 7])
   })
 
   it('asks again for new orders that may belong, not for those the event rules out', () => {
@@ -512,6 +514,8 @@ describe('the staff list', () => {
     expect(applyListEvents(items, [ev(10, 'created', 'open', 1)], { ...NO_FILTERS, status: 'closed' }, false).refetch).toBe(false)
     expect(applyListEvents(items, [ev(10, 'created', 'open', 1)], { ...NO_FILTERS, escalated: true }, false).refetch).toBe(false)
     expect(applyListEvents(items, [ev(10, 'escalated', 'open', 2)], { ...NO_FILTERS, escalated: true }, false).refetch).toBe(true)
+    expect(applyListEvents(items, [ev(10, 'claimed', 'claimed', 2)], { ...NO_FILTERS, overdue: true }, false).refetch).toBe(false)
+    expect(applyListEvents(items, [ev(10, 'escalated', 'open', 2)], { ...NO_FILTERS, overdue: true }, false).refetch).toBe(true)
     // A transfer may bring an order of another category into this one.
     expect(applyListEvents(items, [ev(10, 'transferred', 'open', 2)], { ...NO_FILTERS, category: 'noise.night' }, false).refetch).toBe(true)
     // An older order past the loaded pages is listed once they are loaded; without more pages it may belong.
@@ -604,6 +608,8 @@ describe('editing the catalogue', () => {
     expect(validateCategory({ ...good(), claim_minutes: null }).claim_minutes).toBe('minutes')
     expect(validateCategory({ ...good(), claim_minutes: 1.5 }).claim_minutes).toBe('minutes')
     expect(validateCategory({ ...good(), claim_minutes: 525_600 })).toEqual({})
+    expect(validateCategory({ ...good(), name_zh: '夜间\u0000噪音' }).name_zh).toBe('name')
+    expect(validateCategory({ ...good(), name_en: 'Noise\tat night' }).name_en).toBe('name')
   })
 
   it('refuses a new code that is taken (saving would replace that category)', () => {
@@ -627,8 +633,8 @@ describe('editing the catalogue', () => {
     const body = categoryBody(d)
     expect(body).not.toHaveProperty('code')
     expect(body.name_zh).toBe('夜间噪音')
-    expect(body.questions[2].values).toEqual([])
-    expect(body.questions[0].values[0]).toEqual({ key: 'people', name: 'changed' })
+    expect(body.questions?.[2].values).toEqual([])
+    expect(body.questions?.[0].values?.[0]).toEqual({ key: 'people', name: 'changed' })
     expect(Object.keys(body).sort()).toEqual(
       ['active', 'claim_minutes', 'claim_roles', 'departments', 'finish_minutes', 'group', 'name_en', 'name_zh', 'photos_required', 'questions', 'triage'],
     )

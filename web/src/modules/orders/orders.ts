@@ -483,7 +483,7 @@ export function stepParams(s: Pick<TimelineEntry, 'step' | 'details'>): Record<s
 
 /** The rating that stands: the stars (from its `details`) and comment (its note) of the last
  *  `rated` step, unless the order was reopened since (a reopen clears it). */
-export function standingRating(steps: readonly Pick<TimelineEntry, 'step' | 'note' | 'details'>[]): { stars: number; comment: string } | null {
+export function standingRating(steps: readonly Pick<TimelineEntry, 'at' | 'step' | 'note' | 'details'>[]): { stars: number; comment: string } | null {
   let out: { stars: number; comment: string } | null = null
   for (const s of steps) {
     if (s.step === 'reopened') out = null

@@ -100,10 +100,13 @@ export function reloadLimit(loaded: number, page = 50): number {
   return Math.min(LIST_MAX, Math.max(page, loaded))
 }
 
+/** Statuses of unfinished orders: only these are ever overdue. */
+const UNFINISHED: readonly OrderStatus[] = ['open', 'claimed', 'on_hold']
+
 /** Whether an order in this status could be listed under these filters. */
 function statusFits(status: OrderStatus, f: OrderFilters): boolean {
   if (f.status && status !== f.status) return false
-  if (f.overdue && status !== 'open' && status !== 'claimed') return false
+  if (f.overdue && !UNFINISHED.includes(status)) return false
   return true
 }
 
@@ -114,7 +117,7 @@ function statusFits(status: OrderStatus, f: OrderFilters): boolean {
  * the steps and only the server knows whether an order is at the chosen place): for any event
  * about a listed order, and for one about an order not listed that may belong at the top or
  * within the loaded pages — not when the event rules it out (another category or status, or
- * not escalated while only escalated ones are listed), nor for an older order past the loaded
+ * no missed deadline while only escalated or overdue ones are listed), nor for an older order past the loaded
  * pages when there are more (it is listed once they are loaded).
  */
 export function applyListEvents(
@@ -135,7 +138,8 @@ export function applyListEvents(
     if (hasMore && e.orderId < oldest) continue
     if (f.category && e.category && e.category !== f.category && e.step !== 'transferred') continue
     if (e.status && !statusFits(e.status, f)) continue
-    if (f.escalated && e.step !== 'escalated' && e.step !== 'transferred') continue
+    // Only a missed deadline makes an order escalated or overdue (or a transfer brings one in).
+    if ((f.escalated || f.overdue) && e.step !== 'escalated' && e.step !== 'transferred') continue
     refetch = true
   }
   return { items: out, refetch }

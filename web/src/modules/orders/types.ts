@@ -37,7 +37,7 @@ export type ReportStep = ReportDetail['timeline'][number]
 
 /** The body of PUT /api/categories/{code} (district admins write a whole category; the code is
  *  the path's): every field of a category but its code. */
-export type CategoryInput = Omit<Category, 'code'>
+export type CategoryInput = RequestOf<'/api/categories/{code}', 'put'>
 export type Department = Category['departments'][number]
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
