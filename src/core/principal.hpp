@@ -11,8 +11,8 @@ namespace mashang {
 
 //! The role names of the platform (snake_case English, part of the public API).
 inline constexpr const char* kRoles[] = {
-    "resident", "grid_worker", "steward",   "community_staff", "street_staff", "district_admin", "committee_member",
-    "mediator", "inspector",   "vendor",    "volunteer",       "doctor",       "teacher"};
+    "resident", "grid_worker", "steward", "community_staff", "street_staff", "district_admin", "committee_member",
+    "mediator", "inspector",   "vendor",  "volunteer",       "doctor",       "teacher"};
 
 bool is_role(std::string_view role);
 
@@ -40,14 +40,14 @@ bool scope_covers(std::string_view scope, std::string_view path);
 
 struct Principal {
   int64_t account_id = 0;
-  std::string username;             //!< may be empty
-  std::string phone_masked;         //!< may be empty
+  std::string username;      //!< may be empty
+  std::string phone_masked;  //!< may be empty
   std::string display_name;
   std::string status;
   int64_t created_at = 0;
   std::vector<Grant> grants;
   std::vector<Department> departments;  //!< organisations the account is a member of
-  std::string session_hash;         //!< BLAKE2b of the session token
+  std::string session_hash;             //!< BLAKE2b of the session token
   std::string csrf_token;
   int64_t session_expires_at = 0;
 

@@ -66,7 +66,8 @@ void write_json(std::string& o, const Node& n) {
 }
 
 void write_xml(std::string& o, const Node& n) {
-  o += '<' + n.tag;
+  o += '<';
+  o += n.tag;
   if (n.kind == Node::Kind::null) {
     o += "/>";
     return;
@@ -76,27 +77,31 @@ void write_xml(std::string& o, const Node& n) {
     for (const auto& k : n.kids) write_xml(o, k);
   else
     append_xml_escaped(o, n.value);
-  o += "</" + n.tag + '>';
+  o += "</";
+  o += n.tag;
+  o += '>';
 }
 
 constexpr int64_t kOffsetMs = 8LL * 3600 * 1000;  // UTC+8
 
 }  // namespace
 
-Node Node::number(std::string tag, double v) {
+Node Node::number(std::string_view tag, double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.7f", std::isfinite(v) ? v : 0.0);
-  return {std::move(tag), Kind::number, buf, {}};
+  return {tag, Kind::number, buf, {}};
 }
 
 std::string Node::json() const {
   std::string o;
+  o.reserve(256 + 512 * kids.size());
   write_json(o, *this);
   return o;
 }
 
 std::string Node::xml() const {
   std::string o = "<?xml version=\"1.0\" encoding=\"utf-8\"?>";
+  o.reserve(256 + 768 * kids.size());
   write_xml(o, *this);
   return o;
 }

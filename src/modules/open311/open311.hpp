@@ -51,25 +51,23 @@ std::optional<int64_t> parse_w3c(std::string_view text);
 //! A response as a tree that writes itself as JSON or as the spec's XML.
 struct Node {
   enum class Kind { text, number, boolean, null, object, list };
-  std::string tag;  //!< XML element (and the JSON key inside an object)
+  std::string_view tag;  //!< XML element (and the JSON key inside an object); always a literal
   Kind kind = Kind::null;
   std::string value;
   std::vector<Node> kids;
 
-  static Node text(std::string tag, std::string v) { return {std::move(tag), Kind::text, std::move(v), {}}; }
-  static Node opt_text(std::string tag, const std::optional<std::string>& v) {
-    return v ? text(std::move(tag), *v) : null(std::move(tag));
+  static Node text(std::string_view tag, std::string v) { return {tag, Kind::text, std::move(v), {}}; }
+  static Node opt_text(std::string_view tag, const std::optional<std::string>& v) {
+    return v ? text(tag, *v) : null(tag);
   }
-  static Node number(std::string tag, double v);
-  static Node integer(std::string tag, int64_t v) { return {std::move(tag), Kind::number, std::to_string(v), {}}; }
-  static Node boolean(std::string tag, bool v) { return {std::move(tag), Kind::boolean, v ? "true" : "false", {}}; }
-  static Node null(std::string tag) { return {std::move(tag), Kind::null, "", {}}; }
-  static Node object(std::string tag, std::vector<Node> kids = {}) {
-    return {std::move(tag), Kind::object, "", std::move(kids)};
+  static Node number(std::string_view tag, double v);
+  static Node integer(std::string_view tag, int64_t v) { return {tag, Kind::number, std::to_string(v), {}}; }
+  static Node boolean(std::string_view tag, bool v) { return {tag, Kind::boolean, v ? "true" : "false", {}}; }
+  static Node null(std::string_view tag) { return {tag, Kind::null, "", {}}; }
+  static Node object(std::string_view tag, std::vector<Node> kids = {}) {
+    return {tag, Kind::object, "", std::move(kids)};
   }
-  static Node list(std::string tag, std::vector<Node> kids = {}) {
-    return {std::move(tag), Kind::list, "", std::move(kids)};
-  }
+  static Node list(std::string_view tag, std::vector<Node> kids = {}) { return {tag, Kind::list, "", std::move(kids)}; }
 
   std::string json() const;
   std::string xml() const;  //!< with the XML declaration

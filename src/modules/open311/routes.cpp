@@ -180,24 +180,26 @@ Node request_node(const orders::Report& r, const std::map<std::string, std::stri
     notes = "等待分拨 (waiting for triage)";
   std::optional<std::string> expected;
   if (!is_closed && r.order_due_at) expected = w3c_datetime(*r.order_due_at);
-  std::vector<Node> kids = {
-      Node::text("service_request_id", std::to_string(r.id)),
-      Node::text("status", is_closed ? "closed" : "open"),
-      Node::opt_text("status_notes", notes),
-      Node::opt_text("service_name", cat == cats.end() ? std::nullopt : std::optional(cat->second.name_zh)),
-      Node::text("service_code", r.category_code),
-      with_description ? Node::text("description", r.description) : Node::null("description"),
-      Node::opt_text("agency_responsible", name == names.end() ? std::nullopt : std::optional(name->second)),
-      Node::null("service_notice"),
-      Node::text("requested_datetime", w3c_datetime(r.created_at)),
-      Node::text("updated_datetime", w3c_datetime(updated)),
-      Node::opt_text("expected_datetime", expected),
-      Node::opt_text("address", name == names.end() ? std::nullopt : std::optional(name->second)),
-      Node::text("address_id", r.path),
-      Node::null("zipcode"),
-      r.lat ? Node::number("lat", *r.lat) : Node::null("lat"),
-      r.lon ? Node::number("long", *r.lon) : Node::null("long"),
-      Node::null("media_url")};
+  std::vector<Node> kids;  // pushed, not an initializer list: that would copy every node
+  kids.reserve(17);
+  kids.push_back(Node::text("service_request_id", std::to_string(r.id)));
+  kids.push_back(Node::text("status", is_closed ? "closed" : "open"));
+  kids.push_back(Node::opt_text("status_notes", notes));
+  kids.push_back(cat == cats.end() ? Node::null("service_name") : Node::text("service_name", cat->second.name_zh));
+  kids.push_back(Node::text("service_code", r.category_code));
+  kids.push_back(with_description ? Node::text("description", r.description) : Node::null("description"));
+  const std::string* place = name == names.end() ? nullptr : &name->second;
+  kids.push_back(place ? Node::text("agency_responsible", *place) : Node::null("agency_responsible"));
+  kids.push_back(Node::null("service_notice"));
+  kids.push_back(Node::text("requested_datetime", w3c_datetime(r.created_at)));
+  kids.push_back(Node::text("updated_datetime", w3c_datetime(updated)));
+  kids.push_back(Node::opt_text("expected_datetime", expected));
+  kids.push_back(place ? Node::text("address", *place) : Node::null("address"));
+  kids.push_back(Node::text("address_id", r.path));
+  kids.push_back(Node::null("zipcode"));
+  kids.push_back(r.lat ? Node::number("lat", *r.lat) : Node::null("lat"));
+  kids.push_back(r.lon ? Node::number("long", *r.lon) : Node::null("long"));
+  kids.push_back(Node::null("media_url"));
   return Node::object("request", std::move(kids));
 }
 

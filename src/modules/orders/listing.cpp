@@ -57,8 +57,8 @@ std::vector<Order> query(store::Conn& c, const std::vector<std::string>& scopes,
     // Overdue: not finished and late — past its deadline now, or past one before (an
     // escalation sets the next deadline at once, so due_at alone is rarely in the past).
     if (q.overdue)
-      filter += " AND o.status IN ('open', 'claimed', 'on_hold') AND (o.due_at < " + param(now) +
-                " OR o.escalations > 0)";
+      filter +=
+          " AND o.status IN ('open', 'claimed', 'on_hold') AND (o.due_at < " + param(now) + " OR o.escalations > 0)";
     if (q.escalated) filter += " AND o.escalations > 0";
     // Two index ranges of orders_path (path, id): the place itself and its subtree.
     std::string base = scope == "/" ? "" : scope;

@@ -234,8 +234,7 @@ bool may_claim(const Principal& who, const Category& c, std::string_view path) {
                               near(g.scope);
                      }) ||
          std::any_of(who.departments.begin(), who.departments.end(), [&](const Department& d) {
-           return std::find(c.departments.begin(), c.departments.end(), d.kind) != c.departments.end() &&
-                  near(d.path);
+           return std::find(c.departments.begin(), c.departments.end(), d.kind) != c.departments.end() && near(d.path);
          });
 }
 

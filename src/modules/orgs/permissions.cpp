@@ -8,5 +8,4 @@ bool may_see(const Principal& who, std::string_view path) {
   return false;
 }
 
-
 }  // namespace mashang::orgs

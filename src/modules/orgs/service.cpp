@@ -111,7 +111,8 @@ Result<Organisation> Service::create(const NewOrganisation& in, const Principal&
   Status st = db_.write([&](store::Conn& c) -> Status {
     auto n = territory::find_in(c, in.node_id);
     if (!n || !territory::can_see(who, n->path)) return make_error(Errc::not_found, "no such node", "node_id");
-    if (!territory::can_attach(c, who, *n)) return make_error(Errc::forbidden, "you may not add organisations to " + n->name);
+    if (!territory::can_attach(c, who, *n))
+      return make_error(Errc::forbidden, "you may not add organisations to " + n->name);
     int64_t now = clock_.now_ms();
     auto r = c.query_unique(
         "INSERT INTO organisations (node_id, kind, name, contact, phone, path, created_at, updated_at) "
@@ -169,8 +170,9 @@ Status Service::remove(int64_t id, const Principal& who, const std::string& ip) 
 namespace {
 std::vector<Member> members_in(store::Conn& c, int64_t id) {
   std::vector<Member> out;
-  for (const auto& r : c.query(
-           "SELECT account_id, added_at FROM organisation_members WHERE organisation_id = $1 ORDER BY account_id", {id}))
+  for (const auto& r :
+       c.query("SELECT account_id, added_at FROM organisation_members WHERE organisation_id = $1 ORDER BY account_id",
+               {id}))
     out.push_back({r.integer(0), r.integer(1)});
   return out;
 }
@@ -198,11 +200,13 @@ Result<std::vector<Member>> Service::add_member(int64_t id, int64_t account_id, 
     auto n = territory::find_in(c, o->node_id);
     if (!n || !territory::can_attach(c, who, *n)) return make_error(Errc::forbidden, "you may not change " + o->name);
     int64_t now = clock_.now_ms();
-    c.exec("INSERT INTO organisation_members (organisation_id, account_id, added_at) VALUES ($1, $2, $3) "
-           "ON CONFLICT (organisation_id, account_id) DO NOTHING",
-           {id, account_id, now});
-    audit::record(c, {"organisation.member_added", "organisation:" + std::to_string(id), who.account_id, ip, "",
-                      "{\"account_id\":" + std::to_string(account_id) + "}"},
+    c.exec(
+        "INSERT INTO organisation_members (organisation_id, account_id, added_at) VALUES ($1, $2, $3) "
+        "ON CONFLICT (organisation_id, account_id) DO NOTHING",
+        {id, account_id, now});
+    audit::record(c,
+                  {"organisation.member_added", "organisation:" + std::to_string(id), who.account_id, ip, "",
+                   "{\"account_id\":" + std::to_string(account_id) + "}"},
                   now);
     out = members_in(c, id);
     return ok_status();
@@ -220,10 +224,12 @@ Result<std::vector<Member>> Service::remove_member(int64_t id, int64_t account_i
     auto n = territory::find_in(c, o->node_id);
     if (!n || !territory::can_attach(c, who, *n)) return make_error(Errc::forbidden, "you may not change " + o->name);
     int64_t now = clock_.now_ms();
-    if (c.exec("DELETE FROM organisation_members WHERE organisation_id = $1 AND account_id = $2", {id, account_id}) == 0)
+    if (c.exec("DELETE FROM organisation_members WHERE organisation_id = $1 AND account_id = $2", {id, account_id}) ==
+        0)
       return make_error(Errc::not_found, "the account is not a member", "account_id");
-    audit::record(c, {"organisation.member_removed", "organisation:" + std::to_string(id), who.account_id, ip, "",
-                      "{\"account_id\":" + std::to_string(account_id) + "}"},
+    audit::record(c,
+                  {"organisation.member_removed", "organisation:" + std::to_string(id), who.account_id, ip, "",
+                   "{\"account_id\":" + std::to_string(account_id) + "}"},
                   now);
     out = members_in(c, id);
     return ok_status();
