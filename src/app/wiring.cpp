@@ -122,6 +122,7 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
   sys->orgs = std::make_unique<orgs::Service>(*sys->db, sys->clock);
   sys->orgs->set_account_check([a = sys->accounts.get()](int64_t id) { return a->account_exists(id); });
   sys->accounts->set_departments_lookup([o = sys->orgs.get()](int64_t id) { return o->departments_of(id); });
+  sys->orgs->on_member_changed([a = sys->accounts.get()](int64_t id) { a->refresh_sessions_of(id); });
   sys->roster = std::make_unique<roster::Service>(*sys->db, sys->keys, sys->clock, *sys->territory, *sys->registry,
                                                   cfg.paths.data_dir + "/uploads");
   sys->codes = std::make_unique<codes::Service>(*sys->db, sys->keys, sys->clock, *sys->territory, *sys->registry,

@@ -52,8 +52,9 @@ describe('login', () => {
     const me = check(await srv.get('/api/me', { token: body.token }), 200, 'Me')
     assert.equal(me.id, body.account.id)
     assert.equal(me.csrf_token, body.csrf_token)
-    const { csrf_token, ...account } = me
+    const { csrf_token, departments, ...account } = me
     assert.deepEqual(account, body.account)
+    assert.deepEqual(departments, [], 'the admin works for no organisation')
   })
 
   test('sets the session cookie HttpOnly, SameSite=Lax, Path=/ and the cookie authenticates', async () => {

@@ -77,6 +77,9 @@ const outGrid = await made('/api/nodes', { parent_id: outCommunity.id, kind: 'gr
 const outCompound = await made('/api/nodes', { parent_id: outGrid.id, kind: 'compound', name: fresh('矩阵外小区') })
 const inOrg = await made('/api/organisations', { node_id: kangcheng.id, kind: 'school', name: fresh('矩阵小学') })
 const outOrg = await made('/api/organisations', { node_id: outCommunity.id, kind: 'school', name: fresh('矩阵外小学') })
+// The account the organisations' member rows add and remove (a resident of 康城社区, no demo
+// account: a member works as a department, which would change other rows).
+const memberAccount = await made('/api/accounts', { username: fresh('matrix.member'), display_name: '矩阵成员', password: 'a-good-password', roles: [{ role: 'resident', scope: kangcheng.path }] })
 const outBuilding = await made('/api/nodes', { parent_id: outCompound.id, kind: 'building', name: fresh('矩阵外楼') })
 const outHome = await made('/api/households', { building_id: outBuilding.id, unit: '1', floor: 1, room: '101' })
 const outPerson = await made(`/api/households/${outHome.id}/persons`, { name: '矩阵外居民', gender: 'F', relation: 'head' })
@@ -319,6 +322,52 @@ const RULES = {
             return { method: 'DELETE', path: `/api/organisations/${o.id}` }
           },
           expect,
+        },
+      ]),
+    ),
+  },
+
+  // Members: listed by whoever sees the organisation; added and removed by whoever may change
+  // it (as PATCH above). Each removal first makes the account a member again (as the admin).
+  'GET /api/organisations/{id}/members': {
+    scopes: {
+      inside: { request: get(`/api/organisations/${inOrg.id}/members`), expect: only(['doctor', 'grid', 'steward', 'elder'], 404, 200) },
+      outside: { request: get(`/api/organisations/${outOrg.id}/members`), expect: only(['admin', 'resident', 'inspector'], 200, 404) },
+    },
+  },
+  'POST /api/organisations/{id}/members': {
+    scopes: Object.fromEntries(
+      [
+        ['inside', inOrg, only(['admin', 'street', 'community'], 200, 403, { doctor: 404, grid: 404, steward: 404, elder: 404 })],
+        ['outside', outOrg, only(['admin'], 200, 404, { resident: 403, inspector: 403 })],
+      ].map(([scope, o, expect]) => [
+        scope,
+        {
+          request: () => ({ method: 'POST', path: `/api/organisations/${o.id}/members`, json: { account_id: memberAccount.id } }),
+          expect,
+          verify: (body) => {
+            if (!body.items.some((m) => m.account_id === memberAccount.id)) return `the account is not a member: ${JSON.stringify(body)}`
+          },
+        },
+      ]),
+    ),
+  },
+  'DELETE /api/organisations/{id}/members/{account_id}': {
+    scopes: Object.fromEntries(
+      [
+        ['inside', inOrg, only(['admin', 'street', 'community'], 200, 403, { doctor: 404, grid: 404, steward: 404, elder: 404 })],
+        ['outside', outOrg, only(['admin'], 200, 404, { resident: 403, inspector: 403 })],
+      ].map(([scope, o, expect]) => [
+        scope,
+        {
+          request: async () => {
+            check(await srv.post(`/api/organisations/${o.id}/members`, { account_id: memberAccount.id }, { token: admin.token }), 200)
+            return { method: 'DELETE', path: `/api/organisations/${o.id}/members/${memberAccount.id}` }
+          },
+          expect,
+          verify: (body) => {
+            if (body.items.some((m) => m.account_id === memberAccount.id)) return `the account is still a member: ${JSON.stringify(body)}`
+          },
         },
       ]),
     ),

@@ -1254,4 +1254,62 @@ describe('the export of the list', () => {
   })
 })
 
+// ---------------------------------------------------------------------------------------
+
+describe('departments: members of organisations claim', () => {
+  test('a property company\'s member claims city.litter in its grid, not road.manhole; no more once removed', async () => {
+    const compound = await asAdmin(`/api/nodes/${building1.parent_id}`, 'Node')
+    assert.equal(compound.kind, 'compound')
+    const org = check(await srv.post('/api/organisations', { node_id: compound.id, kind: 'property_company', name: `部门测试物业${Date.now()}` }, { token: admin.token }), 201, 'Organisation')
+    assert.ok(cat('city.litter').departments.includes('property_company'), 'city.litter names no property company')
+    assert.deepEqual(cat('road.manhole').departments, [])
+    // A fresh account, only a resident there: by its grant it claims nothing.
+    const username = `orders.dept${Date.now()}`
+    const acct = check(await srv.post('/api/accounts', { username, display_name: '物业员工', password: 'a-good-password', roles: [{ role: 'resident', scope: compound.path }] }, { token: admin.token }), 201)
+    const members = check(await srv.post(`/api/organisations/${org.id}/members`, { account_id: acct.id }, { token: admin.token }), 200, 'OrganisationMemberList')
+    assert.deepEqual(members.items.map((m) => m.account_id), [acct.id])
+    // A new login: a new session, whose principal has the department.
+    const member = await srv.login(username, 'a-good-password')
+    const me = check(await srv.get('/api/me', { token: member.token }), 200, 'Me')
+    assert.deepEqual(me.departments, [{ organisation_id: org.id, kind: 'property_company', path: compound.path }])
+
+    // Its orders' live events reach it.
+    const stream = await srv.events({ token: member.token })
+    let litter
+    try {
+      litter = await order('city.litter')
+      await stream.nextEvent('order.created', (d) => d.payload?.order_id === litter.id)
+    } finally {
+      stream.close()
+    }
+    const manhole = await order('road.manhole')
+    const elsewhere = await made({ category: 'city.litter', description: '别的网格的垃圾', node_id: sibling.id }, community)
+    const pool = new Set(await poolIds(member))
+    assert.ok(pool.has(litter.id), 'the city.litter order of its grid is not in the member\'s pool')
+    assert.ok(!pool.has(manhole.id), 'a road.manhole order (no departments) is in the member\'s pool')
+    assert.ok(!pool.has(elsewhere.id), 'an order of another grid is in the member\'s pool')
+    assert.equal((await detail(litter.id, member)).order.id, litter.id)
+    for (const o of [manhole, elsewhere]) {
+      checkError(await srv.get(`/api/orders/${o.id}`, { token: member.token }), 404, 'not_found')
+      const r = await claim(o.id, member)
+      assert.ok([403, 404].includes(r.status), `claiming ${o.category} ${o.id}: ${r}`)
+      checkError(r, r.status, r.status === 404 ? 'not_found' : 'forbidden')
+    }
+    const won = check(await claim(litter.id, member), 200, 'Order')
+    assert.deepEqual([won.status, won.claimed_by], ['claimed', acct.id])
+    assert.deepEqual((await mine(member)).map((o) => o.id), [litter.id])
+
+    // No longer a member: a new login claims no city.litter (it still sees the order it claimed).
+    const left = check(await srv.request('DELETE', `/api/organisations/${org.id}/members/${acct.id}`, { token: admin.token }), 200, 'OrganisationMemberList')
+    assert.deepEqual(left.items, [])
+    const former = await srv.login(username, 'a-good-password')
+    assert.deepEqual(check(await srv.get('/api/me', { token: former.token }), 200, 'Me').departments, [])
+    const next = await order('city.litter')
+    assert.ok(!(await poolIds(former)).includes(next.id), 'a former member still has city.litter in its pool')
+    checkError(await claim(next.id, former), 404, 'not_found')
+    assert.equal(check(await claim(next.id, grid), 200, 'Order').status, 'claimed', 'the grid worker could not claim it')
+    assert.equal((await detail(litter.id, former)).order.claimed_by, acct.id)
+  })
+})
+
 endsCleanly(srv)

@@ -77,6 +77,8 @@ class Service {
   }
   //! Whether an account with this id exists (for other modules that refer to accounts).
   bool account_exists(int64_t id);
+  //! Drops the account's cached principals: what it may do changed elsewhere (its departments).
+  void refresh_sessions_of(int64_t account_id);
   //! Creates an account with its grants. `actor` is null for the operator CLI.
   Result<Account> create_account(const NewAccount& in, const Principal* actor);
   //! Sets a new password (operator CLI and demo). Revokes the account's sessions.

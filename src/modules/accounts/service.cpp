@@ -302,6 +302,8 @@ std::shared_ptr<const Principal> Service::resolve_session(const std::string& tok
   return out;
 }
 
+void Service::refresh_sessions_of(int64_t account_id) { cache_->evict_account(account_id); }
+
 bool Service::account_exists(int64_t id) {
   bool found = false;
   db_.read([&](store::Conn& c) { found = sql::load_account(c, id).has_value(); });

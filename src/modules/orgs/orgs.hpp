@@ -69,11 +69,14 @@ class Service {
   //! building a session's principal).
   std::vector<Department> departments_of(int64_t account_id);
   void set_account_check(std::function<bool(int64_t account_id)> exists) { account_exists_ = std::move(exists); }
+  //! Called after a membership changed, with the member's account (its sessions' rights changed).
+  void on_member_changed(std::function<void(int64_t account_id)> fn) { member_changed_ = std::move(fn); }
 
  private:
   store::Db& db_;
   const Clock& clock_;
   std::function<bool(int64_t)> account_exists_;
+  std::function<void(int64_t)> member_changed_;
 };
 
 }  // namespace mashang::orgs

@@ -191,27 +191,28 @@ Result<std::vector<Member>> Service::members(int64_t id, const Principal& who) {
 
 Result<std::vector<Member>> Service::add_member(int64_t id, int64_t account_id, const Principal& who,
                                                 const std::string& ip) {
-  if (account_id < 1 || (account_exists_ && !account_exists_(account_id)))
-    return make_error(Errc::invalid_input, "no such account", "account_id");
   Result<std::vector<Member>> out = not_found();
   Status st = db_.write([&](store::Conn& c) -> Status {
     auto o = by_id(c, id);
     if (!o || !may_see(who, o->path)) return not_found();
     auto n = territory::find_in(c, o->node_id);
     if (!n || !territory::can_attach(c, who, *n)) return make_error(Errc::forbidden, "you may not change " + o->name);
+    // After the rights: nobody learns which account ids exist from an organisation they may not change.
+    if (account_id < 1 || (account_exists_ && !account_exists_(account_id)))
+      return make_error(Errc::invalid_input, "no such account", "account_id");
     int64_t now = clock_.now_ms();
-    c.exec(
-        "INSERT INTO organisation_members (organisation_id, account_id, added_at) VALUES ($1, $2, $3) "
-        "ON CONFLICT (organisation_id, account_id) DO NOTHING",
-        {id, account_id, now});
-    audit::record(c,
-                  {"organisation.member_added", "organisation:" + std::to_string(id), who.account_id, ip, "",
-                   "{\"account_id\":" + std::to_string(account_id) + "}"},
-                  now);
+    if (c.exec("INSERT INTO organisation_members (organisation_id, account_id, added_at) VALUES ($1, $2, $3) "
+               "ON CONFLICT (organisation_id, account_id) DO NOTHING",
+               {id, account_id, now}) == 1)
+      audit::record(c,
+                    {"organisation.member_added", "organisation:" + std::to_string(id), who.account_id, ip, "",
+                     "{\"account_id\":" + std::to_string(account_id) + "}"},
+                    now);
     out = members_in(c, id);
     return ok_status();
   });
   if (!st.ok()) return st.error();
+  if (member_changed_) member_changed_(account_id);
   return out;
 }
 
@@ -235,6 +236,7 @@ Result<std::vector<Member>> Service::remove_member(int64_t id, int64_t account_i
     return ok_status();
   });
   if (!st.ok()) return st.error();
+  if (member_changed_) member_changed_(account_id);
   return out;
 }
 

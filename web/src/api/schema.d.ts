@@ -374,6 +374,68 @@ export interface paths {
         patch: operations["updateOrganisation"];
         trace?: never;
     };
+    "/api/organisations/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation. Not a positive integer answers `404`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * The accounts that work for an organisation, by account id
+         * @description Whoever may see the organisation (`404` otherwise). A member claims, as a department,
+         *     the work orders whose category names the organisation's kind (`departments`) at the
+         *     organisation's place: its node, the nodes below it and those above it.
+         */
+        get: operations["listOrganisationMembers"];
+        put?: never;
+        /**
+         * Make an account a member of an organisation
+         * @description The same rule as changing the organisation (`updateOrganisation`): whoever sees it but
+         *     may not shape it gets `403`, whoever does not see it `404`. An unknown account answers
+         *     `422` with `field` `account_id`. Adding a member twice changes nothing (`200`, the
+         *     same list). Audited (`organisation.member_added`). A session already open picks the new
+         *     department up within 10 seconds (its principal is cached that long); a new login at
+         *     once.
+         */
+        post: operations["addOrganisationMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organisations/{id}/members/{account_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation. Not a positive integer answers `404`. */
+                id: string;
+                /** @description The member's account. Not a member (or not a positive integer) answers `404` with `field` `account_id`. */
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an account from an organisation's members
+         * @description The same rule as changing the organisation (`403` for whoever sees it but may not shape
+         *     it, `404` for whoever does not see it). An account that is not a member answers `404`
+         *     with `field` `account_id`. Audited (`organisation.member_removed`). Removing the
+         *     organisation removes its members too.
+         */
+        delete: operations["removeOrganisationMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/grids/geojson": {
         parameters: {
             query?: never;
@@ -3037,8 +3099,15 @@ export interface components {
             roles: components["schemas"]["RoleGrant"][];
             created_at: components["schemas"]["Timestamp"];
         };
-        /** @description The signed-in `Account` plus the session's CSRF token. */
+        /** @description The signed-in `Account` plus the session's CSRF token and the account's `departments`. */
         Me: {
+            /** @description The organisations the account works for (their kind and place): as departments they claim the work orders whose category names their kind. */
+            departments: {
+                /** Format: int64 */
+                organisation_id: number;
+                kind: string;
+                path: components["schemas"]["NodePath"];
+            }[];
             id: components["schemas"]["AccountId"];
             username: string | null;
             phone: components["schemas"]["MaskedPhone"] | null;
@@ -3275,6 +3344,26 @@ export interface components {
             name?: string;
             contact?: string;
             phone?: components["schemas"]["OrganisationPhone"];
+        };
+        OrganisationMemberInput: {
+            account_id: components["schemas"]["AccountId"];
+        };
+        /**
+         * @description The accounts that work for an organisation, ordered by account id.
+         * @example {
+         *       "items": [
+         *         {
+         *           "account_id": 17,
+         *           "added_at": 1764300000000
+         *         }
+         *       ]
+         *     }
+         */
+        OrganisationMemberList: {
+            items: {
+                account_id: components["schemas"]["AccountId"];
+                added_at: components["schemas"]["Timestamp"];
+            }[];
         };
         /** @description An organisation was created, changed or removed (scope = its node's path). */
         OrganisationEvent: {
@@ -6214,6 +6303,109 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listOrganisationMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation. Not a positive integer answers `404`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The members, ordered by account id. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganisationMemberList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addOrganisationMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation. Not a positive integer answers `404`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganisationMemberInput"];
+            };
+        };
+        responses: {
+            /** @description The members after the change, ordered by account id. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganisationMemberList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    removeOrganisationMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation. Not a positive integer answers `404`. */
+                id: string;
+                /** @description The member's account. Not a member (or not a positive integer) answers `404` with `field` `account_id`. */
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The members after the change, ordered by account id. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganisationMemberList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];

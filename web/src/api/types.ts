@@ -50,6 +50,13 @@ export type RosterImport = ResponseOf<'/api/roster/imports/{id}', 'get'>
 export type RosterProblem = RosterImport['problems'][number]
 export type AuditPage = ResponseOf<'/api/audit', 'get'>
 export type AuditRecord = AuditPage['items'][number]
+/** An organisation the signed-in account works for (GET /api/me `departments`). */
+export type AccountDepartment = Me['departments'][number]
+export type Organisation = ResponseOf<'/api/organisations/{id}', 'get'>
+export type OrganisationPage = ResponseOf<'/api/organisations', 'get'>
+export type OrganisationMembers = ResponseOf<'/api/organisations/{id}/members', 'get'>
+export type OrganisationMember = OrganisationMembers['items'][number]
+export type OrganisationMemberRequest = RequestOf<'/api/organisations/{id}/members', 'post'>
 
 /** GET /api/persons: one found person with the household's address (until
  *  docs/openapi.yaml documents it). */

@@ -288,6 +288,14 @@ describe('what each status allows', () => {
     expect(mayWorkOrders(['grid_worker'])).toBe(true)
   })
 
+  it('offers them to whoever works for an organisation, whatever the roles', () => {
+    const dept = { organisation_id: 12, kind: 'property_company', path: '/2/7/30/40' }
+    expect(mayWorkOrders([], [dept])).toBe(true)
+    expect(mayWorkOrders(['resident'], [dept])).toBe(true)
+    expect(mayWorkOrders(['resident'], [])).toBe(false)
+    expect(mayWorkOrders([])).toBe(false)
+  })
+
   it('has every status and step in both languages', () => {
     for (const s of ORDER_STATUSES) {
       expect(zhCN.orders.states).toHaveProperty(s)

@@ -290,8 +290,11 @@ export const WORKER_ROLES = ['grid_worker', 'steward', 'inspector', 'community_s
 /** Roles that see the console's orders screen (staff over places, and claimers at a desk). */
 export const CONSOLE_ORDER_ROLES = ['district_admin', 'street_staff', 'community_staff', 'grid_worker', 'inspector']
 
-export function mayWorkOrders(roles: readonly string[]): boolean {
-  return roles.some((r) => WORKER_ROLES.includes(r))
+/** Offer the pool and "my orders": to the claiming roles, and to whoever works for an
+ *  organisation (GET /api/me `departments`), which claims as a department the orders whose
+ *  category names its kind. The server filters the pool either way. */
+export function mayWorkOrders(roles: readonly string[], departments: readonly unknown[] = []): boolean {
+  return departments.length > 0 || roles.some((r) => WORKER_ROLES.includes(r))
 }
 
 /** How near a deadline is: passed, within the hour, or later; null when there is none. */

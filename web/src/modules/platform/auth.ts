@@ -6,7 +6,7 @@ import { useSessionStore } from '@/stores/session'
 import { LAYOUT_HOME, preferredLayout } from '@/router/layouts'
 
 function accountOf(me: Me): Account {
-  const { csrf_token: _csrf, ...account } = me as Me & { csrf_token?: string }
+  const { csrf_token: _csrf, departments: _departments, ...account } = me as Me & { csrf_token?: string }
   return account as Account
 }
 
@@ -31,7 +31,7 @@ export async function loadMe(): Promise<Account | null> {
   const session = useSessionStore()
   try {
     const me = await apiFetch<Me>('/api/me', { notify: false, redirectOn401: false })
-    session.set(accountOf(me), (me as { csrf_token?: string }).csrf_token ?? null)
+    session.set(accountOf(me), (me as { csrf_token?: string }).csrf_token ?? null, me.departments ?? [])
     return session.account
   } catch {
     session.clear()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  canChangeOrganisation,
   canGrant,
   canImportRoster,
   canListCodes,
@@ -100,5 +101,21 @@ describe('console permissions (the server rules, read from grants)', () => {
     ])
     expect(canScan(resident)).toBe(true)
     expect(canScan([])).toBe(false)
+  })
+
+  it('lets whoever may shape an organisation\'s node (or its parent) change its members', () => {
+    const compound = { path: '/2/7/30/40' }
+    const onStreet = { path: '/2' }
+    expect([admin, street, community, grid, resident].map((g) => canChangeOrganisation(g, compound))).toEqual([
+      true, true, true, false, false,
+    ])
+    expect(canChangeOrganisation(community, { path: '/2/8/31' })).toBe(false)
+    expect(canChangeOrganisation(street, onStreet)).toBe(true)
+    expect(canChangeOrganisation(community, onStreet)).toBe(false)
+    // A building's organisation: its compound's shapers.
+    expect(canChangeOrganisation(community, { path: '/2/7/30/40/41' })).toBe(true)
+    expect(canChangeOrganisation(admin, { path: '/' })).toBe(true)
+    expect(canChangeOrganisation(street, { path: '/' })).toBe(false)
+    expect(canChangeOrganisation(admin, { path: '/1/2/3/4/5/6' })).toBe(false)
   })
 })

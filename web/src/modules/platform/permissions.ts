@@ -155,3 +155,10 @@ export function canShapePlaces(grants: readonly GrantLike[], node: { kind: strin
 export function canScan(grants: readonly GrantLike[]): boolean {
   return grants.length > 0
 }
+
+/** May change an organisation, and so add and remove its members: the organisations' rule
+ *  (see canShapePlaces) on the node it belongs to, whose level its path tells. */
+export function canChangeOrganisation(grants: readonly GrantLike[], org: { path: string }): boolean {
+  const kind = kindAtPath(org.path)
+  return kind !== null && canShapePlaces(grants, { kind, path: org.path })
+}
