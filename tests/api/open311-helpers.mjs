@@ -13,7 +13,7 @@ const Ajv2020 = require('ajv/dist/2020').default
 const addFormats = require('ajv-formats').default
 
 /** The reference schemas (open311-georeport-v2, beside the shared reference notes). */
-export const SCHEMA_DIR = process.env.OPEN311_SCHEMA_DIR || join(ROOT, '../shared/reference/open311-georeport-v2')
+export const SCHEMA_DIR = process.env.OPEN311_SCHEMA_DIR || join(ROOT, 'tests/fixtures/open311-georeport-v2')
 const FILES = ['service.json', 'services.json', 'service-definition.json', 'request.json', 'requests.json']
 
 // The schemas are draft-04-ish (no $schema, `required` lists, anyOf with null) and refer to
