@@ -1,5 +1,5 @@
-// Open311 GeoReport v2 at /open311/v2/ (docs/reference/open311.md, the spec's facts in
-// docs/reference/open311.md): discovery; the categories as services and their questions
+// Open311 GeoReport v2 at /open311/v2/ (docs/reference/open311.md; the spec's JSON Schemas in
+// tests/fixtures/open311-georeport-v2/): discovery; the categories as services and their questions
 // as service definitions, checked against the open311 project's JSON Schemas; service
 // requests posted with a key issued in the console, which become reports (and orders) and
 // are read back by id, by token and in lists with every filter of the spec; every error case
