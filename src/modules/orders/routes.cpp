@@ -38,21 +38,29 @@ Result<std::optional<std::string>> query_node(territory::Service& territory, con
   return std::optional(n->path);
 }
 
+//! What every new problem names: `category`, `description` and optionally `lat`/`lon` (a new
+//! order and a report alike).
+template <class In>
+Status read_problem(const boost::json::object& body, In& in) {
+  auto category = http::require_string(body, "category", 64);
+  if (!category.ok()) return category.error();
+  auto description = http::require_string(body, "description", kDescriptionMax * 4);
+  if (!description.ok()) return description.error();
+  in.category_code = *category;
+  in.description = *description;
+  for (auto [field, dest] : {std::pair{"lat", &in.lat}, std::pair{"lon", &in.lon}}) {
+    auto v = http::optional_number(body, field);
+    if (!v.ok()) return v.error();
+    *dest = *v;
+  }
+  return ok_status();
+}
+
 Response create(Service& svc, territory::Service& territory, Request& req) {
   auto body = http::parse_object(req);
   if (!body.ok()) return http::error_response(body.error());
   NewOrder in;
-  auto category = http::require_string(*body, "category", 64);
-  if (!category.ok()) return http::error_response(category.error());
-  auto description = http::require_string(*body, "description", kDescriptionMax * 4);
-  if (!description.ok()) return http::error_response(description.error());
-  in.category_code = *category;
-  in.description = *description;
-  for (auto [field, dest] : {std::pair{"lat", &in.lat}, std::pair{"lon", &in.lon}}) {
-    auto v = http::optional_number(*body, field);
-    if (!v.ok()) return http::error_response(v.error());
-    *dest = *v;
-  }
+  if (auto st = read_problem(*body, in); !st.ok()) return http::error_response(st.error());
   auto node = body_node(territory, req, *body, Errc::not_found);
   if (!node.ok()) return http::error_response(node.error());
   in.path = *node;
@@ -290,17 +298,7 @@ Response new_report(Service& svc, Limits& limits, Request& req) {
   auto body = http::parse_object(req);
   if (!body.ok()) return http::error_response(body.error());
   NewReport in;
-  auto category = http::require_string(*body, "category", 64);
-  if (!category.ok()) return http::error_response(category.error());
-  auto description = http::require_string(*body, "description", kDescriptionMax * 4);
-  if (!description.ok()) return http::error_response(description.error());
-  in.category_code = *category;
-  in.description = *description;
-  for (auto [field, dest] : {std::pair{"lat", &in.lat}, std::pair{"lon", &in.lon}}) {
-    auto v = http::optional_number(*body, field);
-    if (!v.ok()) return http::error_response(v.error());
-    *dest = *v;
-  }
+  if (auto st = read_problem(*body, in); !st.ok()) return http::error_response(st.error());
   auto photos = photo_ids(*body);
   if (!photos.ok()) return http::error_response(photos.error());
   in.photos = *photos;

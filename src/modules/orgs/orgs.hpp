@@ -73,6 +73,11 @@ class Service {
   void on_member_changed(std::function<void(int64_t account_id)> fn) { member_changed_ = std::move(fn); }
 
  private:
+  //! A membership change: the organisation found and the caller's right to change it checked,
+  //! then `change` in the same transaction; answers the members after it.
+  Result<std::vector<Member>> change_members(int64_t id, int64_t account_id, const Principal& who,
+                                             const std::function<Status(store::Conn&, int64_t now)>& change);
+
   store::Db& db_;
   const Clock& clock_;
   std::function<bool(int64_t)> account_exists_;

@@ -189,18 +189,29 @@ Result<std::vector<Member>> Service::members(int64_t id, const Principal& who) {
   return out;
 }
 
-Result<std::vector<Member>> Service::add_member(int64_t id, int64_t account_id, const Principal& who,
-                                                const std::string& ip) {
+Result<std::vector<Member>> Service::change_members(int64_t id, int64_t account_id, const Principal& who,
+                                                    const std::function<Status(store::Conn&, int64_t now)>& change) {
   Result<std::vector<Member>> out = not_found();
   Status st = db_.write([&](store::Conn& c) -> Status {
     auto o = by_id(c, id);
     if (!o || !may_see(who, o->path)) return not_found();
     auto n = territory::find_in(c, o->node_id);
     if (!n || !territory::can_attach(c, who, *n)) return make_error(Errc::forbidden, "you may not change " + o->name);
+    if (auto s = change(c, clock_.now_ms()); !s.ok()) return s;
+    out = members_in(c, id);
+    return ok_status();
+  });
+  if (!st.ok()) return st.error();
+  if (member_changed_) member_changed_(account_id);  // its sessions' rights changed
+  return out;
+}
+
+Result<std::vector<Member>> Service::add_member(int64_t id, int64_t account_id, const Principal& who,
+                                                const std::string& ip) {
+  return change_members(id, account_id, who, [&](store::Conn& c, int64_t now) -> Status {
     // After the rights: nobody learns which account ids exist from an organisation they may not change.
     if (account_id < 1 || (account_exists_ && !account_exists_(account_id)))
       return make_error(Errc::invalid_input, "no such account", "account_id");
-    int64_t now = clock_.now_ms();
     if (c.exec("INSERT INTO organisation_members (organisation_id, account_id, added_at) VALUES ($1, $2, $3) "
                "ON CONFLICT (organisation_id, account_id) DO NOTHING",
                {id, account_id, now}) == 1)
@@ -208,23 +219,13 @@ Result<std::vector<Member>> Service::add_member(int64_t id, int64_t account_id, 
                     {"organisation.member_added", "organisation:" + std::to_string(id), who.account_id, ip, "",
                      "{\"account_id\":" + std::to_string(account_id) + "}"},
                     now);
-    out = members_in(c, id);
     return ok_status();
   });
-  if (!st.ok()) return st.error();
-  if (member_changed_) member_changed_(account_id);
-  return out;
 }
 
 Result<std::vector<Member>> Service::remove_member(int64_t id, int64_t account_id, const Principal& who,
                                                    const std::string& ip) {
-  Result<std::vector<Member>> out = not_found();
-  Status st = db_.write([&](store::Conn& c) -> Status {
-    auto o = by_id(c, id);
-    if (!o || !may_see(who, o->path)) return not_found();
-    auto n = territory::find_in(c, o->node_id);
-    if (!n || !territory::can_attach(c, who, *n)) return make_error(Errc::forbidden, "you may not change " + o->name);
-    int64_t now = clock_.now_ms();
+  return change_members(id, account_id, who, [&](store::Conn& c, int64_t now) -> Status {
     if (c.exec("DELETE FROM organisation_members WHERE organisation_id = $1 AND account_id = $2", {id, account_id}) ==
         0)
       return make_error(Errc::not_found, "the account is not a member", "account_id");
@@ -232,12 +233,8 @@ Result<std::vector<Member>> Service::remove_member(int64_t id, int64_t account_i
                   {"organisation.member_removed", "organisation:" + std::to_string(id), who.account_id, ip, "",
                    "{\"account_id\":" + std::to_string(account_id) + "}"},
                   now);
-    out = members_in(c, id);
     return ok_status();
   });
-  if (!st.ok()) return st.error();
-  if (member_changed_) member_changed_(account_id);
-  return out;
 }
 
 std::vector<Department> Service::departments_of(int64_t account_id) {
