@@ -93,30 +93,47 @@ Result<OrderQuery> order_query(territory::Service& territory, Request& req) {
   return q;
 }
 
-Response page(Request& req, const std::function<Result<OrderPage>(int64_t, int64_t)>& fn) {
+//! A page (`after`, `limit` from the query) of whatever `fn` lists, written by `json`.
+template <class Page>
+Response paged(Request& req, const std::function<Result<Page>(int64_t, int64_t)>& fn,
+               std::string (*json)(const Page&)) {
   auto after = http::query_int(req, "after", 0);
   if (!after.ok()) return http::error_response(after.error());
   auto limit = http::query_int(req, "limit", 50);
   if (!limit.ok()) return http::error_response(limit.error());
   auto p = fn(*after, *limit);
   if (!p.ok()) return http::error_response(p.error());
-  return http::json_text(200, dto::page_json(*p));
+  return http::json_text(200, json(*p));
 }
 
-//! A route acting on one order, with the text field `field` of the body when given.
-Response act(Request& req, const char* field,
-             const std::function<Result<Order>(int64_t id, const std::string& text)>& fn) {
+Response page(Request& req, const std::function<Result<OrderPage>(int64_t, int64_t)>& fn) {
+  return paged<OrderPage>(req, fn, dto::page_json);
+}
+
+//! A route acting on one order with fields of its JSON body, read by `fn`.
+Response act_body(Request& req, const std::function<Result<Order>(int64_t id, const boost::json::object& body)>& fn) {
   auto id = http::path_id(req, "id");
   if (!id) return http::error_response(Errc::not_found, "no such order");
-  std::string text;
-  if (field) {
-    auto body = http::parse_object(req);
-    if (!body.ok()) return http::error_response(body.error());
-    auto v = http::require_string(*body, field, 2000);
-    if (!v.ok()) return http::error_response(v.error());
-    text = *v;
-  }
-  auto o = fn(*id, text);
+  auto body = http::parse_object(req);
+  if (!body.ok()) return http::error_response(body.error());
+  auto o = fn(*id, *body);
+  if (!o.ok()) return http::error_response(o.error());
+  return http::json_text(200, dto::order_json(*o));
+}
+
+//! A route acting on one order, with the text field `field` of the body when given (no body
+//! at all without one).
+Response act(Request& req, const char* field,
+             const std::function<Result<Order>(int64_t id, const std::string& text)>& fn) {
+  if (field)
+    return act_body(req, [&](int64_t id, const boost::json::object& b) -> Result<Order> {
+      auto v = http::require_string(b, field, 2000);
+      if (!v.ok()) return v.error();
+      return fn(id, *v);
+    });
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such order");
+  auto o = fn(*id, "");
   if (!o.ok()) return http::error_response(o.error());
   return http::json_text(200, dto::order_json(*o));
 }
@@ -344,13 +361,7 @@ Response new_report(Service& svc, Limits& limits, Request& req) {
 }
 
 Response report_page(Request& req, const std::function<Result<ReportPage>(int64_t, int64_t)>& fn) {
-  auto after = http::query_int(req, "after", 0);
-  if (!after.ok()) return http::error_response(after.error());
-  auto limit = http::query_int(req, "limit", 50);
-  if (!limit.ok()) return http::error_response(limit.error());
-  auto p = fn(*after, *limit);
-  if (!p.ok()) return http::error_response(p.error());
-  return http::json_text(200, dto::report_page_json(*p));
+  return paged<ReportPage>(req, fn, dto::report_page_json);
 }
 
 //! A triage decision on one report, with the body when `json`.
@@ -468,50 +479,38 @@ void register_routes(http::Router& r, Service& svc, territory::Service& territor
   r.add(
       "POST", "/api/orders/{id}/complete",
       [&svc](Request& q) {
-        auto id = http::path_id(q, "id");
-        if (!id) return http::error_response(Errc::not_found, "no such order");
-        auto body = http::parse_object(q);
-        if (!body.ok()) return http::error_response(body.error());
-        auto note = http::require_string(*body, "note", 2000);
-        if (!note.ok()) return http::error_response(note.error());
-        auto photos = photo_ids(*body);
-        if (!photos.ok()) return http::error_response(photos.error());
-        auto o = svc.complete(*id, *note, *photos, *q.principal);
-        if (!o.ok()) return http::error_response(o.error());
-        return http::json_text(200, dto::order_json(*o));
+        return act_body(q, [&](int64_t id, const boost::json::object& b) -> Result<Order> {
+          auto note = http::require_string(b, "note", 2000);
+          if (!note.ok()) return note.error();
+          auto photos = photo_ids(b);
+          if (!photos.ok()) return photos.error();
+          return svc.complete(id, *note, *photos, *q.principal);
+        });
       },
       json);
   r.add(
       "POST", "/api/orders/{id}/verify",
       [&svc](Request& q) {
-        auto id = http::path_id(q, "id");
-        if (!id) return http::error_response(Errc::not_found, "no such order");
-        auto body = http::parse_object(q);
-        if (!body.ok()) return http::error_response(body.error());
-        auto ok = body->find("ok");
-        if (ok == body->end() || !ok->value().is_bool())
-          return http::error_response(Errc::invalid_input, "ok must be true or false", "ok");
-        auto note = http::optional_string(*body, "note", 2000);
-        if (!note.ok()) return http::error_response(note.error());
-        auto o = svc.verify(*id, ok->value().as_bool(), note->value_or(""), *q.principal);
-        if (!o.ok()) return http::error_response(o.error());
-        return http::json_text(200, dto::order_json(*o));
+        return act_body(q, [&](int64_t id, const boost::json::object& b) -> Result<Order> {
+          auto ok = b.find("ok");
+          if (ok == b.end() || !ok->value().is_bool())
+            return make_error(Errc::invalid_input, "ok must be true or false", "ok");
+          auto note = http::optional_string(b, "note", 2000);
+          if (!note.ok()) return note.error();
+          return svc.verify(id, ok->value().as_bool(), note->value_or(""), *q.principal);
+        });
       },
       json);
   r.add(
       "POST", "/api/orders/{id}/rate",
       [&svc](Request& q) {
-        auto id = http::path_id(q, "id");
-        if (!id) return http::error_response(Errc::not_found, "no such order");
-        auto body = http::parse_object(q);
-        if (!body.ok()) return http::error_response(body.error());
-        auto stars = http::require_int(*body, "stars");
-        if (!stars.ok()) return http::error_response(stars.error());
-        auto comment = http::optional_string(*body, "comment", 2000);
-        if (!comment.ok()) return http::error_response(comment.error());
-        auto o = svc.rate(*id, *stars, comment->value_or(""), *q.principal);
-        if (!o.ok()) return http::error_response(o.error());
-        return http::json_text(200, dto::order_json(*o));
+        return act_body(q, [&](int64_t id, const boost::json::object& b) -> Result<Order> {
+          auto stars = http::require_int(b, "stars");
+          if (!stars.ok()) return stars.error();
+          auto comment = http::optional_string(b, "comment", 2000);
+          if (!comment.ok()) return comment.error();
+          return svc.rate(id, *stars, comment->value_or(""), *q.principal);
+        });
       },
       json);
   r.add(
@@ -523,19 +522,15 @@ void register_routes(http::Router& r, Service& svc, territory::Service& territor
   r.add(
       "POST", "/api/orders/{id}/transfer",
       [&svc, &territory](Request& q) {
-        auto id = http::path_id(q, "id");
-        if (!id) return http::error_response(Errc::not_found, "no such order");
-        auto body = http::parse_object(q);
-        if (!body.ok()) return http::error_response(body.error());
-        auto reason = http::require_string(*body, "reason", 2000);
-        if (!reason.ok()) return http::error_response(reason.error());
-        auto category = http::optional_string(*body, "category", 64);
-        if (!category.ok()) return http::error_response(category.error());
-        auto path = body_node(territory, q, *body, Errc::invalid_input);
-        if (!path.ok()) return http::error_response(path.error());
-        auto o = svc.transfer(*id, *path, category->value_or(""), *reason, *q.principal);
-        if (!o.ok()) return http::error_response(o.error());
-        return http::json_text(200, dto::order_json(*o));
+        return act_body(q, [&](int64_t id, const boost::json::object& b) -> Result<Order> {
+          auto reason = http::require_string(b, "reason", 2000);
+          if (!reason.ok()) return reason.error();
+          auto category = http::optional_string(b, "category", 64);
+          if (!category.ok()) return category.error();
+          auto path = body_node(territory, q, b, Errc::invalid_input);
+          if (!path.ok()) return path.error();
+          return svc.transfer(id, *path, category->value_or(""), *reason, *q.principal);
+        });
       },
       json);
 
