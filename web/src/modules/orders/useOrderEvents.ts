@@ -1,6 +1,6 @@
 // Live `order.<step>` and `report.*` events for a page: registers their types with the stream
 // and hands the page each batch of new ones (oldest first), from the moment it was opened.
-import { watch } from 'vue'
+import { onBeforeUnmount, ref, watch, type Ref } from 'vue'
 import { registerLiveEventType } from '@/api/live'
 import type { LiveEvent } from '@/api/types'
 import { useLiveStore } from '@/stores/live'
@@ -52,4 +52,43 @@ export function debounce(fn: () => void, ms = 400): (() => void) & { cancel: () 
     }, ms)
   }
   return Object.assign(run, { cancel })
+}
+
+/**
+ * One record of a detail page kept live: fetched for `id` (only the latest fetch lands), and
+ * fetched again shortly after the order's events arrive, which wait in `pending` meanwhile so
+ * the timeline shows them at once. `orderId` says which order the record follows.
+ */
+export function useLiveDetail<T>(
+  id: Ref<number>,
+  fetch: (id: number) => Promise<T>,
+  orderId: (detail: T | null) => number | null | undefined,
+) {
+  const detail = ref<T | null>(null) as Ref<T | null>
+  const failed = ref(false)
+  const pending = ref<OrderEventInfo[]>([])
+  let generation = 0
+  async function load() {
+    const mine = ++generation
+    try {
+      const d = await fetch(id.value)
+      if (mine !== generation) return
+      detail.value = d
+      pending.value = []
+      failed.value = false
+    } catch {
+      if (mine === generation) failed.value = true
+    }
+  }
+  watch(id, load, { immediate: true })
+  const reload = debounce(load)
+  onBeforeUnmount(reload.cancel)
+  useOrderEvents((events) => {
+    const followed = orderId(detail.value)
+    const ours = events.filter((e) => e.orderId === followed)
+    if (!ours.length) return
+    pending.value = [...pending.value, ...ours]
+    reload()
+  })
+  return { detail, failed, pending, load, reload }
 }
