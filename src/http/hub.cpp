@@ -16,8 +16,10 @@ void Subscription::offer(const store::EventRecord& e) {
   std::function<void()> notify;
   {
     std::lock_guard l(mu_);
-    if (queue_.size() >= queue_max_) lagged_ = true;
-    else queue_.push_back(e);
+    if (queue_.size() >= queue_max_)
+      lagged_ = true;
+    else
+      queue_.push_back(e);
     notify = notify_;
   }
   if (notify) notify();

@@ -1,7 +1,6 @@
 #pragma once
 //! JSON in and out of handlers (Boost.JSON). Included by http/ and by modules' routes.cpp only.
 #include <boost/json.hpp>
-
 #include <optional>
 #include <string>
 

@@ -6,8 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <cstdio>
-#include <memory>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
@@ -15,7 +13,9 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <list>
+#include <memory>
 #include <random>
 #include <thread>
 #include <tuple>

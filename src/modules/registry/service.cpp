@@ -18,7 +18,6 @@ namespace {
 Error forbidden() { return make_error(Errc::forbidden, "your roles do not include the population registry"); }
 Error no_household() { return make_error(Errc::not_found, "no such household"); }
 
-
 int64_t today_days(const Clock& clock) { return clock.now_ms() / 86'400'000; }
 
 // "YYYY-MM-DD", a real date, not after today.

@@ -1,16 +1,23 @@
+#include "core/text.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 
 #include "core/principal.hpp"
-#include "core/text.hpp"
 
 using namespace mashang;
 
 TEST(Utf8, AcceptsWellFormedAndRejectsBroken) {
-  struct Case { std::string in; bool ok; };
+  struct Case {
+    std::string in;
+    bool ok;
+  };
   const Case cases[] = {
-      {"", true}, {"ascii", true}, {"康巴什", true}, {"😀", true},
+      {"", true},
+      {"ascii", true},
+      {"康巴什", true},
+      {"😀", true},
       {"\xC3\x28", false},          // bad continuation
       {"\xC0\xAF", false},          // overlong '/'
       {"\xED\xA0\x80", false},      // surrogate
@@ -62,16 +69,22 @@ TEST(Json, EscapesEveryByteWhereverItStands) {
   auto reference = [](std::string_view in) {
     std::string o = "\"";
     for (unsigned char c : in) {
-      if (c == '"') o += "\\\"";
-      else if (c == '\\') o += "\\\\";
-      else if (c == '\n') o += "\\n";
-      else if (c == '\r') o += "\\r";
-      else if (c == '\t') o += "\\t";
+      if (c == '"')
+        o += "\\\"";
+      else if (c == '\\')
+        o += "\\\\";
+      else if (c == '\n')
+        o += "\\n";
+      else if (c == '\r')
+        o += "\\r";
+      else if (c == '\t')
+        o += "\\t";
       else if (c < 0x20) {
         char u[8];
         std::snprintf(u, sizeof u, "\\u%04x", c);
         o += u;
-      } else o += static_cast<char>(c);
+      } else
+        o += static_cast<char>(c);
     }
     return o + "\"";
   };

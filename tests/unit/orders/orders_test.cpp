@@ -1500,7 +1500,6 @@ TEST_P(Orders, EvidenceIsRequiredWhereTheCategorySays) {
   EXPECT_TRUE(svc->photo_file(up->photo.id, true, &cstaff).ok());
 }
 
-
 TEST_P(Orders, DepartmentsClaimTheCategoriesThatNameTheirKind) {
   // A property company's staff member: no claim role, but a department of kind property_company
   // on the compound; city.litter names property_company among its departments, road.manhole not.

@@ -46,8 +46,8 @@ Output run(const std::string& command) {
 
 bool have(const std::string& tool) { return run("command -v " + tool + " >/dev/null 2>&1").status == 0; }
 
-#define REQUIRE_TOOLS(...)                                                               \
-  for (const char* tool : {__VA_ARGS__}) {                                               \
+#define REQUIRE_TOOLS(...)                                                                \
+  for (const char* tool : {__VA_ARGS__}) {                                                \
     if (!have(tool)) FAIL() << tool << " is not installed: make deps (scripts/deps.txt)"; \
   }
 
