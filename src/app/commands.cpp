@@ -84,6 +84,11 @@ int cmd_serve(const Common& common) {
   o.worker_threads = static_cast<int>(l.worker_threads > 0 ? l.worker_threads
                                       : sqlite             ? cores
                                                            : cfg->database.pool_size + 2);
+  // Writes on SQLite wait for a group commit (store/sqlite.cpp) rather than compute: a pool
+  // of their own, big enough for a batch worth committing, keeps them from holding the
+  // reads' threads. Override: MASHANG_WRITE_THREADS (for measuring).
+  if (sqlite) o.write_threads = 8 * cores;
+  if (const char* w = std::getenv("MASHANG_WRITE_THREADS")) o.write_threads = std::atoi(w);
   o.header_bytes_max = l.header_bytes_max;
   o.body_bytes_max = l.body_bytes_max;
   o.connections_max = l.connections_max;

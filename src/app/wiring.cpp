@@ -85,6 +85,11 @@ void platform_routes(System& sys, Web& web) {
                     [&sys] { return static_cast<double>(sys.db->stats().in_use); });
   web.metrics.counter("mashang_db_pool_waits_total", "Times a request waited for a free database connection.",
                       [&sys] { return static_cast<double>(sys.db->stats().waits_total); });
+  web.metrics.counter("mashang_db_writes_total", "Write transactions asked for (each a request's change).",
+                      [&sys] { return static_cast<double>(sys.db->stats().writes_total); });
+  web.metrics.counter("mashang_db_transactions_total",
+                      "Write transactions run (SQLite commits concurrent writes together: fewer than the writes).",
+                      [&sys] { return static_cast<double>(sys.db->stats().transactions_total); });
   web.metrics.gauge("mashang_live_subscribers", "Open live-event streams.",
                     [&web] { return static_cast<double>(web.hub.subscribers()); });
   for (auto [outcome, counter] :

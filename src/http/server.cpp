@@ -179,6 +179,7 @@ struct Server::Impl {
   EventReplay replay;
   std::vector<std::unique_ptr<IoThread>> threads;
   std::unique_ptr<asio::thread_pool> workers;
+  std::unique_ptr<asio::thread_pool> writers;  // requests that change state, when separate
   asio::io_context control;
   std::atomic<int64_t> active{0}, rejected{0};
   std::atomic<bool> stopping{false};
@@ -208,14 +209,15 @@ struct Server::Impl {
   // f must capture by reference only: GCC 12 mishandles by-value captures carried through
   // coroutine frames (a double free seen under ASan), so no coroutine lambdas here.
   template <class F>
-  awaitable<std::invoke_result_t<F&>> on_pool(F f) {
+  awaitable<std::invoke_result_t<F&>> on_pool(F f, asio::thread_pool* pool = nullptr) {
+    if (!pool) pool = workers.get();
     using T = std::invoke_result_t<F&>;
     auto ex = co_await asio::this_coro::executor;
     std::optional<T> result;
     std::exception_ptr err;
     co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
         [&](auto handler) {
-          asio::post(*workers, [&, handler = std::move(handler)]() mutable {
+          asio::post(*pool, [&, handler = std::move(handler)]() mutable {
             try {
               result.emplace(f());
             } catch (...) {
@@ -605,7 +607,8 @@ struct Server::Impl {
       } else if (p.can_run_inline(*route, req)) {
         res = p.run(*route, req);
       } else {
-        res = co_await on_pool([&] { return p.run(*route, req); });
+        bool changes = writers && req.method != "GET" && req.method != "HEAD";
+        res = co_await on_pool([&] { return p.run(*route, req); }, changes ? writers.get() : nullptr);
       }
       Pipeline::finish(res, req);
       // Counted before the write, so a client that has its answer also sees it in /metrics.
@@ -711,6 +714,7 @@ int Server::run(const std::function<void(uint16_t)>& on_listening) {
   auto& im = *impl_;
   int n = im.o.io_threads > 0 ? im.o.io_threads : std::max(1u, std::thread::hardware_concurrency());
   im.workers = std::make_unique<asio::thread_pool>(std::max(1, im.o.worker_threads));
+  if (im.o.write_threads > 0) im.writers = std::make_unique<asio::thread_pool>(im.o.write_threads);
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(im.o.host, ec);
   if (ec) {
@@ -752,6 +756,7 @@ int Server::run(const std::function<void(uint16_t)>& on_listening) {
   im.control.run();
   for (auto& th : io) th.join();
   im.workers->join();
+  if (im.writers) im.writers->join();
   // Destroying an io_context destroys its unfinished connection coroutines, whose clean-up
   // touches this Impl: do it now, while every member is alive.
   im.threads.clear();

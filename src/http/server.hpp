@@ -16,6 +16,10 @@ struct ServerOptions {
   uint16_t port = 8080;
   int io_threads = 0;      //!< 0: one per core
   int worker_threads = 4;  //!< threads that run blocking handlers
+  //! When > 0, requests other than GET and HEAD run on a pool of their own of this size
+  //! (SQLite: their threads mostly wait for a group commit, so more of them make bigger
+  //! batches, while reads keep one thread per core).
+  int write_threads = 0;
   int64_t header_bytes_max = 16 * 1024;
   int64_t body_bytes_max = 1024 * 1024;
   int64_t connections_max = 10'000;

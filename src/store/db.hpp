@@ -3,8 +3,8 @@
 //! for both with $1..$N placeholders. Modules write SQL in their store.cpp against `Conn`.
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,9 +39,9 @@ using Rows = std::vector<Row>;
 
 //! An event to record in the same transaction as the change it describes.
 struct EventDraft {
-  std::string type;       //!< dotted name, e.g. "session.created"
-  std::string subject;    //!< what it is about, e.g. "account:12"
-  std::string scope = "/";  //!< territory path; "/" is the whole district
+  std::string type;                   //!< dotted name, e.g. "session.created"
+  std::string subject;                //!< what it is about, e.g. "account:12"
+  std::string scope = "/";            //!< territory path; "/" is the whole district
   std::optional<int64_t> account_id;  //!< when set, the event is private to this account
   std::string payload_json = "{}";
 };
@@ -81,6 +81,8 @@ struct PoolStats {
   int64_t connections = 0;
   int64_t in_use = 0;
   int64_t waits_total = 0;
+  int64_t writes_total = 0;        //!< write() calls
+  int64_t transactions_total = 0;  //!< write transactions begun (SQLite: fewer, group commit)
 };
 
 enum class Dialect { sqlite, postgresql };
@@ -88,8 +90,10 @@ enum class Dialect { sqlite, postgresql };
 //! A database. read() may run concurrently; each of its statements sees a consistent state,
 //! but two statements in one read() may see different states (no snapshot across them):
 //! read what must agree in one statement, or inside write(). write() runs in one transaction (SQLite:
-//! BEGIN IMMEDIATE on the single writer connection; PostgreSQL: BEGIN on a pooled connection).
+//! on the single writer connection, where concurrent writes share a BEGIN IMMEDIATE … COMMIT,
+//! each in a savepoint of its own; PostgreSQL: BEGIN on a pooled connection).
 //! The function's Status decides: an error rolls back, ok commits. A Fault rolls back and rethrows.
+//! write() returns once its changes are committed (or not); a function must not call write().
 class Db {
  public:
   using CommitListener = std::function<void(const std::vector<EventRecord>&)>;

@@ -11,16 +11,15 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
-#include <thread>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace mashang::store {
 namespace {
 
 // Type oids from pg_type.h (stable across versions).
-constexpr Oid kBool = 16, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700, kFloat8 = 701,
-              kNumeric = 1700;
+constexpr Oid kBool = 16, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700, kFloat8 = 701, kNumeric = 1700;
 
 struct PgResult {
   PGresult* r;
@@ -80,8 +79,8 @@ class PgConn final : public Conn {
     // id order and a reader that resumes after id N (a stream, the listener) misses nothing.
     if (!emitted_) exec("SELECT pg_advisory_xact_lock(7243001)");
     emitted_ = true;
-    query(kInsertEventSql, {e.type, e.subject, e.scope, e.account_id ? Value(*e.account_id) : null_value,
-                            e.payload_json, clock_ms_()});
+    query(kInsertEventSql,
+          {e.type, e.subject, e.scope, e.account_id ? Value(*e.account_id) : null_value, e.payload_json, clock_ms_()});
   }
   //! True when the open transaction recorded events; clears the mark.
   bool take_emitted() { return std::exchange(emitted_, false); }
@@ -98,15 +97,19 @@ class PgConn final : public Conn {
     std::vector<const char*> ptrs(params.size(), nullptr);
     for (size_t i = 0; i < params.size(); ++i) {
       const Value& v = params[i];
-      if (auto n = std::get_if<int64_t>(&v)) texts[i] = std::to_string(*n);
-      else if (auto d = std::get_if<double>(&v)) texts[i] = std::to_string(*d);
-      else if (auto s = std::get_if<std::string>(&v)) texts[i] = *s;
-      else continue;
+      if (auto n = std::get_if<int64_t>(&v))
+        texts[i] = std::to_string(*n);
+      else if (auto d = std::get_if<double>(&v))
+        texts[i] = std::to_string(*d);
+      else if (auto s = std::get_if<std::string>(&v))
+        texts[i] = *s;
+      else
+        continue;
       ptrs[i] = texts[i].c_str();
     }
     std::string q(sql);
-    PgResult r(PQexecParams(conn_, q.c_str(), static_cast<int>(params.size()), nullptr, ptrs.data(), nullptr,
-                            nullptr, 0));
+    PgResult r(
+        PQexecParams(conn_, q.c_str(), static_cast<int>(params.size()), nullptr, ptrs.data(), nullptr, nullptr, 0));
     auto st = PQresultStatus(r.r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
       const char* state = PQresultErrorField(r.r, PG_DIAG_SQLSTATE);
@@ -130,9 +133,14 @@ class PgConn final : public Conn {
         }
         const char* p = PQgetvalue(r.r, i, j);
         switch (PQftype(r.r, j)) {
-          case kInt8: case kInt4: case kInt2: case kOid: values.emplace_back(static_cast<int64_t>(std::atoll(p))); break;
+          case kInt8:
+          case kInt4:
+          case kInt2:
+          case kOid: values.emplace_back(static_cast<int64_t>(std::atoll(p))); break;
           case kBool: values.emplace_back(static_cast<int64_t>(p[0] == 't')); break;
-          case kFloat4: case kFloat8: case kNumeric: values.emplace_back(std::strtod(p, nullptr)); break;
+          case kFloat4:
+          case kFloat8:
+          case kNumeric: values.emplace_back(std::strtod(p, nullptr)); break;
           default: values.emplace_back(std::string(p, PQgetlength(r.r, i, j)));
         }
       }
@@ -197,6 +205,7 @@ class PgDb final : public Db {
   Status write(const std::function<Status(Conn&)>& fn) override {
     auto c = acquire();
     Status st = ok_status();
+    ++writes_;
     try {
       c->exec("BEGIN");
       st = fn(*c);
@@ -212,7 +221,10 @@ class PgDb final : public Db {
     } catch (...) {
       c->take_emitted();
       if (c->healthy()) {
-        try { c->exec("ROLLBACK"); } catch (...) {}
+        try {
+          c->exec("ROLLBACK");
+        } catch (...) {
+        }
       }
       release(std::move(c));
       throw;
@@ -235,7 +247,7 @@ class PgDb final : public Db {
 
   PoolStats stats() const override {
     std::lock_guard lock(mu_);
-    return {created_, created_ - static_cast<int64_t>(free_.size()), waits_.load()};
+    return {created_, created_ - static_cast<int64_t>(free_.size()), waits_.load(), writes_.load(), writes_.load()};
   }
 
   Status backup(const std::string& out) override {
@@ -389,8 +401,10 @@ class PgDb final : public Db {
   void release(std::unique_ptr<PgConn> c) {
     {
       std::lock_guard lock(mu_);
-      if (c->healthy()) free_.push_back(std::move(c));
-      else --created_;  // a broken connection is dropped; the next acquire reconnects
+      if (c->healthy())
+        free_.push_back(std::move(c));
+      else
+        --created_;  // a broken connection is dropped; the next acquire reconnects
     }
     cv_.notify_one();
   }
@@ -406,7 +420,7 @@ class PgDb final : public Db {
   int64_t seen_ = 0;  // the last event id published (listener thread only, once started)
   std::vector<std::unique_ptr<PgConn>> free_;
   int64_t created_ = 0;
-  std::atomic<int64_t> waits_{0};
+  std::atomic<int64_t> waits_{0}, writes_{0};
 };
 
 }  // namespace

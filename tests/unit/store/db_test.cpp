@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -144,6 +146,77 @@ TEST_P(Store, AFailedTransactionLeavesNothingAndPublishesNothing) {
   EXPECT_EQ(published[1].subject, "account:e");
   EXPECT_EQ(count("accounts"), 2);
   EXPECT_EQ(count("events"), 2);
+}
+
+// Concurrent writes: SQLite commits them together (group commit), each in a savepoint of
+// the shared transaction. Every caller still gets its own outcome, and a write that fails or
+// throws leaves nothing, while the writes committed beside it keep everything, events included.
+TEST_P(Store, ConcurrentWritesEachKeepTheirOwnOutcome) {
+  db->raw([](Conn& c) { c.script("CREATE TABLE gc (k INTEGER PRIMARY KEY, v TEXT NOT NULL)"); });
+  const int threads = 12, per_thread = 40;
+  // k % 7 == 3: returns an error after writing; k % 11 == 5: throws after writing; else commits.
+  auto fate = [](int k) { return k % 7 == 3 ? 1 : k % 11 == 5 ? 2 : 0; };
+  std::vector<int> outcome(threads * per_thread, -1);
+  std::atomic<bool> first_running{false};
+  auto one = [&](int k) {
+    try {
+      Status st = db->write([&](Conn& c) -> Status {
+        if (k == 0) {
+          // Holds the first transaction open while the others queue up behind it.
+          first_running = true;
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        c.exec("INSERT INTO gc (k, v) VALUES ($1, 'x')", {int64_t{k}});
+        c.emit({"gc.written", "gc:" + std::to_string(k), "/", std::nullopt, "{}"});
+        if (fate(k) == 1) return make_error(Errc::invalid_input, "no");
+        if (fate(k) == 2) c.exec("SELECT * FROM no_such_table");
+        return ok_status();
+      });
+      outcome[k] = st.ok() ? 0 : st.error().code == Errc::invalid_input ? 1 : 9;
+    } catch (const Fault&) {
+      outcome[k] = 2;
+    }
+  };
+  auto before = db->stats();
+  std::thread first(one, 0);
+  while (!first_running) std::this_thread::yield();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i)
+        if (int k = t * per_thread + i; k != 0) one(k);
+    });
+  first.join();
+  for (auto& th : pool) th.join();
+
+  std::vector<std::string> want;
+  for (int k = 0; k < threads * per_thread; ++k) {
+    EXPECT_EQ(outcome[k], fate(k)) << "write " << k;
+    if (fate(k) == 0) want.push_back("gc:" + std::to_string(k));
+  }
+  std::vector<std::string> stored;
+  db->read([&](Conn& c) {
+    for (auto& r : c.query("SELECT subject FROM events WHERE type = 'gc.written' ORDER BY id"))
+      stored.push_back(r.text(0));
+    EXPECT_EQ(c.query_one("SELECT COUNT(*) FROM gc")->integer(0), static_cast<int64_t>(want.size()));
+  });
+  auto published = wait_published(want.size());
+  std::vector<std::string> seen;
+  for (size_t i = 0; i < published.size(); ++i) {
+    seen.push_back(published[i].subject);
+    if (i) EXPECT_LT(published[i - 1].id, published[i].id);
+  }
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  EXPECT_EQ(sorted(stored), sorted(want));
+  EXPECT_EQ(seen, stored) << "published = committed, in id order";
+  auto after = db->stats();
+  EXPECT_EQ(after.writes_total - before.writes_total, threads * per_thread);
+  if (db->dialect() == Dialect::sqlite)
+    EXPECT_LT(after.transactions_total - before.transactions_total, threads * per_thread / 2)
+        << "concurrent writes were not committed together";
 }
 
 TEST_P(Store, PlaceholdersBindByNumberAndMayRepeat) {
