@@ -70,6 +70,7 @@ int cmd_serve(const Common& common) {
   (*sys)->roster->recover();
   (*sys)->codes->recover();
   (*sys)->orders->start_escalator();
+  (*sys)->points->start_sweeper();
   auto web = build_web(**sys);
   const auto& l = cfg->limits;
   http::ServerOptions o;
@@ -275,6 +276,22 @@ int cmd_audit_verify(const Common& common) {
   return 0;
 }
 
+int cmd_points_audit(const Common& common) {
+  auto cfg = config_from(common);
+  if (!cfg.ok()) return fail(cfg.error());
+  SystemClock clock;
+  auto db = store::open(cfg->database.url, 1, [&clock] { return clock.now_ms(); });
+  points::Service ledger(*db, clock, {}, {});
+  auto t0 = clock.now_ms();
+  auto r = ledger.audit();
+  auto ms = clock.now_ms() - t0;
+  for (const auto& p : r.problems) std::cout << "discrepancy: " << p << "\n";
+  std::cout << "points ledger: " << r.accounts << " accounts, " << r.postings << " postings, " << r.transfers
+            << " transfers checked in " << ms << " ms; " << r.problems.size()
+            << (r.problems.size() == 1 ? " discrepancy" : " discrepancies") << "\n";
+  return r.problems.empty() ? 0 : 1;
+}
+
 int cmd_routes(const Common& common, bool as_json) {
   auto cfg = config_from(common);
   if (!cfg.ok()) return fail(cfg.error());
@@ -370,6 +387,10 @@ int run_cli(int argc, char** argv) {
   auto* audit_cmd = app.add_subcommand("audit", "the audit log");
   audit_cmd->require_subcommand(1);
   auto* audit_verify = audit_cmd->add_subcommand("verify", "check the audit log's hash chain; exit 1 when broken");
+  auto* points_cmd = app.add_subcommand("points", "the points ledger");
+  points_cmd->require_subcommand(1);
+  auto* points_audit = points_cmd->add_subcommand(
+      "audit", "recompute every balance from the transfers and check every invariant; exit 1 on any discrepancy");
   auto* version = app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -386,6 +407,7 @@ int run_cli(int argc, char** argv) {
     if (backup->parsed()) return cmd_backup(common, backup_out);
     if (routes->parsed()) return cmd_routes(common, routes_json);
     if (audit_verify->parsed()) return cmd_audit_verify(common);
+    if (points_audit->parsed()) return cmd_points_audit(common);
     if (roster_import->parsed()) return cmd_roster_import(common, roster_file, roster_dry);
     if (codes_print->parsed())
       return cmd_codes_print(common, print_community, print_out,

@@ -218,6 +218,51 @@ Status build_elder(System& sys, int64_t building) {
   return ok_status();
 }
 
+// Points in 康城社区: the committee's budget, two awards to the resident (proposed by the
+// community's staff, approved by the committee member) and a stocked shop. Keys make a second
+// run find what the first wrote.
+Status build_points(System& sys, int64_t community_id, const std::string& community_path) {
+  auto staff_account = sys.accounts->find_by_login("community");
+  auto committee_account = sys.accounts->find_by_login("committee");
+  auto resident_account = sys.accounts->find_by_login("resident");
+  if (!staff_account || !committee_account || !resident_account) return ok_status();
+  Principal staff, committee, resident, admin = district_admin();
+  staff.account_id = staff_account->id;
+  staff.grants = {{"community_staff", community_path}};
+  committee.account_id = committee_account->id;
+  committee.grants = {{"committee_member", community_path}};
+  resident.account_id = resident_account->id;
+  auto home = sys.registry->my_household(resident);
+  if (!home.ok() || home->second.empty()) return ok_status();
+  int64_t person = home->second.front().id;
+  auto budget = sys.points->grant_budget("demo-budget", community_id, 5000, "年度积分预算", admin, "");
+  if (!budget.ok()) return budget.error();
+  struct Award {
+    const char *key, *item, *reason;
+  };
+  for (const auto& a : {Award{"demo-award-1", "bonus.volunteer_service", "参加社区环境整治志愿服务"},
+                        Award{"demo-award-2", "bonus.elder_assistance", "帮助独居老人刘桂兰买菜"}}) {
+    points::NewProposal in{a.key, a.item, a.reason, person, std::nullopt, {"demo:活动照片"}};
+    auto p = sys.points->propose(in, staff);
+    if (!p.ok()) return p.error();
+    if (p->status == "pending")
+      if (auto v = sys.points->vote(p->id, true, "", committee); !v.ok()) return v.error();
+  }
+  auto goods = sys.points->goods(community_id, staff);
+  if (!goods.ok()) return goods.error();
+  if (goods->empty()) {
+    struct Item {
+      const char *name, *description;
+      int64_t price, stock;
+    };
+    for (const auto& g : {Item{"大米 5kg", "积分超市·社区服务站领取", 30, 20}, Item{"洗衣液 2kg", "", 20, 30},
+                          Item{"毛巾", "纯棉", 5, 100}, Item{"理发券", "社区便民理发一次", 10, 50}})
+      if (auto r = sys.points->add_goods(community_id, g.name, g.description, g.price, g.stock, staff); !r.ok())
+        return r.error();
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Result<std::vector<DemoLogin>> build_demo(System& sys, const DemoOptions& opt) {
@@ -264,6 +309,8 @@ Result<std::vector<DemoLogin>> build_demo(System& sys, const DemoOptions& opt) {
     auto linked = sys.registry->link_account(found->items[0].person.id, account->id, caller);
     if (!linked.ok()) return linked.error();
   }
+  int64_t first_community = built->node_of.at(demo::kFirstCommunity);
+  if (auto st = build_points(sys, first_community, paths.at(demo::kFirstCommunity)); !st.ok()) return st.error();
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include "modules/open311/routes.hpp"
 #include "modules/orders/routes.hpp"
 #include "modules/orgs/routes.hpp"
+#include "modules/points/routes.hpp"
 #include "modules/registry/routes.hpp"
 #include "modules/roster/routes.hpp"
 #include "modules/territory/routes.hpp"
@@ -148,6 +149,27 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
       orders::Service::Options{cfg.paths.data_dir + "/photos", cfg.orders.reopen_hours});
   if (auto seeded = sys->orders->seed_catalogue(); !seeded.ok()) return seeded.error();
   sys->open311 = std::make_unique<open311::Clients>(*sys->db, sys->clock);
+  if (cfg.points.quorum < 1 || cfg.points.quorum > 99)
+    return make_error(Errc::invalid_input, "config: points.quorum must be 1 to 99", "points.quorum");
+  if (cfg.points.hold_hours < 1 || cfg.points.hold_hours > 24 * 90)
+    return make_error(Errc::invalid_input, "config: points.hold_hours must be 1 to 2160", "points.hold_hours");
+  auto node_of_kind = [](store::Conn& c, int64_t id, const char* kind) -> std::optional<points::Place> {
+    auto n = territory::find_in(c, id);
+    if (!n || n->kind != kind) return std::nullopt;
+    return points::Place{n->path, n->name};
+  };
+  points::Directory dir{[](store::Conn& c, int64_t id) -> std::optional<points::Place> {
+                          auto p = registry::person_place(c, id);
+                          if (!p) return std::nullopt;
+                          return points::Place{p->first, p->second};
+                        },
+                        [node_of_kind](store::Conn& c, int64_t id) { return node_of_kind(c, id, "compound"); },
+                        [node_of_kind](store::Conn& c, int64_t id) { return node_of_kind(c, id, "community"); },
+                        [](store::Conn& c, int64_t account) { return registry::person_of_account(c, account); },
+                        [](store::Conn& c, int64_t person) { return registry::account_of_person(c, person); }};
+  sys->points = std::make_unique<points::Service>(*sys->db, sys->clock, std::move(dir),
+                                                  points::Service::Options{cfg.points.quorum, cfg.points.hold_hours});
+  if (auto seeded = sys->points->seed_catalogue(); !seeded.ok()) return seeded.error();
   return sys;
 }
 
@@ -169,6 +191,7 @@ std::unique_ptr<Web> build_web(System& sys) {
   orgs::register_routes(web->router, *sys.orgs);
   orders::register_routes(web->router, *sys.orders, *sys.territory);
   open311::register_routes(web->router, *sys.orders, *sys.territory, *sys.open311, sys.cfg.server.public_base_url);
+  points::register_routes(web->router, *sys.points);
   // Codes: 30 failed resolutions at once per client address, one more every 6 seconds.
   web->code_guesses = std::make_unique<http::RateLimiter>(1.0 / 6.0, 30.0);
   web->guesses = std::make_unique<codes::Guesses>(*web->code_guesses, sys.clock);

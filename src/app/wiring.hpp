@@ -20,6 +20,7 @@
 #include "modules/open311/open311.hpp"
 #include "modules/orders/orders.hpp"
 #include "modules/orgs/orgs.hpp"
+#include "modules/points/points.hpp"
 #include "modules/registry/registry.hpp"
 #include "modules/roster/roster.hpp"
 #include "modules/territory/territory.hpp"
@@ -42,6 +43,7 @@ struct System {
   std::unique_ptr<codes::Service> codes;
   std::unique_ptr<orders::Service> orders;
   std::unique_ptr<open311::Clients> open311;
+  std::unique_ptr<points::Service> points;
 };
 
 //! Opens the database (migrating it) and the modules. Errors: bad key file, newer schema.

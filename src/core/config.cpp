@@ -67,6 +67,8 @@ const std::map<std::string, Setter>& keys() {
       {"events.heartbeat_ms", text_field(&Config::events, &Config::Events::heartbeat_ms)},
       {"events.replay_max", text_field(&Config::events, &Config::Events::replay_max)},
       {"orders.reopen_hours", text_field(&Config::orders, &Config::Orders::reopen_hours)},
+      {"points.quorum", text_field(&Config::points, &Config::Points::quorum)},
+      {"points.hold_hours", text_field(&Config::points, &Config::Points::hold_hours)},
   };
   return k;
 }

@@ -74,6 +74,10 @@ class Conn {
   virtual void script(std::string_view sql) = 0;
   //! Records an event in this transaction; it is published after commit. Only valid in write().
   virtual void emit(const EventDraft& e) = 0;
+  //! Runs `fn` inside a savepoint of the open write transaction: an error or a Fault rolls back
+  //! what `fn` wrote and the events it recorded, and the transaction goes on (the Fault is
+  //! rethrown). For a request that applies many independent changes in one transaction.
+  virtual Status savepoint(const std::function<Status(Conn&)>& fn) = 0;
 };
 
 //! Pool and database figures for /metrics.
@@ -102,6 +106,9 @@ class Db {
   virtual const char* dialect_name() const = 0;
   virtual void read(const std::function<void(Conn&)>& fn) = 0;
   virtual Status write(const std::function<Status(Conn&)>& fn) = 0;
+  //! Like read(), but every statement in `fn` sees the same committed state (a read-only
+  //! transaction: SQLite's WAL snapshot, PostgreSQL's REPEATABLE READ). For audits.
+  virtual void snapshot(const std::function<void(Conn&)>& fn) = 0;
   //! Runs SQL outside any transaction wrapper (migrations manage their own transactions).
   virtual void raw(const std::function<void(Conn&)>& fn) = 0;
   //! True when the database answers a trivial query now.

@@ -47,8 +47,9 @@ int latest_version() {
 int current_version(Db& db) {
   int v = 0;
   db.raw([&](Conn& c) {
-    c.script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-             "applied_at BIGINT NOT NULL)");
+    c.script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at BIGINT NOT NULL)");
     auto row = c.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     v = static_cast<int>(row->integer(0));
   });

@@ -82,6 +82,28 @@ class PgConn final : public Conn {
     query(kInsertEventSql,
           {e.type, e.subject, e.scope, e.account_id ? Value(*e.account_id) : null_value, e.payload_json, clock_ms_()});
   }
+  Status savepoint(const std::function<Status(Conn&)>& fn) override {
+    bool emitted = emitted_;  // a rolled-back savepoint releases the advisory lock it took
+    exec("SAVEPOINT s");
+    auto undo = [&] {
+      emitted_ = emitted;
+      if (healthy()) {
+        PgResult r(PQexec(conn_, "ROLLBACK TO SAVEPOINT s; RELEASE SAVEPOINT s"));
+      }
+    };
+    Status st = ok_status();
+    try {
+      st = fn(*this);
+    } catch (...) {
+      undo();
+      throw;
+    }
+    if (st.ok())
+      exec("RELEASE SAVEPOINT s");
+    else
+      undo();
+    return st;
+  }
   //! True when the open transaction recorded events; clears the mark.
   bool take_emitted() { return std::exchange(emitted_, false); }
 
@@ -200,6 +222,22 @@ class PgDb final : public Db {
       throw;
     }
     release(std::move(c));
+  }
+
+  void snapshot(const std::function<void(Conn&)>& fn) override {
+    read([&](Conn& c) {
+      c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      try {
+        fn(c);
+      } catch (...) {
+        try {
+          c.exec("ROLLBACK");
+        } catch (...) {
+        }
+        throw;
+      }
+      c.exec("COMMIT");
+    });
   }
 
   Status write(const std::function<Status(Conn&)>& fn) override {

@@ -71,6 +71,28 @@ class SqliteConn final : public Conn {
     pending_.push_back({r.at(0).integer(0), e.type, e.subject, e.scope, e.account_id, e.payload_json, now});
   }
 
+  Status savepoint(const std::function<Status(Conn&)>& fn) override {
+    size_t mark = pending_.size();
+    exec("SAVEPOINT s");
+    auto undo = [&] {
+      pending_.resize(std::min(mark, pending_.size()));
+      // Unless SQLite ended the whole transaction itself (then the caller's write fails anyway).
+      if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK TO s; RELEASE s", nullptr, nullptr, nullptr);
+    };
+    Status st = ok_status();
+    try {
+      st = fn(*this);
+    } catch (...) {
+      undo();
+      throw;
+    }
+    if (st.ok())
+      exec("RELEASE s");
+    else
+      undo();
+    return st;
+  }
+
   std::vector<EventRecord> take_pending() { return std::exchange(pending_, {}); }
   void drop_pending() { pending_.clear(); }
   //! How many events are pending; truncate_pending(n) forgets those recorded after that.
@@ -203,6 +225,19 @@ class SqliteDb final : public Db {
       ~Release() { db->release(c); }
     } release{this, c};
     fn(*c);
+  }
+
+  void snapshot(const std::function<void(Conn&)>& fn) override {
+    read([&](Conn& c) {
+      c.exec("BEGIN");
+      try {
+        fn(c);
+      } catch (...) {
+        sqlite3_exec(static_cast<SqliteConn&>(c).handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+      }
+      c.exec("COMMIT");
+    });
   }
 
   //! Group commit. A write joins a queue; whichever caller finds no batch running leads: it

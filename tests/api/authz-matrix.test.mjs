@@ -11,7 +11,7 @@
 //
 // Expected statuses come from docs/reference/platform.md, docs/reference/codes.md and the
 // behaviour the other test files pin down (territory.test.mjs, registry.test.mjs,
-// accounts.test.mjs, codes.test.mjs, orders.test.mjs, reports.test.mjs). Where codes.md names only who may, the platform's rule
+// accounts.test.mjs, codes.test.mjs, orders.test.mjs, reports.test.mjs, points.test.mjs, points-shop.test.mjs; docs/reference/points.md). Where codes.md names only who may, the platform's rule
 // stands: a caller who sees the target but may not answers 403, one who does not see it 404. Writes use bodies that
 // succeed when allowed (fresh names), so the status only reflects authorization.
 import assert from 'node:assert/strict'
@@ -1479,6 +1479,357 @@ Object.assign(RULES, {
         verify: (body) => {
           if (!body.revoked_at) return `not revoked: ${JSON.stringify(body)}`
         },
+      },
+    },
+  },
+})
+
+// ---------------------------------------------------------------------------------------
+// Points (docs/reference/points.md). Inside: the elder 刘桂兰 (1号楼, linked to the `elder`
+// account), 康城小区 and 康城社区 (whose committee has a budget); outside: the outside person,
+// compound and community. Staff over a person (who see their points and proposals): the
+// district admin, street, community and grid staff, the steward of the building and the
+// committee member of the community; not the inspector, the mediator or the other roles.
+// Writes that post use a fresh idempotency key, a fresh proposal or a fresh posting each.
+await made('/api/points/budgets', { key: fresh('matrix-budget-'), community_id: kangcheng.id, amount: 100000, reason: '权限矩阵预算' })
+const POINTS_STAFF_IN = ['admin', 'street', 'community', 'grid', 'steward', 'committee']
+/** Who sees the elder's points and proposals: the staff over her, and she herself. */
+const POINTS_SEE_IN = [...POINTS_STAFF_IN, 'elder']
+/** Staff over 康城社区 itself (its budget, its queue): not the grid worker and the steward, whose grants lie below it. */
+const POINTS_COMMUNITY = ['admin', 'street', 'community', 'committee']
+/** A proposal body (fresh key), with evidence. */
+const pointsProposal = (json) => ({ key: fresh('matrix-proposal-'), reason: '权限矩阵核对', evidence: ['photo:matrix'], ...json })
+/** A fresh pending proposal: `item` for the elder, by the community staff (or for `personId`, by `by`). */
+const pendingProposal = async (personId = elder.id, by = 'community') =>
+  check(await srv.post('/api/points/proposals', pointsProposal({ item: 'bonus.heroic_act', person_id: personId }), { token: sessions[by].token }), 201)
+const inProposal = await pendingProposal()
+const outProposal = await pendingProposal(outPerson.id, 'admin')
+/** A fresh award to the elder, posted (the community staff proposes, the committee member approves): its posting id. */
+const postedAward = async () => {
+  const p = await pendingProposal()
+  const after = check(await srv.post(`/api/points/proposals/${p.id}/votes`, { decision: 'approve' }, { token: sessions.committee.token }), 200)
+  assert.equal(after.status, 'posted', `the matrix's award was not posted: ${JSON.stringify(after)}`)
+  return after.posting_id
+}
+const listsProposal = (p, seers) => (body, caller) => {
+  if (ids(body).includes(p.id) !== seers.includes(caller)) return `proposal ${p.id} is ${ids(body).includes(p.id) ? '' : 'not '}listed`
+}
+
+Object.assign(RULES, {
+  // The catalogue: anyone, without a session too; the inactive items district admins only.
+  'GET /api/points/catalog': {
+    public: true,
+    scopes: {
+      active: {
+        request: get('/api/points/catalog'),
+        expect: { '*': 200, none: 200 },
+        verify: (body) => {
+          if (body.items.length < 84) return `${body.items.length} items`
+        },
+      },
+      all: { request: get('/api/points/catalog?all=true'), expect: only(['admin'], 200, 403, { none: 403 }) },
+    },
+  },
+  'PUT /api/points/catalog/{code}': {
+    scopes: {
+      any: {
+        request: () => ({
+          method: 'PUT',
+          path: `/api/points/catalog/${fresh('bonus.matrix_')}`,
+          json: { name_zh: '权限矩阵项目', name_en: 'Matrix item', points: 1, subject: 'person', cap_period: 'day', proposers: ['grid_worker'] },
+        }),
+        expect: only(['admin'], 201, 403),
+      },
+    },
+  },
+  // Budgets: district admins, for any community.
+  'POST /api/points/budgets': {
+    scopes: Object.fromEntries(
+      [['inside', kangcheng], ['outside', outCommunity]].map(([scope, n]) => [
+        scope,
+        {
+          request: () => ({ method: 'POST', path: '/api/points/budgets', json: { key: fresh('matrix-budget-'), community_id: n.id, amount: 10, reason: '权限矩阵核对' } }),
+          expect: only(['admin'], 201, 403),
+        },
+      ]),
+    ),
+  },
+  // Balances: one's own (the elder and the resident are linked to persons), a person's for the staff over them.
+  'GET /api/points/me': {
+    scopes: {
+      any: {
+        request: get('/api/points/me'),
+        expect: only(['elder', 'resident'], 200, 404),
+        verify: (body, caller) => {
+          if (caller === 'elder' && body.person_id !== elder.id) return `person ${body.person_id}, not 刘桂兰 (${elder.id})`
+        },
+      },
+    },
+  },
+  'GET /api/points/persons/{id}': {
+    scopes: {
+      inside: { request: get(`/api/points/persons/${elder.id}`), expect: only(POINTS_SEE_IN, 200, 404) },
+      outside: { request: get(`/api/points/persons/${outPerson.id}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  'GET /api/points/statement': {
+    scopes: {
+      own: { request: get('/api/points/statement?account=spendable'), expect: only(['elder', 'resident'], 200, 404) },
+      inside: { request: get(`/api/points/statement?account=virtue&owner_id=${elder.id}`), expect: only(POINTS_SEE_IN, 200, 404) },
+      budget: { request: get(`/api/points/statement?account=budget&owner_id=${kangcheng.id}`), expect: only(POINTS_COMMUNITY, 200, 404) },
+      outside: { request: get(`/api/points/statement?account=civility&owner_id=${outCompound.id}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  // Proposing: a role the item names over the subject's place, or `self` for one's own person.
+  // Staff over the place without such a role 403; whoever does not see the subject 404.
+  //   inside:    见义勇为 for the elder (grid, community, street, district, committee); she may not (no `self`)
+  //   deduction: 乱扔垃圾 for the elder (grid, community, inspector, street); never oneself
+  //   compound:  环境整洁 for 康城小区 (community, street, committee); the grid worker sees it, the steward (1号楼) not
+  //   self:      志愿服务 for oneself: those linked to a person; the rest have no person (422)
+  //   outside:   见义勇为 for the outside person: the admin
+  'POST /api/points/proposals': {
+    scopes: Object.fromEntries(
+      [
+        ['inside', { item: 'bonus.heroic_act', person_id: elder.id }, only(['admin', 'street', 'community', 'grid', 'committee'], 201, 404, { steward: 403, elder: 403 })],
+        ['deduction', { item: 'deduct.littering', person_id: elder.id },
+          only(['street', 'community', 'grid', 'inspector'], 201, 404, { admin: 403, steward: 403, committee: 403, elder: 403 })],
+        ['compound', { item: 'bonus.compound_tidy_environment', compound_id: compoundIn.id }, only(['street', 'community', 'committee'], 201, 404, { admin: 403, grid: 403 })],
+        ['self', { item: 'bonus.volunteer_service' }, only(['elder', 'resident'], 201, 422)],
+        ['outside', { item: 'bonus.heroic_act', person_id: outPerson.id }, only(['admin'], 201, 404)],
+      ].map(([scope, json, expect]) => [
+        scope,
+        {
+          request: () => ({ method: 'POST', path: '/api/points/proposals', json: pointsProposal(json) }),
+          expect,
+          verify: (body) => {
+            if (body.status !== 'pending') return `status ${body.status}`
+          },
+        },
+      ]),
+    ),
+  },
+  // Proposals: staff over the subject, the proposer, the person it is about.
+  'GET /api/points/proposals': {
+    scopes: {
+      any: { request: get('/api/points/proposals?limit=200'), expect: { '*': 200 }, verify: listsProposal(inProposal, [...POINTS_SEE_IN]) },
+      community: { request: get(`/api/points/proposals?community_id=${kangcheng.id}&limit=200`), expect: only(POINTS_COMMUNITY, 200, 404),
+        verify: listsProposal(inProposal, POINTS_COMMUNITY) },
+    },
+  },
+  'GET /api/points/proposals/{id}': {
+    scopes: {
+      inside: { request: get(`/api/points/proposals/${inProposal.id}`), expect: only(POINTS_SEE_IN, 200, 404) },
+      outside: { request: get(`/api/points/proposals/${outProposal.id}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  // Deciding: the committee member over the community (each request on a fresh proposal);
+  // other staff who see it 403, the rest 404.
+  'POST /api/points/proposals/{id}/votes': {
+    scopes: {
+      inside: {
+        request: async () => ({ method: 'POST', path: `/api/points/proposals/${(await pendingProposal()).id}/votes`, json: { decision: 'approve' } }),
+        expect: only(['committee'], 200, 404, Object.fromEntries(POINTS_STAFF_IN.filter((l) => l !== 'committee').map((l) => [l, 403]))),
+        verify: (body) => {
+          if (body.status !== 'posted') return `status ${body.status}`
+        },
+      },
+      outside: {
+        request: async () => ({ method: 'POST', path: `/api/points/proposals/${(await pendingProposal(outPerson.id, 'admin')).id}/votes`, json: { decision: 'approve' } }),
+        expect: only(['admin'], 403, 404),
+      },
+    },
+  },
+  // Corrections: district admins, community and street staff over the posting (each request
+  // on a fresh posting: an award to the elder inside, a budget grant to the outside community).
+  'POST /api/points/corrections': {
+    scopes: {
+      inside: {
+        request: async () => ({ method: 'POST', path: '/api/points/corrections', json: { key: fresh('matrix-correction-'), posting_id: await postedAward(), reason: '权限矩阵核对' } }),
+        expect: only(['admin', 'street', 'community'], 201, 404, { grid: 403, steward: 403, committee: 403 }),
+        verify: (body) => {
+          if (body.kind !== 'correction' || body.points !== -50) return `not a correction of the award: ${JSON.stringify(body)}`
+        },
+      },
+      outside: {
+        request: async () => {
+          const g = await made('/api/points/budgets', { key: fresh('matrix-budget-'), community_id: outCommunity.id, amount: 10, reason: '权限矩阵核对' })
+          return { method: 'POST', path: '/api/points/corrections', json: { key: fresh('matrix-correction-'), posting_id: g.id, reason: '权限矩阵核对' } }
+        },
+        expect: only(['admin'], 201, 404),
+      },
+    },
+  },
+})
+
+// The points shop, the tiers and the bulk routes. Inside: goods of 康城社区 (one active, one
+// taken off), redeemed by the elder and the `resident` (both linked to persons of 1号楼, each
+// given spendable points by a posted award first); outside: goods of the outside community,
+// redeemed by a resident made here for the outside person (awarded by a committee member of
+// the outside community made here). Staff over 康城社区 itself see its shop and its
+// redemptions and hand goods over; of them community and street staff and district admins
+// keep the shop (the committee member 403). Each hand-over and cancellation is of a fresh
+// redemption.
+const POINTS_SHOP_KEEPERS = ['admin', 'street', 'community']
+const loginMade = async (roles, base) => {
+  const username = fresh(base)
+  await made('/api/accounts', { username, display_name: username, password: 'a-good-password', roles })
+  return srv.login(username, 'a-good-password')
+}
+const linkPerson = async (personId, who) =>
+  check(await srv.request('PUT', `/api/persons/${personId}/account`, { token: admin.token, json: { account_id: who.account.id } }), 200)
+const residentPerson = check(await srv.get('/api/points/me', { token: sessions.resident.token }), 200).person_id
+const outResident = await loginMade([{ role: 'resident', scope: outBuilding.path }], 'matrix.outresident')
+await linkPerson(outPerson.id, outResident)
+const outCommittee = await loginMade([{ role: 'committee_member', scope: outCommunity.path }], 'matrix.outcommittee')
+await made('/api/points/budgets', { key: fresh('matrix-budget-'), community_id: outCommunity.id, amount: 1000, reason: '权限矩阵预算' })
+for (const [personId, by, committeeSession] of [[elder.id, 'community', sessions.committee], [residentPerson, 'community', sessions.committee],
+  [outPerson.id, 'admin', outCommittee]]) {
+  const p = await pendingProposal(personId, by)
+  const after = check(await srv.post(`/api/points/proposals/${p.id}/votes`, { decision: 'approve' }, { token: committeeSession.token }), 200)
+  assert.equal(after.status, 'posted', `the matrix's award to person ${personId} was not posted: ${JSON.stringify(after)}`)
+}
+const goodsIn = await made('/api/points/goods', { community_id: kangcheng.id, name: fresh('矩阵商品'), price: 1, stock: 100000 })
+const goodsOff = await made('/api/points/goods', { community_id: kangcheng.id, name: fresh('矩阵下架商品'), price: 1, stock: 1 })
+check(await srv.request('PATCH', `/api/points/goods/${goodsOff.id}`, { token: admin.token, json: { active: false } }), 200)
+const goodsOut = await made('/api/points/goods', { community_id: outCommunity.id, name: fresh('矩阵外商品'), price: 1, stock: 100000 })
+/** A fresh held redemption of one piece of `goods` by `who` (a session): the redemption, with its code. */
+const heldBy = async (who, goods) =>
+  check(await srv.post('/api/points/redemptions', { key: fresh('matrix-redeem-'), goods_id: goods.id }, { token: who.token }), 201)
+const heldIn = await heldBy(sessions.elder, goodsIn)
+await heldBy(sessions.resident, goodsIn) // so that the resident's own list is not empty
+const heldOut = await heldBy(outResident, goodsOut)
+/** The goods of a list body (ids). */
+const listsGoods = (body, caller) => {
+  const seen = ids(body)
+  if (!seen.includes(goodsIn.id)) return `goods ${goodsIn.id} is not listed`
+  const staff = POINTS_COMMUNITY.includes(caller)
+  if (seen.includes(goodsOff.id) !== staff) return `the inactive goods ${goodsOff.id} are ${staff ? 'not ' : ''}listed`
+}
+const redemptionCodes = (own) => (body) => {
+  if (!body.items.length) return 'no redemptions listed'
+  for (const r of body.items)
+    if (own ? typeof r.code !== 'string' : r.code !== null) return `redemption ${r.id}: code ${JSON.stringify(r.code)}`
+}
+const statusIs = (status) => (body) => {
+  if (body.status !== status) return `status ${body.status}`
+}
+/** A bulk vote's one outcome: the committee member posts; other staff who see it forbidden; the rest not found. */
+const decidedAs = (committeeLogin, seers) => (body, caller) => {
+  const [item] = body.items
+  const want = caller === committeeLogin ? { status: 'posted', error: null } : { status: null, error: seers.includes(caller) ? 'forbidden' : 'not_found' }
+  const got = { status: item?.status, error: item?.error?.code ?? null }
+  if (JSON.stringify(got) !== JSON.stringify(want)) return `outcome ${JSON.stringify(item)}, expected ${JSON.stringify(want)}`
+}
+
+Object.assign(RULES, {
+  'GET /api/points/tiers': {
+    public: true,
+    scopes: {
+      any: {
+        request: get('/api/points/tiers'),
+        expect: { '*': 200, none: 200 },
+        verify: (body) => {
+          if (body.items.map((t) => t.code).join() !== 'standard,silver,gold') return `tiers ${body.items.map((t) => t.code)}`
+        },
+      },
+    },
+  },
+  // Goods: residents their own community's active goods (without community_id too), staff over the community all of them.
+  'GET /api/points/goods': {
+    scopes: {
+      inside: { request: get(`/api/points/goods?community_id=${kangcheng.id}`), expect: only([...POINTS_COMMUNITY, 'elder', 'resident'], 200, 404), verify: listsGoods },
+      outside: { request: get(`/api/points/goods?community_id=${outCommunity.id}`), expect: only(['admin'], 200, 404) },
+      own: { request: get('/api/points/goods'), expect: only(['elder', 'resident'], 200, 422), verify: listsGoods },
+    },
+  },
+  'POST /api/points/goods': {
+    scopes: Object.fromEntries(
+      [['inside', kangcheng, only(POINTS_SHOP_KEEPERS, 201, 404, { committee: 403 })], ['outside', outCommunity, only(['admin'], 201, 404)]].map(
+        ([scope, n, expect]) => [scope, { request: () => ({ method: 'POST', path: '/api/points/goods', json: { community_id: n.id, name: fresh('矩阵新商品'), price: 5, stock: 1 } }), expect }],
+      ),
+    ),
+  },
+  'PATCH /api/points/goods/{id}': {
+    scopes: Object.fromEntries(
+      [['inside', goodsIn, only(POINTS_SHOP_KEEPERS, 200, 404, { committee: 403 })], ['outside', goodsOut, only(['admin'], 200, 404)]].map(
+        ([scope, g, expect]) => [scope, { request: () => ({ method: 'PATCH', path: `/api/points/goods/${g.id}`, json: { restock: 1 } }), expect }],
+      ),
+    ),
+  },
+  // Redeeming: a resident linked to a person, in their own community's shop; accounts linked to no person 403.
+  'POST /api/points/redemptions': {
+    scopes: Object.fromEntries(
+      [['inside', goodsIn, only(['elder', 'resident'], 201, 403)], ['outside', goodsOut, only(['elder', 'resident'], 404, 403)]].map(([scope, g, expect]) => [
+        scope,
+        { request: () => ({ method: 'POST', path: '/api/points/redemptions', json: { key: fresh('matrix-redeem-'), goods_id: g.id } }), expect, verify: statusIs('held') },
+      ]),
+    ),
+  },
+  'GET /api/points/redemptions': {
+    scopes: {
+      own: { request: get('/api/points/redemptions'), expect: only(['elder', 'resident'], 200, 404), verify: redemptionCodes(true) },
+      inside: { request: get(`/api/points/redemptions?community_id=${kangcheng.id}&limit=200`), expect: only(POINTS_COMMUNITY, 200, 404), verify: redemptionCodes(false) },
+      outside: { request: get(`/api/points/redemptions?community_id=${outCommunity.id}`), expect: only(['admin'], 200, 404), verify: redemptionCodes(false) },
+    },
+  },
+  // The station: staff over the redemption's community.
+  'GET /api/points/redemptions/by-code/{code}': {
+    scopes: {
+      inside: { request: get(`/api/points/redemptions/by-code/${heldIn.code}`), expect: only(POINTS_COMMUNITY, 200, 404) },
+      outside: { request: get(`/api/points/redemptions/by-code/${heldOut.code}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  'POST /api/points/redemptions/handover': {
+    scopes: Object.fromEntries(
+      [['inside', () => heldBy(sessions.elder, goodsIn), only(POINTS_COMMUNITY, 200, 404)], ['outside', () => heldBy(outResident, goodsOut), only(['admin'], 200, 404)]].map(
+        ([scope, held, expect]) => [
+          scope,
+          { request: async () => ({ method: 'POST', path: '/api/points/redemptions/handover', json: { code: (await held()).code } }), expect, verify: statusIs('handed_over') },
+        ],
+      ),
+    ),
+  },
+  // Cancelling: the person themselves, or staff over the community.
+  'POST /api/points/redemptions/{id}/cancel': {
+    scopes: Object.fromEntries(
+      [['inside', () => heldBy(sessions.elder, goodsIn), only([...POINTS_COMMUNITY, 'elder'], 200, 404)], ['outside', () => heldBy(outResident, goodsOut), only(['admin'], 200, 404)]].map(
+        ([scope, held, expect]) => [
+          scope,
+          { request: async () => ({ method: 'POST', path: `/api/points/redemptions/${(await held()).id}/cancel` }), expect, verify: statusIs('cancelled') },
+        ],
+      ),
+    ),
+  },
+  // Bulk proposals: as one proposal per person (see POST /api/points/proposals, scopes inside and outside).
+  'POST /api/points/proposals/bulk': {
+    scopes: Object.fromEntries(
+      [
+        ['inside', elder.id, only(['admin', 'street', 'community', 'grid', 'committee'], 201, 404, { steward: 403, elder: 403 })],
+        ['outside', outPerson.id, only(['admin'], 201, 404)],
+      ].map(([scope, personId, expect]) => [
+        scope,
+        {
+          request: () => ({ method: 'POST', path: '/api/points/proposals/bulk', json: { ...pointsProposal({ item: 'bonus.heroic_act' }), person_ids: [personId] } }),
+          expect,
+          verify: (body) => {
+            if (body.count !== 1 || body.items[0]?.person_id !== personId || body.items[0]?.status !== 'pending') return `answer ${JSON.stringify(body)}`
+          },
+        },
+      ]),
+    ),
+  },
+  // Bulk votes: 200 for every session, the outcome per proposal (each request on a fresh proposal).
+  'POST /api/points/proposals/votes': {
+    scopes: {
+      inside: {
+        request: async () => ({ method: 'POST', path: '/api/points/proposals/votes', json: { ids: [(await pendingProposal()).id], decision: 'approve' } }),
+        expect: { '*': 200 },
+        verify: decidedAs('committee', POINTS_STAFF_IN),
+      },
+      outside: {
+        request: async () => ({ method: 'POST', path: '/api/points/proposals/votes', json: { ids: [(await pendingProposal(outPerson.id, 'admin')).id], decision: 'approve' } }),
+        expect: { '*': 200 },
+        verify: decidedAs(null, ['admin']),
       },
     },
   },

@@ -24,4 +24,8 @@ class Service {
   int64_t replay_max_;
 };
 
+//! Every event with id > after, oldest first, at most `limit` (for consumers inside the server
+//! that follow the log with a cursor of their own; no permission check).
+std::vector<store::EventRecord> after(store::Db& db, int64_t after, int64_t limit);
+
 }  // namespace mashang::events

@@ -13,4 +13,10 @@ Service::Page Service::replay(int64_t after, const Principal& who) {
   return page;
 }
 
+std::vector<store::EventRecord> after(store::Db& db, int64_t after, int64_t limit) {
+  std::vector<store::EventRecord> out;
+  db.read([&](store::Conn& c) { out = sql::after(c, after, limit); });
+  return out;
+}
+
 }  // namespace mashang::events

@@ -124,6 +124,12 @@ bool may_read(const Principal& who, std::string_view path);
 //! A household by id inside a transaction, with no permission check (for other modules,
 //! which apply their own rules).
 std::optional<Household> household_in(store::Conn& c, int64_t id);
+//! Lookups inside a transaction without a permission check, for modules that check their own:
+//! a person's territory path and name, the person linked to an account, the account linked to
+//! a person.
+std::optional<std::pair<std::string, std::string>> person_place(store::Conn& c, int64_t person_id);
+std::optional<int64_t> person_of_account(store::Conn& c, int64_t account_id);
+std::optional<int64_t> account_of_person(store::Conn& c, int64_t person_id);
 //! The household of the person linked to an account, inside a transaction.
 std::optional<int64_t> household_of_account(store::Conn& c, int64_t account_id);
 //! Households at `path` or below, after `after`, by id (no permission check).

@@ -594,4 +594,18 @@ int64_t count_households(store::Conn& c, const std::string& path) {
 
 std::vector<Person> persons_in(store::Conn& c, int64_t household_id) { return sql::persons_of(c, household_id); }
 
+std::optional<std::pair<std::string, std::string>> person_place(store::Conn& c, int64_t person_id) {
+  auto p = sql::person(c, person_id);
+  if (!p) return std::nullopt;
+  return std::pair{p->path, p->person.name};
+}
+
+std::optional<int64_t> person_of_account(store::Conn& c, int64_t account_id) {
+  return sql::person_of_account(c, account_id);
+}
+
+std::optional<int64_t> account_of_person(store::Conn& c, int64_t person_id) {
+  return sql::account_of_person(c, person_id);
+}
+
 }  // namespace mashang::registry

@@ -3,6 +3,8 @@ import { createPinia, setActivePinia } from 'pinia'
 import { backoffMs, parseLiveEvent } from './live'
 import { LIVE_EVENTS_MAX, useLiveStore } from '@/stores/live'
 import { layoutForRoles } from '@/router/layouts'
+import en from '@/i18n/en'
+import zhCN from '@/i18n/zh-CN'
 
 beforeEach(() => setActivePinia(createPinia()))
 
@@ -31,6 +33,15 @@ describe('live events', () => {
       1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000,
     ])
     expect(backoffMs(1, () => 0)).toBe(500)
+  })
+
+  it('labels the points events in both languages', () => {
+    for (const type of ['points.proposed', 'points.voted', 'points.rejected', 'points.posted', 'points.catalog_changed',
+      'points.goods_changed', 'points.redeemed', 'points.redemption_closed']) {
+      const key = type.replace(/\./g, '_')
+      expect(en.live.types).toHaveProperty(key)
+      expect(zhCN.live.types).toHaveProperty(key)
+    }
   })
 })
 

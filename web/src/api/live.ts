@@ -50,6 +50,14 @@ const knownTypes = new Set<string>([
   'report.created',
   'report.accepted',
   'report.rejected',
+  'points.proposed',
+  'points.voted',
+  'points.rejected',
+  'points.posted',
+  'points.catalog_changed',
+  'points.goods_changed',
+  'points.redeemed',
+  'points.redemption_closed',
 ])
 
 const BACKOFF_MIN_MS = 1000

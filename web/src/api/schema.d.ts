@@ -2121,6 +2121,643 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/points/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The points catalogue (anonymous allowed)
+         * @description The current version of every active item, bonus items first (persons, then
+         *     compounds), then deductions: 品德积分 items for a person and 小区文明积分 items for a
+         *     residential compound. `points` is signed (negative for a deduction) and `kind`
+         *     follows its sign. A fresh database gets the district's default catalogue: 51 bonus
+         *     items and 33 deduction items (docs/reference/points.md).
+         *
+         *     No session needed. With `all=true`, the inactive items too (`active: false`): district
+         *     administrators (a grant at `/`) only, anyone else `403` (an anonymous caller as well).
+         *     Only the value `true` asks for them; any other value lists the active items.
+         */
+        get: operations["listPointsCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/catalog/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add an item, or write a new version of one (district administrators)
+         * @description Writes the item `code` whole, as a new **version**: a new code is version 1 (`201`),
+         *     a known one gets the next version (`200`). Postings and proposals name the version
+         *     they were made under, so a change never rewrites the past (a proposal made under
+         *     version 1 keeps showing version 1 and its points). `cap_count` defaults to 0 (no
+         *     cap), `evidence_required` to `true`, `automatic` to `false`, `active` to `true`,
+         *     `proposers` to none; the other fields are required. An inactive item is left out of
+         *     `listPointsCatalog` (listed with `all=true`) and takes no new proposal.
+         *
+         *     Checks (`422`, `field` naming what is wrong): the code in the URL is `bonus.<name>`
+         *     or `deduct.<name>` of `a-z`, `0-9`, `_` and `.`, at most 56 characters (`code`);
+         *     `name_zh` and `name_en` one line of 1 to 128 bytes; `points` a whole number from
+         *     −1,000,000 to 1,000,000, not 0, positive for `bonus.` codes and negative for
+         *     `deduct.` codes — a bonus item stays a bonus item (`points`); `subject` `person` or
+         *     `compound`; `cap_count` 0 to 1000; `cap_period` `day`, `week`, `month`, `year` or
+         *     `ever`; `proposers` staff roles (never `resident`), and `self` only on a person's
+         *     bonus item (`proposers`); `automatic` only on bonus items (`automatic`). The body is
+         *     at most 8 KiB (`413`).
+         *
+         *     District administrators (a grant at `/`) only; anyone else `403` (a body that does
+         *     not parse or names a wrong field is answered first). Audited:
+         *     `points.item_created` or `points.item_changed`, target `points_item:<code>`, details
+         *     `{"code", "version", "points"}`; published as `points.catalog_changed` (scope `/`).
+         */
+        put: operations["putPointsItem"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/budgets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a community's committee points to award (district administrators)
+         * @description Posts a budget grant: `amount` points from the district's mint to the community's
+         *     `budget` account, which awards to persons draw on (`mint → budget`). `key` is the
+         *     client's idempotency key: the same key with the same content answers the original
+         *     posting (`200`, nothing written again); the same key with other content, or from
+         *     another caller, `409` (`field` `key`). A replay is recognised after the body's shape
+         *     is checked and before anything else.
+         *
+         *     Checks (`422`, `field` naming it): `key` 1 to 64 of `A-Z a-z 0-9 - _ . :`;
+         *     `community_id` an integer; `amount` 1 to 1,000,000; `reason` 2 to 500 characters.
+         *     District administrators (a grant at `/`) only, anyone else `403`; then a
+         *     `community_id` that names no community node `422` (`field` `community_id`).
+         *
+         *     Audited (`points.budget_granted`, target `points_posting:<id>`); published as
+         *     `points.posted` (scope the community's path).
+         */
+        post: operations["grantPointsBudget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own virtue and spendable points
+         * @description The `virtue` (品德积分) and `spendable` (动态物质积分) accounts of the person the
+         *     caller's account is linked to in the registry (`linkPersonAccount`), in that order
+         *     (an account never used yet answers zeros), and the service tier the virtue balance
+         *     gives. An account linked to no person `404`.
+         */
+        get: operations["getMyPoints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/persons/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A person's virtue and spendable points
+         * @description The `virtue` and `spendable` accounts of a registered person, in that order (zeros
+         *     for accounts never used), and their service tier. The person themselves (the account linked to them) and
+         *     staff whose grant covers the person's building (`district_admin`, `street_staff`,
+         *     `community_staff`, `grid_worker`, `steward`, `committee_member`); anyone else — and
+         *     a person that does not exist — `404`.
+         */
+        get: operations["getPersonPoints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An account's statement, newest first
+         * @description The lines of one account — each a transfer seen from it: the signed `amount` (`+`
+         *     credited, `−` debited), the account's `balance_after` it, the posting's kind, item
+         *     (with the names of the version it was posted under) and reason — newest first, a
+         *     page of `limit` lines before the transfer id `before`; `next_before` pages on
+         *     (`null` on the last page).
+         *
+         *     `account` is `virtue` (the default) or `spendable` of a person, `civility` of a
+         *     compound, `budget` of a community; `owner_id` the person, compound or community.
+         *     Without `owner_id`: the caller's own person (`virtue` and `spendable` only; other
+         *     accounts `422`, `field` `owner_id`; an account linked to no person `404`). Who may
+         *     read: a person's accounts the person themselves and staff over them (as
+         *     `getPersonPoints`); a compound's or a community's, staff whose grant covers it.
+         *     Anyone else, and an owner that does not exist, `404`. Another `account` `422`
+         *     (`field` `account`); `limit` 1 to 200 (`field` `limit`); a query value that is not
+         *     an integer `422` naming it.
+         */
+        get: operations["getPointsStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Proposals the caller may see, newest first
+         * @description The proposals the caller may see — those about persons and compounds under the
+         *     caller's staff grants (`district_admin`, `street_staff`, `community_staff`,
+         *     `grid_worker`, `steward`, `committee_member`: a committee's or the staff's queue),
+         *     those the caller proposed, and those about the caller's own person — newest first,
+         *     `limit` of them with an id below `before`; `next_before` pages on (`null` when the
+         *     page is not full). `status` filters (`pending`, `posted`, `rejected`; another value
+         *     `422`, `field` `status`). `community_id` keeps one community's: staff over it only
+         *     (a community the caller is not staff over, or no such community, `404`, `field`
+         *     `community_id`).
+         */
+        get: operations["listPointsProposals"];
+        put?: never;
+        /**
+         * Propose a catalogue item for a person or a compound
+         * @description Proposes an item for the committee of the subject's community to decide. A resident
+         *     proposes for themselves by leaving out `person_id` (their account linked to their
+         *     person) on items whose `proposers` include `self`; staff propose for persons and
+         *     compounds under their grants, with a role the item names.
+         *
+         *     **Order of precedence** (docs/reference/points.md) — the first failing check answers:
+         *     1. `401` — no session.
+         *     2. `400` — the body is not JSON; `422` — not a JSON object, or `key` missing or not 1
+         *        to 64 of `A-Z a-z 0-9 - _ . :` (`field` `key`).
+         *     3. `422` — `item` missing (`field` `item`).
+         *     4. `422` — both `person_id` and `compound_id` given (`field` `person_id`).
+         *     5. `422` — `reason` missing or not 2 to 500 characters (`field` `reason`).
+         *     6. `422` — `evidence` not a list of at most 9 one-line references of 1 to 200 bytes
+         *        (`field` `evidence`).
+         *     7. **Replay** — the key was used: the same content from the same caller answers the
+         *        original proposal (`200`, whatever changed since); other content, or another
+         *        caller, `409` (`field` `key`).
+         *     8. `422` — no such item, an inactive one, or one awarded automatically (`field` `item`).
+         *     9. The subject: `422` (`field` `person_id`) when the item is for a person and a
+         *        `compound_id` was given, or no subject was given and the caller's account is
+         *        linked to no person; `422` (`field` `compound_id`) when the item is for a compound
+         *        and no `compound_id` was given; `404` when the person or compound does not exist
+         *        or lies outside everything the caller may see.
+         *     10. `403` — none of the item's `proposers` roles covers the subject's place, and it is
+         *         not `self` for the caller's own person (a deduction never is).
+         *     11. `422` — the item needs evidence and none was given (`field` `evidence`).
+         *     12. `409` — the item's cap for this subject in this period is reached.
+         *
+         *     Then the proposal is `pending` (`201`, `Location` its URL), and `points.proposed`
+         *     (scope the community's path) reaches the staff of the community.
+         */
+        post: operations["proposePoints"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/proposals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One proposal
+         * @description Who sees a proposal: staff whose grant covers its subject's place (as
+         *     `listPointsProposals`), its proposer, and the person it is about. Anyone else — and
+         *     an id that names no proposal — `404`.
+         */
+        get: operations["getPointsProposal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/proposals/{id}/votes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A committee member approves or rejects a proposal
+         * @description A `committee_member` whose grant covers the proposal's community decides it. Once
+         *     `points.quorum` members (configuration, default 1) approved, it is **posted**
+         *     (`points.posted` to the community's staff and to the person's account; an award to a
+         *     person draws the same number of spendable points from the community's budget); once
+         *     `points.quorum` rejected, it is **rejected** (`points.rejected` to the proposer).
+         *     Every vote publishes `points.voted`. The answer is the proposal after the vote.
+         *
+         *     **Order of precedence** — the first failing check answers:
+         *     1. `401` — no session.
+         *     2. `422` — `decision` is not `approve` or `reject` (`field` `decision`); `reason`
+         *        missing (for a rejection) or not 2 to 500 characters (`field` `reason`).
+         *     3. `404` — no such proposal, or not visible to the caller.
+         *     4. `403` — the caller is not a committee member over the community.
+         *     5. `409` — the proposal was decided already.
+         *     6. `403` — the caller proposed it, or it is about the caller's own person.
+         *     7. `409` — the caller has voted on it already.
+         *     8. When this vote makes the quorum of approvals: `409` if the item's cap is reached by
+         *        now or the community's budget cannot cover the award — nothing is recorded, the
+         *        proposal stays pending (reject it, or grant budget first).
+         */
+        post: operations["votePointsProposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/proposals/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Propose one person item for many persons at once
+         * @description One item for up to 10,000 persons (e.g. everyone who volunteered at an event), **all
+         *     or none**: each person is proposed as by `proposePoints` (steps 8 to 12 of its order of
+         *     precedence, with the caller's rights over each person), and the first person that
+         *     fails a check fails the whole request, nothing created; the error names the person
+         *     (`person_ids[i] (id): …` in `message`); a person that does not exist or lies outside
+         *     the caller's view answers `404` with `field` `person_ids`; an item for compounds
+         *     `422` (`field` `compound_id`).
+         *
+         *     Checks of the body first (`422`, `field` naming it), in this order: `key` 1 to 64 of
+         *     `A-Z a-z 0-9 - _ . :`; `item` given; `person_ids` a list of 1 to 10,000 whole
+         *     numbers; `reason` 2 to 500 characters; `evidence` a list of at most 9; then a person
+         *     listed twice (`person_ids`) and each evidence reference one line of 1 to 200 bytes
+         *     (`evidence`). Then the **replay**: the same key with the same content (the same
+         *     item, persons in any order, reason and evidence) from the same caller answers the
+         *     proposals as they are now (`200`); other content, or another caller, `409` (`field`
+         *     `key`).
+         *
+         *     Each proposal is `pending` and gets the key `<key>/<person_id>`; each publishes
+         *     `points.proposed`. The answer lists them in the order of `person_ids`.
+         */
+        post: operations["proposePointsBulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/proposals/votes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A committee member decides many proposals at once
+         * @description The same decision (`approve`, or `reject` with a reason) on up to 10,000 proposals,
+         *     **each on its own**: each is decided as by `votePointsProposal` (steps 3 to 8 of its
+         *     order of precedence), and one that fails — not visible (`not_found`), not the
+         *     caller's committee (`forbidden`), decided already, or a budget or cap that cannot
+         *     take it (`conflict`) — leaves the others standing. The answer is `200` with one item
+         *     per id, in the order of `ids`: the proposal's `status` after the vote and `error`
+         *     `null`, or `status` `null` and the `error` (`code`, `message`, `field`) that vote
+         *     would have answered.
+         *
+         *     Checks of the body first (`422`, `field` naming it): `ids` a list of 1 to 10,000
+         *     whole numbers; `decision` `approve` or `reject`; `reason` 2 to 500 characters,
+         *     required to reject.
+         */
+        post: operations["votePointsProposalsBulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct a posting by a reversing one
+         * @description Corrections are reversing postings, never edits: each transfer of the posting is
+         *     reversed (credit → debit), and the correction's `points` are the posting's negated.
+         *     An award, a deduction or a budget grant is corrected at most once; a correction of a
+         *     correction, of a posting corrected already, or one that would take back spendable
+         *     points spent already (or budget awarded already) answers `409`. A corrected posting
+         *     no longer counts against its item's cap.
+         *
+         *     `key` is the client's idempotency key, as for `grantPointsBudget`: the same key
+         *     with the same content answers the original correction (`200`); other content, or
+         *     another caller, `409` (`field` `key`). Checks, in order: `key` (`422`), `posting_id`
+         *     an integer (`422`), `reason` 2 to 500 characters (`422`); the replay; a posting that
+         *     does not exist, or whose subject (the person, the compound, the community of a grant)
+         *     lies outside the caller's staff grants, `404`; a caller who sees it but is neither a
+         *     district admin nor community or street staff over its community `403`; then the
+         *     `409`s above.
+         *
+         *     Audited (`points.corrected`, target the corrected `points_posting:<id>`); published as
+         *     `points.posted` (scope the community's path, and addressed to the person's account).
+         */
+        post: operations["correctPointsPosting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The service tiers by virtue points (anonymous allowed)
+         * @description The tiers, lowest first, and what each gives (docs/reference/points.md, Service
+         *     tiers): `standard` 普通 (any virtue points), `silver` 银星 (from 100) and `gold` 金星
+         *     (from 300); `booking_days_ahead` is how far ahead the holder may book rooms and
+         *     consultations, `enrolment_priority` their priority in class enrolment (higher
+         *     first). A person's own tier is in `getMyPoints` and `getPersonPoints`. No session
+         *     needed.
+         */
+        get: operations["listPointsTiers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/goods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The goods of a community's points shop
+         * @description The goods of one community's shop (积分超市), by id. Residents see their own
+         *     community's active goods — `community_id` may be left out (their linked person's
+         *     community); staff whose grant covers the community (`district_admin`,
+         *     `street_staff`, `community_staff`, `committee_member`, and a `grid_worker` or
+         *     `steward` only with a grant at the community itself) see all of them, inactive
+         *     ones too. A community that does not exist, or neither is the caller's own nor one
+         *     they are staff over, `404` (`field` `community_id`); no `community_id` from an
+         *     account linked to no person `422` (`field` `community_id`); a `community_id` that
+         *     is not an integer `422`.
+         */
+        get: operations["listPointsGoods"];
+        put?: never;
+        /**
+         * Add goods to a community's points shop
+         * @description Community or street staff over the community, and district administrators, add
+         *     goods (active at once). Checks, in order: the body (`422`, `field` naming it:
+         *     `community_id` an integer; `name` one line of 1 to 128 bytes; `description` at most
+         *     2,000 bytes of text; `price` 1 to 1,000,000 points; `stock` 0 to 1,000,000, default
+         *     0); a community that does not exist or that the caller is not staff over `404`
+         *     (`field` `community_id`); other staff over it (the committee member, a grid worker
+         *     or steward with a grant at the community) `403`. Published as
+         *     `points.goods_changed` (scope the community's path).
+         */
+        post: operations["addPointsGoods"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/goods/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change goods of a points shop, restock them, take them off or put them back
+         * @description Every field is optional; what is left out stays. `restock` is **added** to the stock
+         *     (negative takes off), so it never overwrites what redemptions took meanwhile; a
+         *     restock that would take the stock below zero `409` (`field` `restock`), nothing
+         *     changed. `active: false` takes the goods off the residents' list and refuses new
+         *     redemptions (held ones stay held); `true` offers them again.
+         *
+         *     Who: as `addPointsGoods`. Checks, in order: the body (`422`: `name` one line of 1 to
+         *     128 bytes, `description` at most 2,000 bytes, `price` 1 to 1,000,000, `restock`
+         *     −1,000,000 to 1,000,000, `active` a boolean); goods that do not exist or whose
+         *     community the caller is not staff over `404`; other staff `403`; then the stock
+         *     (`409`). Published as `points.goods_changed`.
+         */
+        patch: operations["changePointsGoods"];
+        trace?: never;
+    };
+    "/api/points/redemptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own redemptions, or a community's (staff)
+         * @description Without `community_id`: the caller's own person's redemptions, with their codes (an
+         *     account linked to no person `404`). With `community_id`: that community's, for staff
+         *     whose grant covers it (codes `null`); anyone else, and a community that does not
+         *     exist, `404` (`field` `community_id`). Newest first, `limit` of them with an id below
+         *     `before`; `next_before` pages on (`null` when the page is not full). `status` filters
+         *     (`held`, `handed_over`, `cancelled`, `expired`; another value `422`, `field`
+         *     `status`); `limit` 1 to 200; a query value that is not an integer `422` naming it.
+         */
+        get: operations["listPointsRedemptions"];
+        put?: never;
+        /**
+         * Redeem goods of one's community's points shop (a resident)
+         * @description A resident linked to their person redeems `quantity` (1 to 100, default 1) of goods
+         *     of their own community's shop: the stock is taken and price × quantity spendable
+         *     points move to the community's escrow (`spendable → escrow`) in one transaction, or
+         *     nothing happens — stock and spendable points never go below zero, however many
+         *     redeem at once. The redemption is `held` until the station hands the goods over
+         *     (`handOverPointsRedemption`), it is cancelled (`cancelPointsRedemption`), or its
+         *     hold ends (`expires_at`, `points.hold_hours` after it was made; then it is refunded
+         *     like a cancellation). The answer carries the redemption's `code`, which only its
+         *     person sees (shown as a QR code at the station). `key` is the client's idempotency
+         *     key.
+         *
+         *     **Order of precedence** (docs/reference/points.md) — the first failing check answers:
+         *     1. `401` — no session.
+         *     2. `400` — the body is not JSON; `422` — `key` missing or not 1 to 64 of
+         *        `A-Z a-z 0-9 - _ . :` (`field` `key`), then `goods_id` missing or not an integer
+         *        (`field` `goods_id`), then `quantity` not an integer of 1 to 100 (`field`
+         *        `quantity`).
+         *     3. **Replay** — the key was used: the same content (goods and quantity) from the
+         *        same caller answers the original redemption as it is now (`200`); other content,
+         *        or another caller, `409` (`field` `key`).
+         *     4. `403` — the caller's account is linked to no person.
+         *     5. `404` — no such goods in the caller's community's shop (`field` `goods_id`).
+         *     6. `422` — the goods are no longer offered (`active: false`; `field` `goods_id`).
+         *     7. `409` — out of stock (fewer than `quantity` left).
+         *     8. `409` — not enough spendable points.
+         *
+         *     Published as `points.redeemed` (scope the community's path, and a copy addressed to
+         *     the caller's account).
+         */
+        post: operations["redeemPointsGoods"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/redemptions/by-code/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a scanned redemption code stands for (the station)
+         * @description The station scans the code from the resident's screen and sees what it is for before
+         *     handing over: the redemption (its `code` `null` in the answer), in any status. Staff
+         *     whose grant covers the redemption's community; anyone else, and a code that names no
+         *     redemption, `404`.
+         */
+        get: operations["getPointsRedemptionByCode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/redemptions/handover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand the goods of a redemption over (the station)
+         * @description The station hands the goods over against the scanned `code`: the held points move
+         *     from the community's escrow to its shop account (`escrow → shop`) and the
+         *     redemption is `handed_over`. Staff whose grant covers the redemption's community;
+         *     anyone else, and a code that names no redemption, `404`. A redemption closes exactly
+         *     once: one handed over, cancelled or expired already `409`. `code` missing `422`
+         *     (`field` `code`). Published as `points.redemption_closed` (scope the community's
+         *     path, and a copy addressed to the account that redeemed). The answer's `code` is
+         *     `null`.
+         */
+        post: operations["handOverPointsRedemption"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/redemptions/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a held redemption (its person, or staff)
+         * @description Refunds a held redemption: its points go back from escrow to the person's spendable
+         *     account (`escrow → spendable`), the stock back to the goods, and it is `cancelled`.
+         *     The person themselves, or staff whose grant covers its community; anyone else, and
+         *     an id that names no redemption, `404`. A redemption closes exactly once: one handed
+         *     over, cancelled or expired already `409`. No body. Published as
+         *     `points.redemption_closed` (scope the community's path, and a copy addressed to the
+         *     account that redeemed). The answer's `code` is `null`.
+         */
+        post: operations["cancelPointsRedemption"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -2206,6 +2843,21 @@ export interface paths {
          *     `report.accepted` and `report.rejected` (subject `report:<id>`, scope the report's
          *     place; payload `report_id`, `status`, `order_id`, `category`), with a copy addressed
          *     to the reporter.
+         *     Of points: `points.proposed` (a new proposal; subject `points_proposal:<id>`, scope the
+         *     community's path; payload `proposal_id`, `item`, `points`, `community_id`),
+         *     `points.voted` (every committee vote; the same subject and scope; payload
+         *     `proposal_id`, `status`), `points.rejected` (the same, addressed to the proposer),
+         *     `points.posted` (an award, deduction, budget grant or correction on the ledger;
+         *     subject `points_posting:<id>`, scope the community's path; payload `posting_id`,
+         *     `kind`, `subject`, `subject_id`, `points`; for a person, a copy addressed to the
+         *     person's account), `points.catalog_changed` (subject `points_item:<code>`, scope
+         *     `/`; payload `code`, `version`, `points`). Of the points shop:
+         *     `points.goods_changed` (goods added or changed; subject `points_goods:<id>`, scope the
+         *     community's path; payload `goods_id`, `stock`), `points.redeemed` (a redemption made,
+         *     held) and `points.redemption_closed` (handed over, cancelled or expired) (subject
+         *     `points_redemption:<id>`, scope the community's path; payload `redemption_id`,
+         *     `status`, `goods_id`, `quantity`, `points`; each with a copy addressed to the account
+         *     that redeemed).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -3174,7 +3826,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"] | components["schemas"]["OrderEvent"] | components["schemas"]["ReportEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"] | components["schemas"]["OrderEvent"] | components["schemas"]["ReportEvent"] | components["schemas"]["PointsProposedEvent"] | components["schemas"]["PointsDecisionEvent"] | components["schemas"]["PointsPostedEvent"] | components["schemas"]["PointsCatalogChangedEvent"] | components["schemas"]["PointsGoodsChangedEvent"] | components["schemas"]["PointsRedemptionEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -5285,6 +5937,861 @@ export interface components {
         NearbyOrderList: {
             items: components["schemas"]["NearbyOrder"][];
         };
+        /**
+         * @description A client-chosen idempotency key (docs/reference/points.md, Idempotency).
+         * @example award-2026-0042
+         * @example grant:kangcheng:2026
+         */
+        PointsKey: string;
+        /**
+         * @description An item's code, `bonus.<name>` or `deduct.<name>` (at most 56 characters).
+         * @example bonus.volunteer_service
+         * @example deduct.littering
+         */
+        PointsItemCode: string;
+        /** @description One line of 1 to 128 bytes. */
+        PointsItemName: string;
+        /**
+         * @description What an item is for - a person (品德积分) or a residential compound (小区文明积分).
+         * @enum {string}
+         */
+        PointsSubjectKind: "person" | "compound";
+        /**
+         * @description The period of a cap, on the UTC+8 calendar (`week` is the ISO week, from Monday); `ever` = in all.
+         * @enum {string}
+         */
+        PointsCapPeriod: "day" | "week" | "month" | "year" | "ever";
+        /**
+         * @description A staff role that may propose an item over its subject's place, or `self` (a resident for their own person; a person's bonus items only).
+         * @enum {string}
+         */
+        PointsProposer: "self" | "grid_worker" | "steward" | "community_staff" | "street_staff" | "district_admin" | "committee_member" | "mediator" | "inspector" | "vendor" | "volunteer" | "doctor" | "teacher";
+        /**
+         * @description A catalogue item as of its current version.
+         * @example {
+         *       "code": "bonus.volunteer_service",
+         *       "version": 1,
+         *       "name_zh": "志愿服务",
+         *       "name_en": "Volunteer service",
+         *       "points": 2,
+         *       "kind": "bonus",
+         *       "subject": "person",
+         *       "cap_count": 20,
+         *       "cap_period": "month",
+         *       "evidence_required": true,
+         *       "proposers": [
+         *         "self",
+         *         "grid_worker",
+         *         "steward",
+         *         "community_staff",
+         *         "committee_member"
+         *       ],
+         *       "automatic": false,
+         *       "active": true
+         *     }
+         */
+        PointsItem: {
+            code: components["schemas"]["PointsItemCode"];
+            /**
+             * Format: int64
+             * @description 1 for a new item, one more for every change.
+             */
+            version: number;
+            name_zh: components["schemas"]["PointsItemName"];
+            name_en: components["schemas"]["PointsItemName"];
+            /**
+             * Format: int64
+             * @description Signed whole points, negative for a deduction.
+             */
+            points: number;
+            /**
+             * @description `bonus` when `points` > 0, `deduction` when < 0.
+             * @enum {string}
+             */
+            kind: "bonus" | "deduction";
+            subject: components["schemas"]["PointsSubjectKind"];
+            /** @description At most this many postings of the item per subject per `cap_period` (corrected ones do not count); 0 = no cap. */
+            cap_count: number;
+            cap_period: components["schemas"]["PointsCapPeriod"];
+            /** @description A proposal needs at least one evidence reference. */
+            evidence_required: boolean;
+            /** @description Who may propose it. */
+            proposers: components["schemas"]["PointsProposer"][];
+            /** @description Awarded by another capability (a confirmed 随手拍 report), never proposed. */
+            automatic: boolean;
+            /** @description An inactive item is listed only with `all=true` and takes no new proposal. */
+            active: boolean;
+        };
+        PointsItemList: {
+            items: components["schemas"]["PointsItem"][];
+        };
+        /**
+         * @description An item as `PUT /api/points/catalog/{code}` writes it (a new version): the fields of
+         *     `PointsItem` but `code` (the URL's), `version` and `kind` (from the sign of
+         *     `points`). Omitted: `cap_count` 0, `evidence_required` true, `automatic` false,
+         *     `active` true, `proposers` none.
+         * @example {
+         *       "name_zh": "志愿服务",
+         *       "name_en": "Volunteer service",
+         *       "points": 3,
+         *       "subject": "person",
+         *       "cap_count": 20,
+         *       "cap_period": "month",
+         *       "evidence_required": true,
+         *       "proposers": [
+         *         "self",
+         *         "grid_worker",
+         *         "community_staff"
+         *       ]
+         *     }
+         */
+        PointsItemWrite: {
+            name_zh: components["schemas"]["PointsItemName"];
+            name_en: components["schemas"]["PointsItemName"];
+            /**
+             * Format: int64
+             * @description > 0 for a `bonus.` code, < 0 for a `deduct.` code.
+             */
+            points: number;
+            subject: components["schemas"]["PointsSubjectKind"];
+            /** @default 0 */
+            cap_count: number;
+            cap_period: components["schemas"]["PointsCapPeriod"];
+            /** @default true */
+            evidence_required: boolean;
+            proposers?: components["schemas"]["PointsProposer"][];
+            /** @default false */
+            automatic: boolean;
+            /** @default true */
+            active: boolean;
+        };
+        /**
+         * @description `virtue` (a person's 品德积分; may go below zero), `spendable` (a person's 动态物质积分,
+         *     spent in the points shop; never below zero), `civility` (a compound's 小区文明积分),
+         *     `budget` (what a community's committee may still award; never below zero), `escrow`
+         *     and `shop` (a community's points shop), `mint` (the district; minus everything issued).
+         * @enum {string}
+         */
+        PointsAccountKind: "virtue" | "spendable" | "civility" | "budget" | "escrow" | "shop" | "mint";
+        /** @description A ledger account; an account never used answers zeros. */
+        PointsAccount: {
+            kind: components["schemas"]["PointsAccountKind"];
+            /**
+             * Format: int64
+             * @description The person, compound or community (0 for the mint).
+             */
+            owner_id: number;
+            /**
+             * Format: int64
+             * @description credits − debits.
+             */
+            balance: number;
+            /** Format: int64 */
+            debits: number;
+            /** Format: int64 */
+            credits: number;
+        };
+        /**
+         * @description A person's `virtue` and `spendable` accounts, in that order, and the service tier their virtue points give.
+         * @example {
+         *       "person_id": 12,
+         *       "accounts": [
+         *         {
+         *           "kind": "virtue",
+         *           "owner_id": 12,
+         *           "balance": 48,
+         *           "debits": 2,
+         *           "credits": 50
+         *         },
+         *         {
+         *           "kind": "spendable",
+         *           "owner_id": 12,
+         *           "balance": 50,
+         *           "debits": 0,
+         *           "credits": 50
+         *         }
+         *       ],
+         *       "tier": {
+         *         "code": "standard",
+         *         "name_zh": "普通",
+         *         "name_en": "Standard",
+         *         "min_virtue": null,
+         *         "booking_days_ahead": 3,
+         *         "enrolment_priority": 0
+         *       }
+         *     }
+         */
+        PointsAccounts: {
+            person_id: components["schemas"]["PersonId"];
+            accounts: components["schemas"]["PointsAccount"][];
+            tier: components["schemas"]["PointsTier"];
+        };
+        /**
+         * @description A service tier by virtue points (better public service for good standing): the highest
+         *     tier whose `min_virtue` the person's virtue balance reaches (the first tier has none).
+         */
+        PointsTier: {
+            /**
+             * @example standard
+             * @example silver
+             * @example gold
+             */
+            code: string;
+            name_zh: string;
+            name_en: string;
+            /**
+             * Format: int64
+             * @description From this many virtue points; `null` for the first tier (any balance, below zero too).
+             */
+            min_virtue: number | null;
+            /** @description How many days ahead its holder may book rooms and consultations. */
+            booking_days_ahead: number;
+            /** @description Priority in class enrolment (higher first). */
+            enrolment_priority: number;
+        };
+        /**
+         * @description `pending` until the committee decides; `posted` (approved and on the ledger) or `rejected`.
+         * @enum {string}
+         */
+        PointsProposalStatus: "pending" | "posted" | "rejected";
+        /** @description The item a proposal was made under, as of that version. */
+        PointsItemVersion: {
+            code: components["schemas"]["PointsItemCode"];
+            /** Format: int64 */
+            version: number;
+            name_zh: components["schemas"]["PointsItemName"];
+            name_en: components["schemas"]["PointsItemName"];
+        };
+        /** @description A proposal to post an item for a person or a compound, and the committee's decision. */
+        PointsProposal: {
+            /** Format: int64 */
+            id: number;
+            /** @description The client's idempotency key; `<key>/<person_id>` for a proposal made by `proposePointsBulk`. */
+            key: string;
+            item: components["schemas"]["PointsItemVersion"];
+            subject: components["schemas"]["PointsSubjectKind"];
+            /**
+             * Format: int64
+             * @description The person or the compound (node).
+             */
+            subject_id: number;
+            community_id: components["schemas"]["NodeId"];
+            /**
+             * Format: int64
+             * @description The item's signed points as of its version.
+             */
+            points: number;
+            reason: string;
+            evidence: string[];
+            status: components["schemas"]["PointsProposalStatus"];
+            /** @description Proposed by the person for themselves (`self`). */
+            by_self: boolean;
+            /** @description The proposer's account. */
+            proposed_by: components["schemas"]["AccountId"] | null;
+            /**
+             * Format: int64
+             * @description The posting once `posted`; `null` otherwise.
+             */
+            posting_id: number | null;
+            approvals: number;
+            rejections: number;
+            decided_at: components["schemas"]["Timestamp"] | null;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        PointsProposalList: {
+            items: components["schemas"]["PointsProposal"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; `null` when this page is not full.
+             */
+            next_before: number | null;
+        };
+        /**
+         * @description What a posting is (`redeem`, `handover` and `refund` belong to the points shop).
+         * @enum {string}
+         */
+        PointsPostingKind: "award" | "deduction" | "grant" | "correction" | "redeem" | "handover" | "refund";
+        /** @description A posting - one request's effect on the ledger - as answered to its poster (and to a replay of its key). */
+        PointsPosting: {
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description The idempotency key: the client's for a budget grant, a correction and a
+             *     redemption's hold; the server's own, which start with `#` (no client's key can),
+             *     for the rest - `#proposal:<id>` for a posted proposal, `#handover:<id>` and
+             *     `#refund:<id>` for a redemption closed, `#auto:report_confirmed:order:<id>:<person>` for an
+             *     automatic award.
+             */
+            key: string;
+            kind: components["schemas"]["PointsPostingKind"];
+            /**
+             * @description `community` for a budget grant.
+             * @enum {string}
+             */
+            subject: "person" | "compound" | "community";
+            /** Format: int64 */
+            subject_id: number;
+            community_id: components["schemas"]["NodeId"];
+            /**
+             * Format: int64
+             * @description Signed, as the subject sees it (a correction's are the corrected posting's negated).
+             */
+            points: number;
+            /**
+             * Format: int64
+             * @description The posting a correction reverses; `null` otherwise.
+             */
+            reverses: number | null;
+            /**
+             * Format: int64
+             * @description The proposal an award or a deduction posted; `null` otherwise.
+             */
+            proposal_id: number | null;
+            reason: string;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        /** @description One transfer seen from the account. */
+        PointsStatementLine: {
+            /** Format: int64 */
+            transfer_id: number;
+            /** Format: int64 */
+            posting_id: number;
+            kind: components["schemas"]["PointsPostingKind"];
+            /** @description The item (as of the version posted) of an award or a deduction; `null` otherwise. */
+            item: {
+                code: components["schemas"]["PointsItemCode"];
+                name_zh: string;
+                name_en: string;
+            } | null;
+            /**
+             * Format: int64
+             * @description Signed - `+` credited to the account, `−` debited.
+             */
+            amount: number;
+            /**
+             * Format: int64
+             * @description The account's balance after this line.
+             */
+            balance_after: number;
+            reason: string;
+            /**
+             * Format: int64
+             * @description For a correction, the posting it reverses.
+             */
+            reverses: number | null;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        PointsStatement: {
+            account: components["schemas"]["PointsAccount"];
+            /** @description Newest first. */
+            lines: components["schemas"]["PointsStatementLine"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; `null` on the last page.
+             */
+            next_before: number | null;
+        };
+        /**
+         * @description A budget grant to a community's committee.
+         * @example {
+         *       "key": "grant-kangcheng-2026",
+         *       "community_id": 3,
+         *       "amount": 5000,
+         *       "reason": "2026年度积分预算"
+         *     }
+         */
+        PointsBudgetGrant: {
+            key: components["schemas"]["PointsKey"];
+            community_id: components["schemas"]["NodeId"];
+            /** Format: int64 */
+            amount: number;
+            reason: string;
+        };
+        /**
+         * @description A proposal: the item, and its subject - `person_id` or `compound_id`, never both;
+         *     neither for a resident proposing a `self` item for their own person.
+         * @example {
+         *       "key": "vol-2026-06-01-wang",
+         *       "item": "bonus.volunteer_service",
+         *       "person_id": 12,
+         *       "reason": "6月1日参加社区义诊志愿服务4小时",
+         *       "evidence": [
+         *         "Xq3b9LrT2mW8kZpA4sYd1e"
+         *       ]
+         *     }
+         */
+        PointsProposalNew: {
+            key: components["schemas"]["PointsKey"];
+            item: components["schemas"]["PointsItemCode"];
+            person_id?: components["schemas"]["PersonId"];
+            compound_id?: components["schemas"]["NodeId"];
+            /** @description 2 to 500 characters. */
+            reason: string;
+            /** @description References to the evidence (photo ids, document numbers), each one line of 1 to 200 bytes. */
+            evidence?: string[];
+        };
+        /**
+         * @description A committee member's decision.
+         * @example {
+         *       "decision": "reject",
+         *       "reason": "证明材料不足"
+         *     }
+         */
+        PointsVote: {
+            /** @enum {string} */
+            decision: "approve" | "reject";
+            /** @description 2 to 500 characters; required to reject. */
+            reason?: string;
+        };
+        /**
+         * @description The posting to reverse, and why.
+         * @example {
+         *       "key": "fix-posting-42",
+         *       "posting_id": 42,
+         *       "reason": "重复记分，予以更正"
+         *     }
+         */
+        PointsCorrection: {
+            key: components["schemas"]["PointsKey"];
+            /** Format: int64 */
+            posting_id: number;
+            reason: string;
+        };
+        /**
+         * @description The service tiers, lowest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "code": "standard",
+         *           "name_zh": "普通",
+         *           "name_en": "Standard",
+         *           "min_virtue": null,
+         *           "booking_days_ahead": 3,
+         *           "enrolment_priority": 0
+         *         },
+         *         {
+         *           "code": "silver",
+         *           "name_zh": "银星",
+         *           "name_en": "Silver star",
+         *           "min_virtue": 100,
+         *           "booking_days_ahead": 5,
+         *           "enrolment_priority": 1
+         *         },
+         *         {
+         *           "code": "gold",
+         *           "name_zh": "金星",
+         *           "name_en": "Gold star",
+         *           "min_virtue": 300,
+         *           "booking_days_ahead": 7,
+         *           "enrolment_priority": 2
+         *         }
+         *       ]
+         *     }
+         */
+        PointsTierList: {
+            items: components["schemas"]["PointsTier"][];
+        };
+        /**
+         * @description Goods in a community's points shop (积分超市).
+         * @example {
+         *       "id": 7,
+         *       "community_id": 3,
+         *       "name": "洗衣液 2kg",
+         *       "description": "社区积分超市兑换",
+         *       "price": 30,
+         *       "stock": 48,
+         *       "active": true,
+         *       "created_at": 1764300000000,
+         *       "updated_at": 1764300000000
+         *     }
+         */
+        PointsGoods: {
+            /** Format: int64 */
+            id: number;
+            community_id: components["schemas"]["NodeId"];
+            /** @description One line of 1 to 128 bytes. */
+            name: string;
+            /** @description At most 2,000 bytes; empty when none. */
+            description: string;
+            /**
+             * Format: int64
+             * @description Spendable points per piece.
+             */
+            price: number;
+            /**
+             * Format: int64
+             * @description Pieces left (redemptions held or handed over are taken off).
+             */
+            stock: number;
+            /** @description Offered to residents; inactive goods take no new redemption. */
+            active: boolean;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        PointsGoodsList: {
+            /** @description By id. */
+            items: components["schemas"]["PointsGoods"][];
+        };
+        /**
+         * @description New goods for a community's shop.
+         * @example {
+         *       "community_id": 3,
+         *       "name": "洗衣液 2kg",
+         *       "description": "社区积分超市兑换",
+         *       "price": 30,
+         *       "stock": 50
+         *     }
+         */
+        PointsGoodsNew: {
+            community_id: components["schemas"]["NodeId"];
+            /** @description One line of 1 to 128 bytes. */
+            name: string;
+            /** @description At most 2,000 bytes of text. */
+            description?: string;
+            /** Format: int64 */
+            price: number;
+            /**
+             * Format: int64
+             * @default 0
+             */
+            stock: number;
+        };
+        /**
+         * @description What to change; every field optional, what is left out stays.
+         * @example {
+         *       "restock": 20,
+         *       "price": 28
+         *     }
+         */
+        PointsGoodsChange: {
+            name?: string;
+            description?: string;
+            /** Format: int64 */
+            price?: number;
+            /**
+             * Format: int64
+             * @description Added to the stock (negative takes off; never below zero, `409`).
+             */
+            restock?: number;
+            /** @description `false` takes the goods off the shop; `true` offers them again. */
+            active?: boolean;
+        };
+        /**
+         * @description `held` (points in escrow, stock taken) until the goods are `handed_over` at the
+         *     station, or the redemption is `cancelled` or `expired` (both refunded).
+         * @enum {string}
+         */
+        PointsRedemptionStatus: "held" | "handed_over" | "cancelled" | "expired";
+        /**
+         * @description A redemption of goods in a points shop.
+         * @example {
+         *       "id": 21,
+         *       "key": "redeem-2026-06-01-01",
+         *       "goods": {
+         *         "id": 7,
+         *         "name": "洗衣液 2kg",
+         *         "price": 30
+         *       },
+         *       "person_id": 12,
+         *       "community_id": 3,
+         *       "quantity": 1,
+         *       "points": 30,
+         *       "code": "Xq3b9LrT2mW8kZpA",
+         *       "status": "held",
+         *       "expires_at": 1764559200000,
+         *       "created_at": 1764300000000,
+         *       "closed_at": null
+         *     }
+         */
+        PointsRedemption: {
+            /** Format: int64 */
+            id: number;
+            key: components["schemas"]["PointsKey"];
+            /** @description The goods as they are now. */
+            goods: {
+                /** Format: int64 */
+                id: number;
+                name: string;
+                /** Format: int64 */
+                price: number;
+            };
+            person_id: components["schemas"]["PersonId"];
+            community_id: components["schemas"]["NodeId"];
+            quantity: number;
+            /**
+             * Format: int64
+             * @description The spendable points held (price × quantity at the time of redeeming).
+             */
+            points: number;
+            /**
+             * @description What the station scans (shown as a QR code): a string for the person themselves
+             *     (the answer of `redeemPointsGoods` and their own `listPointsRedemptions`), `null`
+             *     everywhere else.
+             */
+            code: string | null;
+            status: components["schemas"]["PointsRedemptionStatus"];
+            /** @description When the hold ends (a redemption still held then is refunded). */
+            expires_at: components["schemas"]["Timestamp"];
+            created_at: components["schemas"]["Timestamp"];
+            /** @description When it was handed over, cancelled or expired; `null` while held. */
+            closed_at: components["schemas"]["Timestamp"] | null;
+        };
+        PointsRedemptionList: {
+            items: components["schemas"]["PointsRedemption"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; `null` when this page is not full.
+             */
+            next_before: number | null;
+        };
+        /**
+         * @description A redemption request.
+         * @example {
+         *       "key": "redeem-2026-06-01-01",
+         *       "goods_id": 7,
+         *       "quantity": 1
+         *     }
+         */
+        PointsRedeem: {
+            key: components["schemas"]["PointsKey"];
+            /** Format: int64 */
+            goods_id: number;
+            /** @default 1 */
+            quantity: number;
+        };
+        /**
+         * @description The code the station scanned.
+         * @example {
+         *       "code": "Xq3b9LrT2mW8kZpA"
+         *     }
+         */
+        PointsHandover: {
+            code: string;
+        };
+        /**
+         * @description One person item proposed for many persons at once.
+         * @example {
+         *       "key": "vol-2026-06-01",
+         *       "item": "bonus.volunteer_service",
+         *       "person_ids": [
+         *         12,
+         *         13,
+         *         27
+         *       ],
+         *       "reason": "6月1日参加社区义诊志愿服务",
+         *       "evidence": [
+         *         "Xq3b9LrT2mW8kZpA4sYd1e"
+         *       ]
+         *     }
+         */
+        PointsBulkProposal: {
+            key: components["schemas"]["PointsKey"];
+            item: components["schemas"]["PointsItemCode"];
+            person_ids: components["schemas"]["PersonId"][];
+            reason: string;
+            evidence?: string[];
+        };
+        /**
+         * @description The proposals made (or, for a replay, as they are now), in the order of `person_ids`.
+         * @example {
+         *       "count": 2,
+         *       "items": [
+         *         {
+         *           "id": 41,
+         *           "person_id": 12,
+         *           "status": "pending"
+         *         },
+         *         {
+         *           "id": 42,
+         *           "person_id": 13,
+         *           "status": "pending"
+         *         }
+         *       ]
+         *     }
+         */
+        PointsBulkProposalResult: {
+            count: number;
+            items: {
+                /**
+                 * Format: int64
+                 * @description The proposal.
+                 */
+                id: number;
+                person_id: components["schemas"]["PersonId"];
+                status: components["schemas"]["PointsProposalStatus"];
+            }[];
+        };
+        /**
+         * @description One decision on many proposals.
+         * @example {
+         *       "ids": [
+         *         41,
+         *         42
+         *       ],
+         *       "decision": "approve"
+         *     }
+         */
+        PointsBulkVote: {
+            ids: number[];
+            /** @enum {string} */
+            decision: "approve" | "reject";
+            /** @description 2 to 500 characters; required to reject. */
+            reason?: string;
+        };
+        /**
+         * @description One outcome per proposal, in the order of `ids`.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": 41,
+         *           "status": "posted",
+         *           "error": null
+         *         },
+         *         {
+         *           "id": 42,
+         *           "status": null,
+         *           "error": {
+         *             "code": "conflict",
+         *             "message": "the committee's budget does not cover this",
+         *             "field": null
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        PointsBulkVoteResult: {
+            items: {
+                /** Format: int64 */
+                id: number;
+                /** @description The proposal's status after the vote; `null` when the vote failed. */
+                status: components["schemas"]["PointsProposalStatus"] | null;
+                /** @description Why the vote failed (what `votePointsProposal` would have answered); `null` when it did not. */
+                error: {
+                    code: components["schemas"]["ErrorCode"];
+                    message: string;
+                    field: string | null;
+                } | null;
+            }[];
+        };
+        /** @description The proposal the event is about. */
+        PointsProposalSubject: string;
+        /** @description A new proposal (scope the community's path, for its staff and committee). */
+        PointsProposedEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "points.proposed";
+            subject: components["schemas"]["PointsProposalSubject"];
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                /** Format: int64 */
+                proposal_id: number;
+                item: components["schemas"]["PointsItemCode"];
+                /** Format: int64 */
+                points: number;
+                community_id: components["schemas"]["NodeId"];
+            };
+        };
+        /**
+         * @description A committee member's vote (`points.voted`, scope the community's path; `status` the
+         *     proposal's after the vote), and a rejection (`points.rejected`, addressed to the
+         *     proposer).
+         */
+        PointsDecisionEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "points.voted" | "points.rejected";
+            subject: components["schemas"]["PointsProposalSubject"];
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                /** Format: int64 */
+                proposal_id: number;
+                status: components["schemas"]["PointsProposalStatus"];
+            };
+        };
+        /**
+         * @description A posting on the ledger: an approved award or deduction, a budget grant or a
+         *     correction (scope the community's path; for a person, a copy addressed to the
+         *     person's account).
+         */
+        PointsPostedEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "points.posted";
+            /** @description The posting the event is about. */
+            subject: string;
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                /** Format: int64 */
+                posting_id: number;
+                kind: components["schemas"]["PointsPostingKind"];
+                /** @enum {string} */
+                subject: "person" | "compound" | "community";
+                /** Format: int64 */
+                subject_id: number;
+                /** Format: int64 */
+                points: number;
+            };
+        };
+        /** @description A catalogue item added or changed (scope `/`). */
+        PointsCatalogChangedEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "points.catalog_changed";
+            /** @description The item the event is about. */
+            subject: string;
+            scope: components["schemas"]["Scope"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                code: components["schemas"]["PointsItemCode"];
+                /** Format: int64 */
+                version: number;
+                /** Format: int64 */
+                points: number;
+            };
+        };
+        /** @description Goods added to a points shop or changed (scope the community's path). */
+        PointsGoodsChangedEvent: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "points.goods_changed";
+            /** @description The goods the event is about. */
+            subject: string;
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                /** Format: int64 */
+                goods_id: number;
+                /** Format: int64 */
+                stock: number;
+            };
+        };
+        /**
+         * @description A redemption made (`points.redeemed`, status `held`) or closed
+         *     (`points.redemption_closed`: `handed_over`, `cancelled` or `expired`); scope the
+         *     community's path, and a copy addressed to the account that redeemed.
+         */
+        PointsRedemptionEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "points.redeemed" | "points.redemption_closed";
+            /** @description The redemption the event is about. */
+            subject: string;
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                /** Format: int64 */
+                redemption_id: number;
+                status: components["schemas"]["PointsRedemptionStatus"];
+                /** Format: int64 */
+                goods_id: number;
+                quantity: number;
+                /** Format: int64 */
+                points: number;
+            };
+        };
     };
     responses: {
         /** @description Malformed request (HTTP, JSON that does not parse, invalid UTF-8, bad query string). */
@@ -5577,6 +7084,14 @@ export interface components {
         OrderIdPath: string;
         /** @description Report id. Anything that is not a positive integer names no report (`404`). */
         ReportIdPath: string;
+        /** @description Proposal id. Anything that is not a positive integer names no proposal (`404`). */
+        PointsProposalIdPath: string;
+        /** @description Goods id. Anything that is not a positive integer names no goods (`404`). */
+        PointsGoodsIdPath: string;
+        /** @description Redemption id. Anything that is not a positive integer names no redemption (`404`). */
+        PointsRedemptionIdPath: string;
+        /** @description A redemption's code, as scanned. Anything else names no redemption (`404`). */
+        PointsRedemptionCodePath: string;
         /** @description An upload id (22 characters of `A-Z a-z 0-9 _ -`). Anything else names no photo (`404`). */
         PhotoIdPath: string;
         /** @description The jurisdiction; this endpoint serves one, `mashang`. Another value answers `404`; empty counts as absent. */
@@ -8792,6 +10307,837 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPointsCatalog: {
+        parameters: {
+            query?: {
+                /** @description List the inactive items too (district administrators only). */
+                all?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The items. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsItemList"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putPointsItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The item's code.
+                 * @example bonus.volunteer_service
+                 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsItemWrite"];
+            };
+        };
+        responses: {
+            /** @description A new version of a known item; the item as stored. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsItem"];
+                };
+            };
+            /** @description A new item (version 1); the item as stored. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    grantPointsBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsBudgetGrant"];
+            };
+        };
+        responses: {
+            /** @description A replay of the key with the same content; the original posting. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsPosting"];
+                };
+            };
+            /** @description Granted; the posting. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsPosting"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMyPoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's two accounts. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsAccounts"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPersonPoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Person id. Anything that is not a positive integer names no person (`404`). */
+                id: components["parameters"]["PersonIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The person's two accounts. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsAccounts"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPointsStatement: {
+        parameters: {
+            query?: {
+                /** @description The account's kind. */
+                account?: "virtue" | "spendable" | "civility" | "budget";
+                /** @description The person (virtue, spendable), compound (civility) or community (budget); default the caller's own person. */
+                owner_id?: number;
+                /** @description Only lines of transfers with a smaller id (the previous page's `next_before`); 0 = from the newest. */
+                before?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the statement. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsStatement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPointsProposals: {
+        parameters: {
+            query?: {
+                /** @description Only proposals in this state. */
+                status?: components["schemas"]["PointsProposalStatus"];
+                /** @description Only proposals of this community (staff over it). */
+                community_id?: number;
+                /** @description Only proposals with a smaller id (the previous page's `next_before`); 0 = from the newest. */
+                before?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of proposals. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsProposalList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    proposePoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsProposalNew"];
+            };
+        };
+        responses: {
+            /** @description A replay of the key with the same content; the original proposal as it is now. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The proposal's URL, `/api/points/proposals/{id}`. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsProposal"];
+                };
+            };
+            /** @description Proposed; pending. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The proposal's URL, `/api/points/proposals/{id}`. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsProposal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPointsProposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Proposal id. Anything that is not a positive integer names no proposal (`404`). */
+                id: components["parameters"]["PointsProposalIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proposal. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsProposal"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    votePointsProposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Proposal id. Anything that is not a positive integer names no proposal (`404`). */
+                id: components["parameters"]["PointsProposalIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsVote"];
+            };
+        };
+        responses: {
+            /** @description The vote is recorded; the proposal after it (`pending`, `posted` or `rejected`). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsProposal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    proposePointsBulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsBulkProposal"];
+            };
+        };
+        responses: {
+            /** @description A replay of the key with the same content; the proposals as they are now. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsBulkProposalResult"];
+                };
+            };
+            /** @description Proposed; one pending proposal per person. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsBulkProposalResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    votePointsProposalsBulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsBulkVote"];
+            };
+        };
+        responses: {
+            /** @description One outcome per proposal. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsBulkVoteResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    correctPointsPosting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsCorrection"];
+            };
+        };
+        responses: {
+            /** @description A replay of the key with the same content; the original correction. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsPosting"];
+                };
+            };
+            /** @description Corrected; the reversing posting. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsPosting"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPointsTiers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tiers, lowest first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsTierList"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPointsGoods: {
+        parameters: {
+            query?: {
+                /** @description The community (node); default the caller's own person's community. */
+                community_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The goods. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsGoodsList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addPointsGoods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsGoodsNew"];
+            };
+        };
+        responses: {
+            /** @description Added. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description `/api/points/goods/{id}` (the URL `changePointsGoods` takes). */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsGoods"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    changePointsGoods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Goods id. Anything that is not a positive integer names no goods (`404`). */
+                id: components["parameters"]["PointsGoodsIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsGoodsChange"];
+            };
+        };
+        responses: {
+            /** @description The goods after the change. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsGoods"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPointsRedemptions: {
+        parameters: {
+            query?: {
+                /** @description A community's redemptions (staff over it); default the caller's own. */
+                community_id?: number;
+                /** @description Only redemptions in this state. */
+                status?: components["schemas"]["PointsRedemptionStatus"];
+                /** @description Only redemptions with a smaller id (the previous page's `next_before`); 0 = from the newest. */
+                before?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of redemptions. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsRedemptionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    redeemPointsGoods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsRedeem"];
+            };
+        };
+        responses: {
+            /** @description A replay of the key with the same content; the redemption as it is now (with its code). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description `/api/points/redemptions/{id}` (`cancelPointsRedemption` takes it with `/cancel`). */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsRedemption"];
+                };
+            };
+            /** @description Redeemed; the redemption is `held`, with its code. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description `/api/points/redemptions/{id}` (`cancelPointsRedemption` takes it with `/cancel`). */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsRedemption"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPointsRedemptionByCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A redemption's code, as scanned. Anything else names no redemption (`404`). */
+                code: components["parameters"]["PointsRedemptionCodePath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The redemption. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsRedemption"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    handOverPointsRedemption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsHandover"];
+            };
+        };
+        responses: {
+            /** @description Handed over; the redemption after it. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsRedemption"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelPointsRedemption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Redemption id. Anything that is not a positive integer names no redemption (`404`). */
+                id: components["parameters"]["PointsRedemptionIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled; the redemption after it. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsRedemption"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
