@@ -283,6 +283,12 @@ class Service {
   //! One proposal inside the caller's transaction, checks 8–12 of points.md (see propose()).
   Result<Proposal> propose_in(store::Conn& c, const NewProposal& in, const std::string& key, const std::string& fp,
                               const Principal& who, int64_t now);
+  //! Posts a proposal (its award or deduction) and marks it posted, inside the caller's transaction.
+  Result<Posting> post_proposal_in(store::Conn& c, const Proposal& p, const std::string& cpath,
+                                   const std::string& approvers, int64_t now);
+  //! The reversing posting of `orig` (once: 409 when corrected before), inside the caller's transaction.
+  Result<Posting> reverse_in(store::Conn& c, const Posting& orig, const std::string& key, const std::string& fp,
+                             const std::string& reason, const Principal& who, const std::string& cpath, int64_t now);
   //! One committee member's vote inside the caller's transaction (see vote()).
   Result<Proposal> decide(store::Conn& c, int64_t id, bool approve, const std::string& reason, const Principal& who,
                           int64_t now);

@@ -543,20 +543,8 @@ Result<Proposal> Service::decide(store::Conn& c, int64_t id, bool approve, const
     for (const auto& r : c.query(
              "SELECT account_id FROM points_votes WHERE proposal_id = $1 AND decision = 'approve' ORDER BY at", {id}))
       approvers += (approvers.empty() ? "" : ",") + std::to_string(r.integer(0));
-    std::string key = "#proposal:" + std::to_string(id);  // "#": never a client's key
-    auto posted =
-        post(c,
-             {key, fingerprint(key), p->points > 0 ? "award" : "deduction", item.id, p->subject, p->subject_id,
-              p->community_id, p->points, p->reason, lines(p->evidence), id, std::nullopt, approvers, p->proposed_by},
-             item_moves(c, p->subject, p->subject_id, p->community_id, p->points, now), now);
+    auto posted = post_proposal_in(c, *p, cpath, approvers, now);
     if (!posted.ok()) return posted.error();
-    c.exec("UPDATE points_proposals SET status = 'posted', posting_id = $2, decided_at = $3 WHERE id = $1",
-           {id, posted->id, now});
-    c.emit(
-        {"points.posted", "points_posting:" + std::to_string(posted->id), cpath, std::nullopt, posting_event(*posted)});
-    if (p->subject == "person")
-      if (auto acc = account_of_in(c, p->subject_id))
-        c.emit({"points.posted", "points_posting:" + std::to_string(posted->id), cpath, *acc, posting_event(*posted)});
     payload += "posted\"}";
   } else if (counted.rejections >= opt_.quorum) {
     c.exec("UPDATE points_proposals SET status = 'rejected', decided_at = $2 WHERE id = $1", {id, now});
@@ -669,6 +657,44 @@ Result<std::vector<Proposal>> Service::proposals(const std::string& status, std:
   return out;
 }
 
+Result<Posting> Service::reverse_in(store::Conn& c, const Posting& orig, const std::string& key, const std::string& fp,
+                                    const std::string& reason, const Principal& who, const std::string& cpath,
+                                    int64_t now) {
+  if (c.query_one("SELECT 1 FROM points_postings WHERE reverses = $1", {orig.id}))
+    return make_error(Errc::conflict, "the posting was corrected already");
+  std::vector<Move> back;
+  for (const auto& m : moves_of(c, orig.id)) back.push_back({m.credit, m.debit, m.amount});
+  auto p = post(c,
+                {key, fp, "correction", std::nullopt, orig.subject, orig.subject_id, orig.community_id, -orig.points,
+                 reason, "", std::nullopt, orig.id, std::to_string(who.account_id), who.account_id},
+                back, now);
+  if (!p.ok()) return p.error();
+  c.emit({"points.posted", "points_posting:" + std::to_string(p->id), cpath, std::nullopt, posting_event(*p)});
+  if (orig.subject == "person")
+    if (auto acc = account_of_in(c, orig.subject_id))
+      c.emit({"points.posted", "points_posting:" + std::to_string(p->id), cpath, *acc, posting_event(*p)});
+  return p;
+}
+
+Result<Posting> Service::post_proposal_in(store::Conn& c, const Proposal& p, const std::string& cpath,
+                                          const std::string& approvers, int64_t now) {
+  std::string key = "#proposal:" + std::to_string(p.id);  // "#": never a client's key
+  auto posted =
+      post(c,
+           {key, fingerprint(key), p.points > 0 ? "award" : "deduction", p.item.id, p.subject, p.subject_id,
+            p.community_id, p.points, p.reason, lines(p.evidence), p.id, std::nullopt, approvers, p.proposed_by},
+           item_moves(c, p.subject, p.subject_id, p.community_id, p.points, now), now);
+  if (!posted.ok()) return posted.error();
+  c.exec("UPDATE points_proposals SET status = 'posted', posting_id = $2, decided_at = $3 WHERE id = $1",
+         {p.id, posted->id, now});
+  c.emit(
+      {"points.posted", "points_posting:" + std::to_string(posted->id), cpath, std::nullopt, posting_event(*posted)});
+  if (p.subject == "person")
+    if (auto acc = account_of_in(c, p.subject_id))
+      c.emit({"points.posted", "points_posting:" + std::to_string(posted->id), cpath, *acc, posting_event(*posted)});
+  return posted;
+}
+
 Result<Posting> Service::correct(const std::string& key, int64_t posting_id, const std::string& reason,
                                  const Principal& who, const std::string& ip, bool* replay) {
   if (auto s = valid_key(key); !s.ok()) return s.error();
@@ -698,23 +724,12 @@ Result<Posting> Service::correct(const std::string& key, int64_t posting_id, con
       return make_error(Errc::forbidden, "only community or street staff and district admins correct postings");
     if (orig->kind != "award" && orig->kind != "deduction" && orig->kind != "grant")
       return make_error(Errc::conflict, "only awards, deductions and budget grants are corrected this way");
-    if (c.query_one("SELECT 1 FROM points_postings WHERE reverses = $1", {posting_id}))
-      return make_error(Errc::conflict, "the posting was corrected already");
-    std::vector<Move> back;
-    for (const auto& m : moves_of(c, posting_id)) back.push_back({m.credit, m.debit, m.amount});
-    auto p = post(c,
-                  {key, fp, "correction", std::nullopt, orig->subject, orig->subject_id, orig->community_id,
-                   -orig->points, reason, "", std::nullopt, posting_id, std::to_string(who.account_id), who.account_id},
-                  back, now);
+    auto p = reverse_in(c, *orig, key, fp, reason, who, place->path, now);
     if (!p.ok()) return p.error();
     audit::record(c,
                   {"points.corrected", "points_posting:" + std::to_string(posting_id), who.account_id, ip, reason,
                    "{\"correction\":" + std::to_string(p->id) + "}"},
                   now);
-    c.emit({"points.posted", "points_posting:" + std::to_string(p->id), place->path, std::nullopt, posting_event(*p)});
-    if (orig->subject == "person")
-      if (auto acc = account_of_in(c, orig->subject_id))
-        c.emit({"points.posted", "points_posting:" + std::to_string(p->id), place->path, *acc, posting_event(*p)});
     out = *p;
     return ok_status();
   });
