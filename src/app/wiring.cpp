@@ -165,6 +165,7 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
                         },
                         [node_of_kind](store::Conn& c, int64_t id) { return node_of_kind(c, id, "compound"); },
                         [node_of_kind](store::Conn& c, int64_t id) { return node_of_kind(c, id, "community"); },
+                        [node_of_kind](store::Conn& c, int64_t id) { return node_of_kind(c, id, "street"); },
                         [](store::Conn& c, int64_t account) { return registry::person_of_account(c, account); },
                         [](store::Conn& c, int64_t person) { return registry::account_of_person(c, person); }};
   sys->points = std::make_unique<points::Service>(*sys->db, sys->clock, std::move(dir),

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cctype>
+#include <ctime>
 
 namespace mashang::text {
 
@@ -133,4 +134,13 @@ namespace mashang::text {
 bool equal_ct_header(std::string_view presented, std::string_view expected) {
   return !expected.empty() && crypto::equal_ct(presented, expected);
 }
+std::string local_minute(int64_t utc_ms) {
+  std::time_t t = static_cast<std::time_t>((utc_ms + 8LL * 3600 * 1000) / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
 }  // namespace mashang::text

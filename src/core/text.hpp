@@ -35,4 +35,7 @@ bool iequals(std::string_view a, std::string_view b);
 namespace mashang::text {
 //! Constant-time comparison of a presented secret with the expected one (false when empty).
 bool equal_ct_header(std::string_view presented, std::string_view expected);
+//! "2026-11-29 19:40": a time in the district's time zone (UTC+8), to the minute, for exports.
+std::string local_minute(int64_t utc_ms);
+
 }  // namespace mashang::text

@@ -1580,6 +1580,20 @@ Object.assign(RULES, {
       outside: { request: get(`/api/points/statement?account=civility&owner_id=${outCompound.id}`), expect: only(['admin'], 200, 404) },
     },
   },
+  // The export: who may read the statement gets the workbook (the same rule and 404s).
+  'GET /api/points/statement.xlsx': {
+    scopes: {
+      own: { request: get('/api/points/statement.xlsx?account=spendable'), expect: only(['elder', 'resident'], 200, 404) },
+      inside: { request: get(`/api/points/statement.xlsx?account=virtue&owner_id=${elder.id}`), expect: only(POINTS_SEE_IN, 200, 404) },
+      outside: { request: get(`/api/points/statement.xlsx?account=civility&owner_id=${outCompound.id}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  // Rankings of compounds are public in the district: anyone signed in.
+  'GET /api/points/rankings': {
+    scopes: {
+      any: { request: get(`/api/points/rankings?node_id=${kangcheng.id}`), expect: { '*': 200 } },
+    },
+  },
   // Proposing: a role the item names over the subject's place, or `self` for one's own person.
   // Staff over the place without such a role 403; whoever does not see the subject 404.
   //   inside:    见义勇为 for the elder (grid, community, street, district, committee); she may not (no `self`)

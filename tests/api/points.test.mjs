@@ -614,6 +614,35 @@ describe('the committee', () => {
     checkError(await P.statement({ account: 'civility', owner_id: building1.id }, admin), 404, 'not_found')
   })
 
+  scenario('rankings: compounds of a community and of its street by the month\'s civility points; month malformed 422, a building 404', async () => {
+    const [a, b] = [await P.node(gridNode, 'compound'), await P.node(gridNode, 'compound')]
+    await P.posted({ item: 'bonus.compound_tidy_environment', compound_id: a.id }, community, committee)
+    await P.posted({ item: 'bonus.compound_civilized_compound', compound_id: b.id }, community, committee)
+    for (const node of [kangcheng, streetA]) {
+      const r = check(await srv.get(`/api/points/rankings?node_id=${node.id}`, { token: resident.token }), 200, 'PointsRanking')
+      const mine = r.items.filter((x) => x.compound_id === a.id || x.compound_id === b.id)
+      assert.deepEqual(mine.map((x) => [x.compound_id, x.month_points]), [[b.id, 50], [a.id, 20]])
+      assert.ok(mine[0].rank < mine[1].rank)
+      assert.deepEqual(r.items.map((x) => x.rank), [...r.items.map((x) => x.rank)].sort((x, y) => x - y))
+    }
+    const old = check(await srv.get(`/api/points/rankings?node_id=${kangcheng.id}&month=2001-01`, { token: resident.token }), 200)
+    assert.ok(old.items.every((x) => x.month_points === 0))
+    checkError(await srv.get(`/api/points/rankings?node_id=${kangcheng.id}&month=2026-13`, { token: resident.token }), 422, 'invalid_input', { field: 'month' })
+    checkError(await srv.get('/api/points/rankings', { token: resident.token }), 422, 'invalid_input', { field: 'node_id' })
+    checkError(await srv.get(`/api/points/rankings?node_id=${building1.id}`, { token: resident.token }), 404, 'not_found')
+  })
+
+  scenario('the statement as .xlsx: a workbook for who may read the statement, 404 for others', async () => {
+    const person = await P.person(building1)
+    await P.posted(heroic(person.id), community, committee)
+    const res = await srv.get(`/api/points/statement.xlsx?account=virtue&owner_id=${person.id}`, { token: community.token })
+    assert.equal(res.status, 200)
+    assert.equal(res.header('content-type'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+    assert.match(res.header('content-disposition'), /attachment; filename="points-virtue-\d+\.xlsx"/)
+    checkError(await srv.get(`/api/points/statement.xlsx?account=virtue&owner_id=${person.id}`, { token: resident.token }), 404, 'not_found')
+    checkError(await srv.get('/api/points/statement.xlsx?account=bogus', { token: community.token }), 422, 'invalid_input', { field: 'account' })
+  })
+
   scenario('a client\'s key like the server\'s own (proposal:<id>) does not block the approval; the server\'s keys start with # (no client\'s can)', async () => {
     const person = await P.person(building1)
     const p = await P.proposed(heroic(person.id), community)

@@ -1,13 +1,13 @@
 // The staff's view of every order at their places: a filtered list, newest first, and the same
 // as an .xlsx export for the control room.
 #include <algorithm>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "core/crypto.hpp"
+#include "core/text.hpp"
 #include "modules/orders/internal.hpp"
 #include "sheet/xlsx_writer.hpp"
 
@@ -78,16 +78,8 @@ std::vector<Order> query(store::Conn& c, const std::vector<std::string>& scopes,
   return out;
 }
 
-//! "2026-11-29 19:40" in the district's time (UTC+8).
-std::string local_time(std::optional<int64_t> ms) {
-  if (!ms) return "";
-  std::time_t t = static_cast<std::time_t>((*ms + 8LL * 3600 * 1000) / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-  return buf;
-}
+//! "2026-11-29 19:40" in the district's time (UTC+8), or "".
+std::string local_time(std::optional<int64_t> ms) { return ms ? text::local_minute(*ms) : std::string(); }
 
 }  // namespace
 

@@ -90,6 +90,13 @@ struct NewProposal {
   std::vector<std::string> evidence;
 };
 
+//! A compound's place in a ranking of civility points.
+struct Rank {
+  int64_t rank = 0, compound_id = 0;
+  std::string name;
+  int64_t month_points = 0, balance = 0;
+};
+
 //! One line of an account's statement: a transfer seen from that account.
 struct Line {
   int64_t transfer_id = 0, posting_id = 0;
@@ -174,6 +181,7 @@ struct Directory {
   PlaceOf person;     //!< a person's building
   PlaceOf compound;   //!< a node of kind compound
   PlaceOf community;  //!< a node of kind community
+  PlaceOf street;     //!< a node of kind street
   IdOf person_of;     //!< the account's person
   IdOf account_of;    //!< the person's account
 };
@@ -238,6 +246,15 @@ class Service {
   //! with 409 when the points were spent already or the posting was corrected before.
   Result<Posting> correct(const std::string& key, int64_t posting_id, const std::string& reason, const Principal& who,
                           const std::string& ip, bool* replay = nullptr);
+
+  //! The compounds of a community (or a street) ranked by the civility points they gained in
+  //! a month ("YYYY-MM" on the UTC+8 calendar; empty: this month), then by balance; ties share
+  //! a rank. Compounds that never had civility points are not listed. Anyone signed in.
+  Result<std::vector<Rank>> ranking(int64_t node_id, const std::string& month);
+
+  //! An account's whole statement (newest first, at most 100,000 lines) as .xlsx bytes; who may
+  //! read it as for statement().
+  Result<std::string> statement_xlsx(const std::string& kind, int64_t owner, const Principal& who);
 
   //! Balances of a person (virtue, spendable): the person themselves, or staff over them.
   Result<std::vector<Account>> person_accounts(std::optional<int64_t> person_id, const Principal& who);

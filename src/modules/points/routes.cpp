@@ -170,6 +170,49 @@ Response statement(Service& svc, Request& req) {
   return http::json_text(200, dto::statement_json(*s));
 }
 
+Response statement_xlsx(Service& svc, Request& req) {
+  std::string kind = req.query_param("account").value_or("virtue");
+  if (kind != "virtue" && kind != "spendable" && kind != "civility" && kind != "budget")
+    return http::error_response(Errc::invalid_input, "account must be virtue, spendable, civility or budget",
+                                "account");
+  auto owner = http::query_opt_int(req, "owner_id");
+  if (!owner.ok()) return fail(owner.error());
+  int64_t who_owner = 0;
+  if (*owner) {
+    who_owner = **owner;
+  } else {
+    if (kind != "virtue" && kind != "spendable")
+      return http::error_response(Errc::invalid_input, "owner_id is required for this account", "owner_id");
+    auto mine = svc.person_accounts(std::nullopt, *req.principal);
+    if (!mine.ok()) return fail(mine.error());
+    who_owner = mine->front().owner_id;
+  }
+  auto bytes = svc.statement_xlsx(kind, who_owner, *req.principal);
+  if (!bytes.ok()) return fail(bytes.error());
+  Response res = http::json_text(200, std::move(*bytes));
+  res.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  res.set("Content-Disposition", "attachment; filename=\"points-" + kind + "-" + std::to_string(who_owner) + ".xlsx\"");
+  return res;
+}
+
+Response ranking(Service& svc, Request& req) {
+  auto node = http::query_opt_int(req, "node_id");
+  if (!node.ok()) return fail(node.error());
+  if (!*node)
+    return http::error_response(Errc::invalid_input, "node_id (a community or a street) is required", "node_id");
+  auto list = svc.ranking(**node, req.query_param("month").value_or(""));
+  if (!list.ok()) return fail(list.error());
+  std::string o = "{\"items\":[";
+  for (size_t i = 0; i < list->size(); ++i) {
+    const auto& r = (*list)[i];
+    o += (i ? ",{\"rank\":" : "{\"rank\":") + std::to_string(r.rank) +
+         ",\"compound_id\":" + std::to_string(r.compound_id) + ",\"name\":";
+    text::append_json_string(o, r.name);
+    o += ",\"month_points\":" + std::to_string(r.month_points) + ",\"balance\":" + std::to_string(r.balance) + "}";
+  }
+  return http::json_text(200, o + "]}");
+}
+
 Response propose(Service& svc, Request& req) {
   auto body = http::parse_object(req);
   if (!body.ok()) return fail(body.error());
@@ -469,6 +512,9 @@ void register_routes(http::Router& r, Service& svc) {
   r.add("GET", "/api/points/me", [&svc](Request& q) { return me(svc, q); }, {.auth = Auth::session});
   r.add("GET", "/api/points/persons/{id}", [&svc](Request& q) { return person(svc, q); }, {.auth = Auth::session});
   r.add("GET", "/api/points/statement", [&svc](Request& q) { return statement(svc, q); }, {.auth = Auth::session});
+  r.add("GET", "/api/points/statement.xlsx", [&svc](Request& q) { return statement_xlsx(svc, q); },
+        {.auth = Auth::session});
+  r.add("GET", "/api/points/rankings", [&svc](Request& q) { return ranking(svc, q); }, {.auth = Auth::session});
   r.add("POST", "/api/points/proposals", [&svc](Request& q) { return propose(svc, q); },
         {.auth = Auth::session, .body_bytes_max = 16384, .json_body = true});
   r.add("GET", "/api/points/proposals", [&svc](Request& q) { return proposals(svc, q); }, {.auth = Auth::session});

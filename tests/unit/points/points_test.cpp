@@ -79,6 +79,9 @@ class Points : public ::testing::TestWithParam<std::string> {
       if (id == kCompound2) return Place{"/2/7/8/9", "二号小区"};
       return std::nullopt;
     };
+    dir.street = [](store::Conn&, int64_t id) -> std::optional<Place> {
+      return id == 2 ? std::optional<Place>(Place{"/2", "一街道"}) : std::nullopt;
+    };
     dir.community = [](store::Conn&, int64_t id) -> std::optional<Place> {
       if (id == kCommunity) return Place{"/2/3", "甲社区"};
       if (id == kCommunity2) return Place{"/2/7", "乙社区"};
@@ -578,6 +581,45 @@ TEST_P(Points, BulkProposalsAreAllOrNoneAndBulkVotesEachStandAlone) {
   EXPECT_EQ(posted, 3);
   EXPECT_EQ(balance("budget", kCommunity), 2);
   expect_audit_clean();
+}
+
+// Compounds ranked by what they gained in a month, then by balance; the street's ranking
+// takes in its communities' compounds; another month counts afresh.
+TEST_P(Points, CompoundsRankByTheMonthsCivilityPoints) {
+  auto post_for = [&](int64_t compound, const std::string& item, const std::string& key) {
+    NewProposal in{key, item, "月度评比", std::nullopt, compound, {"photo:1"}};
+    auto p = svc->propose(in, with(40, {{"community_staff", "/2"}}));
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    ASSERT_EQ(svc->vote(p->id, true, "", with(41, {{"committee_member", "/2"}}))->status, "posted");
+  };
+  post_for(kCompound, "bonus.compound_tidy_environment", "a");     // +20 in community 3
+  post_for(kCompound2, "bonus.compound_civilized_compound", "b");  // +50 in community 7
+  auto street = svc->ranking(2, "");
+  ASSERT_TRUE(street.ok()) << street.error().message;
+  ASSERT_EQ(street->size(), 2u);
+  EXPECT_EQ(street->at(0).compound_id, kCompound2);
+  EXPECT_EQ(street->at(0).rank, 1);
+  EXPECT_EQ(street->at(1).month_points, 20);
+  auto community = svc->ranking(kCommunity, "");
+  ASSERT_EQ(community->size(), 1u);
+  EXPECT_EQ(community->at(0).name, "一号小区");
+  clock.advance_ms(int64_t{40} * 86'400'000);  // next month: nothing gained yet, ranked by balance
+  auto next = svc->ranking(2, "");
+  EXPECT_EQ(next->at(0).month_points, 0);
+  EXPECT_EQ(next->at(0).compound_id, kCompound2);
+  auto january = svc->ranking(2, "2026-01");
+  EXPECT_EQ(january->at(0).month_points, 50);
+  EXPECT_EQ(svc->ranking(2, "2026-13").error().field, "month");
+  EXPECT_EQ(svc->ranking(999, "").error().code, Errc::not_found);
+}
+
+TEST_P(Points, AStatementExportsAsASpreadsheetForWhoMayReadIt) {
+  grant(100);
+  award("bonus.volunteer_service", 101);
+  auto x = svc->statement_xlsx("virtue", 101, resident);
+  ASSERT_TRUE(x.ok()) << x.error().message;
+  EXPECT_EQ(x->substr(0, 2), "PK");  // a zip: .xlsx
+  EXPECT_EQ(svc->statement_xlsx("virtue", 102, resident).error().code, Errc::not_found);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -2270,6 +2270,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/points/statement.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An account's whole statement as an .xlsx workbook
+         * @description The same lines as `getPointsStatement` (newest first, at most 100,000), one row each:
+         *     time (UTC+8), kind, item, reason, the signed change, the balance after, the transfer
+         *     id. `account` and `owner_id` and who may read them as for `getPointsStatement`.
+         */
+        get: operations["exportPointsStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/rankings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compounds ranked by civility points in a month
+         * @description The compounds of a community or a street (`node_id`) that ever had civility points,
+         *     ranked by what they gained in `month` (`YYYY-MM` on the UTC+8 calendar; this month
+         *     when left out), then by balance; ties share a rank. Anyone signed in (compounds'
+         *     standings are public in the district). `node_id` missing or `month` malformed `422`
+         *     naming it; a node that is not a community or a street `404`.
+         */
+        get: operations["getPointsRankings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/points/statement": {
         parameters: {
             query?: never;
@@ -6280,6 +6326,25 @@ export interface components {
              */
             reverses: number | null;
             created_at: components["schemas"]["Timestamp"];
+        };
+        PointsRanking: {
+            items: {
+                /** Format: int64 */
+                rank: number;
+                /** Format: int64 */
+                compound_id: number;
+                name: string;
+                /**
+                 * Format: int64
+                 * @description Civility points gained (net) in the month.
+                 */
+                month_points: number;
+                /**
+                 * Format: int64
+                 * @description The compound's civility points now.
+                 */
+                balance: number;
+            }[];
         };
         PointsStatement: {
             account: components["schemas"]["PointsAccount"];
@@ -10496,6 +10561,74 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    exportPointsStatement: {
+        parameters: {
+            query?: {
+                /** @description The account's kind. */
+                account?: "virtue" | "spendable" | "civility" | "budget";
+                /** @description The person (virtue, spendable), compound (civility) or community (budget); default the caller's own person. */
+                owner_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPointsRankings: {
+        parameters: {
+            query: {
+                /** @description A community or a street. */
+                node_id: number;
+                /** @description The month, `YYYY-MM` (UTC+8); default this month. */
+                month?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ranking, first place first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsRanking"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getPointsStatement: {
         parameters: {
             query?: {
@@ -10895,8 +11028,6 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
-                    /** @description `/api/points/goods/{id}` (the URL `changePointsGoods` takes). */
-                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11011,8 +11142,6 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
-                    /** @description `/api/points/redemptions/{id}` (`cancelPointsRedemption` takes it with `/cancel`). */
-                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11023,8 +11152,6 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
-                    /** @description `/api/points/redemptions/{id}` (`cancelPointsRedemption` takes it with `/cancel`). */
-                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
