@@ -110,6 +110,37 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'orders.order' },
       },
       {
+        // 积分: any signed-in account; one linked to no person is told to ask the community.
+        path: 'points',
+        name: 'm-points',
+        component: () => import('@/modules/points/PhonePoints.vue'),
+        meta: { title: 'points.title' },
+      },
+      {
+        path: 'points/earn',
+        name: 'm-points-earn',
+        component: () => import('@/modules/points/PhonePointsEarn.vue'),
+        meta: { title: 'points.earn.title' },
+      },
+      {
+        path: 'points/proposals',
+        name: 'm-points-proposals',
+        component: () => import('@/modules/points/PhonePointsProposals.vue'),
+        meta: { title: 'points.proposals.mine' },
+      },
+      {
+        path: 'points/shop',
+        name: 'm-points-shop',
+        component: () => import('@/modules/points/PhonePointsShop.vue'),
+        meta: { title: 'points.shop.title' },
+      },
+      {
+        path: 'points/review',
+        name: 'm-points-review',
+        component: () => import('@/modules/points/PhonePointsReview.vue'),
+        meta: { title: 'points.review.title', roles: ['committee_member'] },
+      },
+      {
         path: 'messages',
         name: 'm-messages',
         component: () => import('@/modules/platform/PhoneMessages.vue'),
@@ -157,6 +188,12 @@ const routes: RouteRecordRaw[] = [
         name: 'c-orders',
         component: () => import('@/modules/orders/OrdersPage.vue'),
         meta: { title: 'nav.orders', roles: rolesOf('c-orders') },
+      },
+      {
+        path: 'points',
+        name: 'c-points',
+        component: () => import('@/modules/points/PointsPage.vue'),
+        meta: { title: 'nav.points', roles: rolesOf('c-points') },
       },
       {
         path: 'persons',
