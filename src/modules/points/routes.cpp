@@ -16,6 +16,17 @@ using http::Response;
 
 Response fail(const Error& e) { return http::error_response(e); }
 
+//! The JSON texts `f(x)` of a list's elements, comma-separated.
+template <class T, class F>
+std::string joined(const std::vector<T>& list, F f) {
+  std::string o;
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i) o += ',';
+    o += f(list[i]);
+  }
+  return o;
+}
+
 //! `evidence`: a list of strings (absent = none).
 Result<std::vector<std::string>> evidence_of(const boost::json::object& body) {
   std::vector<std::string> out;
@@ -52,14 +63,7 @@ Response catalog(Service& svc, Request& req) {
   bool all = req.query_param("all").value_or("") == "true";
   if (all && (!req.principal || !req.principal->has_role("district_admin", "/")))
     return http::error_response(Errc::forbidden, "only district admins see inactive items");
-  std::string o = "{\"items\":[";
-  bool first = true;
-  for (const auto& i : svc.catalog(all)) {
-    if (!first) o += ',';
-    first = false;
-    o += dto::item_json(i);
-  }
-  return http::json_text(200, o + "]}");
+  return http::json_text(200, "{\"items\":[" + joined(svc.catalog(all), dto::item_json) + "]}");
 }
 
 Response put_item(Service& svc, Request& req) {
@@ -123,7 +127,7 @@ Response accounts_json(Service& svc, Result<std::vector<Account>> a) {
   if (!a.ok()) return fail(a.error());
   int64_t person = a->front().owner_id;
   std::string o = "{\"person_id\":" + std::to_string(person) + ",\"accounts\":[";
-  for (size_t i = 0; i < a->size(); ++i) o += (i ? "," : "") + dto::account_json((*a)[i]);
+  o += joined(*a, dto::account_json);
   o += "],\"tier\":" + dto::tier_json(svc.tier_of(person));
   return http::json_text(200, o + "}");
 }
@@ -140,7 +144,7 @@ Response person(Service& svc, Request& req) {
 
 Response tiers_list(Request&) {
   std::string o = "{\"items\":[";
-  for (size_t i = 0; i < tiers().size(); ++i) o += (i ? "," : "") + dto::tier_json(tiers()[i]);
+  o += joined(tiers(), dto::tier_json);
   return http::json_text(200, o + "]}");
 }
 
@@ -342,7 +346,7 @@ Response proposals(Service& svc, Request& req) {
   auto list = svc.proposals(req.query_param("status").value_or(""), *community, *before, *limit, *req.principal);
   if (!list.ok()) return fail(list.error());
   std::string o = "{\"items\":[";
-  for (size_t i = 0; i < list->size(); ++i) o += (i ? "," : "") + dto::proposal_json((*list)[i]);
+  o += joined(*list, dto::proposal_json);
   o += "],\"next_before\":";
   o += static_cast<int64_t>(list->size()) == *limit && !list->empty() ? std::to_string(list->back().id) : "null";
   return http::json_text(200, o + "}");
@@ -394,7 +398,7 @@ Response goods_list(Service& svc, Request& req) {
   auto list = svc.goods(*community, *req.principal);
   if (!list.ok()) return fail(list.error());
   std::string o = "{\"items\":[";
-  for (size_t i = 0; i < list->size(); ++i) o += (i ? "," : "") + dto::goods_json((*list)[i]);
+  o += joined(*list, dto::goods_json);
   return http::json_text(200, o + "]}");
 }
 
@@ -470,7 +474,7 @@ Response redemptions(Service& svc, Request& req) {
   auto list = svc.redemptions(*community, req.query_param("status").value_or(""), *before, *limit, *req.principal);
   if (!list.ok()) return fail(list.error());
   std::string o = "{\"items\":[";
-  for (size_t i = 0; i < list->size(); ++i) o += (i ? "," : "") + dto::redemption_json((*list)[i], !*community);
+  o += joined(*list, [&](const Redemption& r) { return dto::redemption_json(r, !*community); });
   o += "],\"next_before\":";
   o += static_cast<int64_t>(list->size()) == *limit && !list->empty() ? std::to_string(list->back().id) : "null";
   return http::json_text(200, o + "}");
