@@ -81,6 +81,17 @@ Status valid_reason(const std::string& s, bool required);
 //! At most 9 evidence references, each one line of 1–200 bytes.
 Status valid_evidence(const std::vector<std::string>& ev);
 
+//! Evidence references as stored: one per line.
+std::string lines(const std::vector<std::string>& v);
+//! "per month", "per day", "in all": a cap's period in an error message.
+std::string period_word(const std::string& period);
+//! The moves that post `points` of an item for a subject in a community (awards: virtue from
+//! the mint and spendable from the budget; deductions: virtue only; compounds: civility).
+std::vector<Move> item_moves(store::Conn& c, const std::string& subject, int64_t subject_id, int64_t community,
+                             int64_t points, int64_t now);
+//! The payload of a points.posted event.
+std::string posting_event(const Posting& p);
+
 std::string join(const std::vector<std::string>& v, char sep);
 std::vector<std::string> split(const std::string& s, char sep);
 

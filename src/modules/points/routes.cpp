@@ -148,54 +148,52 @@ Response tiers_list(Request&) {
   return http::json_text(200, o + "]}");
 }
 
-Response statement(Service& svc, Request& req) {
+//! `account`: virtue (the default), spendable, civility or budget.
+Result<std::string> account_kind(const Request& req) {
   std::string kind = req.query_param("account").value_or("virtue");
   if (kind != "virtue" && kind != "spendable" && kind != "civility" && kind != "budget")
-    return http::error_response(Errc::invalid_input, "account must be virtue, spendable, civility or budget",
-                                "account");
+    return make_error(Errc::invalid_input, "account must be virtue, spendable, civility or budget", "account");
+  return kind;
+}
+
+//! The account's owner: `owner_id`, or else the caller's own person (persons' accounts only).
+Result<int64_t> owner_or_mine(Service& svc, const Request& req, const std::string& kind, std::optional<int64_t> owner) {
+  if (owner) return *owner;
+  if (kind != "virtue" && kind != "spendable")
+    return make_error(Errc::invalid_input, "owner_id is required for this account", "owner_id");
+  auto mine = svc.person_accounts(std::nullopt, *req.principal);
+  if (!mine.ok()) return mine.error();
+  return mine->front().owner_id;
+}
+
+Response statement(Service& svc, Request& req) {
+  auto kind = account_kind(req);
+  if (!kind.ok()) return fail(kind.error());
   auto owner = http::query_opt_int(req, "owner_id");
   if (!owner.ok()) return fail(owner.error());
   auto before = http::query_int(req, "before", 0);
   if (!before.ok()) return fail(before.error());
   auto limit = http::query_int(req, "limit", 50);
   if (!limit.ok()) return fail(limit.error());
-  int64_t who_owner = 0;
-  if (*owner) {
-    who_owner = **owner;
-  } else {
-    if (kind != "virtue" && kind != "spendable")
-      return http::error_response(Errc::invalid_input, "owner_id is required for this account", "owner_id");
-    auto mine = svc.person_accounts(std::nullopt, *req.principal);
-    if (!mine.ok()) return fail(mine.error());
-    who_owner = mine->front().owner_id;
-  }
-  auto s = svc.statement(kind, who_owner, *before, *limit, *req.principal);
+  auto who = owner_or_mine(svc, req, *kind, *owner);
+  if (!who.ok()) return fail(who.error());
+  auto s = svc.statement(*kind, *who, *before, *limit, *req.principal);
   if (!s.ok()) return fail(s.error());
   return http::json_text(200, dto::statement_json(*s));
 }
 
 Response statement_xlsx(Service& svc, Request& req) {
-  std::string kind = req.query_param("account").value_or("virtue");
-  if (kind != "virtue" && kind != "spendable" && kind != "civility" && kind != "budget")
-    return http::error_response(Errc::invalid_input, "account must be virtue, spendable, civility or budget",
-                                "account");
+  auto kind = account_kind(req);
+  if (!kind.ok()) return fail(kind.error());
   auto owner = http::query_opt_int(req, "owner_id");
   if (!owner.ok()) return fail(owner.error());
-  int64_t who_owner = 0;
-  if (*owner) {
-    who_owner = **owner;
-  } else {
-    if (kind != "virtue" && kind != "spendable")
-      return http::error_response(Errc::invalid_input, "owner_id is required for this account", "owner_id");
-    auto mine = svc.person_accounts(std::nullopt, *req.principal);
-    if (!mine.ok()) return fail(mine.error());
-    who_owner = mine->front().owner_id;
-  }
-  auto bytes = svc.statement_xlsx(kind, who_owner, *req.principal);
+  auto who = owner_or_mine(svc, req, *kind, *owner);
+  if (!who.ok()) return fail(who.error());
+  auto bytes = svc.statement_xlsx(*kind, *who, *req.principal);
   if (!bytes.ok()) return fail(bytes.error());
   Response res = http::json_text(200, std::move(*bytes));
   res.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-  res.set("Content-Disposition", "attachment; filename=\"points-" + kind + "-" + std::to_string(who_owner) + ".xlsx\"");
+  res.set("Content-Disposition", "attachment; filename=\"points-" + *kind + "-" + std::to_string(*who) + ".xlsx\"");
   return res;
 }
 
