@@ -32,6 +32,8 @@ const DemoAccount kAccounts[] = {
     {"steward", "13900000005", "楼栋管家张敏", "steward", "building steward", kFirstBuilding},
     {"elder", "13900000006", "空巢老人刘桂兰", "resident", "elder", kFirstBuilding},
     {"committee", "13900000007", "积分评议员", "committee_member", "points committee", "康城社区"},
+    // A second member: nobody decides an appeal against what they approved themselves.
+    {"committee2", "13900000014", "积分评议员赵敏", "committee_member", "points committee, second member", "康城社区"},
     {"mediator", "13900000008", "调解员", "mediator", "mediator", "滨河街道"},
     {"inspector", "13900000009", "城管队员", "inspector", "city inspector", ""},
     {"vendor", "13900000010", "夜市摊主", "vendor", "vendor", "康城社区"},

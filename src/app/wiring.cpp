@@ -153,6 +153,8 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
     return make_error(Errc::invalid_input, "config: points.quorum must be 1 to 99", "points.quorum");
   if (cfg.points.hold_hours < 1 || cfg.points.hold_hours > 24 * 90)
     return make_error(Errc::invalid_input, "config: points.hold_hours must be 1 to 2160", "points.hold_hours");
+  if (cfg.points.appeal_days < 1 || cfg.points.appeal_days > 366)
+    return make_error(Errc::invalid_input, "config: points.appeal_days must be 1 to 366", "points.appeal_days");
   auto node_of_kind = [](store::Conn& c, int64_t id, const char* kind) -> std::optional<points::Place> {
     auto n = territory::find_in(c, id);
     if (!n || n->kind != kind) return std::nullopt;
@@ -169,7 +171,7 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
                         [](store::Conn& c, int64_t account) { return registry::person_of_account(c, account); },
                         [](store::Conn& c, int64_t person) { return registry::account_of_person(c, person); }};
   sys->points = std::make_unique<points::Service>(*sys->db, sys->clock, std::move(dir),
-                                                  points::Service::Options{cfg.points.quorum, cfg.points.hold_hours});
+                                                  points::Service::Options{cfg.points.quorum, cfg.points.hold_hours, cfg.points.appeal_days});
   if (auto seeded = sys->points->seed_catalogue(); !seeded.ok()) return seeded.error();
   return sys;
 }

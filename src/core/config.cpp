@@ -69,6 +69,7 @@ const std::map<std::string, Setter>& keys() {
       {"orders.reopen_hours", text_field(&Config::orders, &Config::Orders::reopen_hours)},
       {"points.quorum", text_field(&Config::points, &Config::Points::quorum)},
       {"points.hold_hours", text_field(&Config::points, &Config::Points::hold_hours)},
+      {"points.appeal_days", text_field(&Config::points, &Config::Points::appeal_days)},
   };
   return k;
 }

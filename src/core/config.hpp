@@ -49,8 +49,9 @@ struct Config {
     int64_t reopen_hours = 72;  //!< how long after completion a reporter may reopen an order
   } orders;
   struct Points {
-    int64_t quorum = 1;       //!< committee members whose approval (or rejection) decides a proposal
-    int64_t hold_hours = 72;  //!< how long a redemption holds points and stock before it expires
+    int64_t quorum = 1;        //!< committee members whose approval (or rejection) decides a proposal
+    int64_t hold_hours = 72;   //!< how long a redemption holds points and stock before it expires
+    int64_t appeal_days = 30;  //!< how long after a deduction or a rejection its person may appeal
   } points;
 
   std::string key_file() const { return paths.key_file.empty() ? paths.data_dir + "/mashang.key" : paths.key_file; }

@@ -165,6 +165,21 @@ AuditReport Service::audit() {
       if (posted && (r.is_null(3) || r.integer(3) != r.integer(0) || r.integer(4) != r.integer(5)))
         problem(s + ": its posting does not name it, or moved other points");
     }
+    // Appeals: an overturned one has its remedy — the reversal of the posting appealed, or the
+    // posting of the proposal appealed; a pending or upheld one none (the schema checks that).
+    for (const auto& r :
+         c.query("SELECT a.id, a.status, a.posting_id, a.proposal_id, a.result_posting, rp.reverses, pr.posting_id, "
+                 "rp.id FROM points_appeals a LEFT JOIN points_postings rp ON rp.id = a.result_posting "
+                 "LEFT JOIN points_proposals pr ON pr.id = a.proposal_id")) {
+      if (r.text(1) != "overturned") continue;
+      std::string s = "appeal " + std::to_string(r.integer(0));
+      if (r.is_null(7))
+        problem(s + ": overturned without its posting");
+      else if (!r.is_null(2) && r.opt_integer(5) != r.opt_integer(2))
+        problem(s + ": its posting does not reverse the posting appealed");
+      else if (!r.is_null(3) && r.opt_integer(6) != r.opt_integer(4))
+        problem(s + ": the proposal appealed was not posted by it");
+    }
   });
   return rep;
 }

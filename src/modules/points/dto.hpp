@@ -1,6 +1,6 @@
 #pragma once
 // JSON shapes of points (docs/openapi.yaml: PointsItem, PointsAccount, PointsProposal,
-// PointsPosting, PointsStatement).
+// PointsPosting, PointsStatement, PointsAppeal).
 #include <climits>
 #include <string>
 
@@ -92,6 +92,39 @@ inline std::string proposal_json(const Proposal& p) {
   num(o, "rejections", p.rejections);
   opt(o, "decided_at", p.decided_at);
   num(o, "created_at", p.created_at);
+  return o + "}";
+}
+
+inline std::string appeal_json(const Appeal& a) {
+  std::string o = "{\"id\":" + std::to_string(a.id);
+  str(o, "key", a.key);
+  num(o, "person_id", a.person_id);
+  num(o, "community_id", a.community_id);
+  opt(o, "posting_id", a.posting_id);
+  opt(o, "proposal_id", a.proposal_id);
+  num(o, "points", a.points);
+  if (a.item_code) {
+    o += ",\"item\":{\"code\":";
+    text::append_json_string(o, *a.item_code);
+    str(o, "name_zh", a.item_name_zh.value_or(""));
+    str(o, "name_en", a.item_name_en.value_or(""));
+    o += '}';
+  } else {
+    o += ",\"item\":null";
+  }
+  str(o, "reason", a.reason);
+  strings(o, "evidence", a.evidence);
+  str(o, "status", a.status);
+  num(o, "appealed_by", a.appealed_by);
+  opt(o, "decided_by", a.decided_by);
+  o += ",\"decision_reason\":";
+  if (a.decision_reason)
+    text::append_json_string(o, *a.decision_reason);
+  else
+    o += "null";
+  opt(o, "result_posting_id", a.result_posting_id);
+  opt(o, "decided_at", a.decided_at);
+  num(o, "created_at", a.created_at);
   return o + "}";
 }
 

@@ -49,6 +49,14 @@ Result<Posting> post(store::Conn& c, const NewPosting& p, const std::vector<Move
 //! The moves of a posting, as written.
 std::vector<Move> moves_of(store::Conn& c, int64_t posting_id);
 
+//! The columns proposal_of reads, in its order (then the fingerprint and the path).
+extern const char* const kProposalColumns;
+//! A proposal from a row of kProposalColumns, with its votes counted.
+Proposal proposal_of(const store::Row& r, store::Conn& c);
+//! The proposal whose `column` is `v`, with its fingerprint and its subject's path.
+std::optional<Proposal> proposal_by(store::Conn& c, const char* column, const store::Value& v,
+                                    std::string* fp = nullptr, std::string* path = nullptr);
+
 //! The current version of an item by code (inactive ones too), or one version by id.
 std::optional<Item> item_by_code(store::Conn& c, const std::string& code);
 std::optional<Item> item_by_id(store::Conn& c, int64_t id);

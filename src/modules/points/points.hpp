@@ -90,6 +90,33 @@ struct NewProposal {
   std::vector<std::string> evidence;
 };
 
+//! An appeal 申诉 by a person against a posting that took points from them (a deduction, or a
+//! correction that took an award back) or against a rejected proposal about them. The
+//! community's committee upholds it or overturns it; overturning posts the remedy.
+struct Appeal {
+  int64_t id = 0;
+  std::string key;
+  int64_t person_id = 0, community_id = 0;
+  std::optional<int64_t> posting_id, proposal_id;  //!< exactly one
+  int64_t points = 0;                              //!< at stake, signed as the person sees it
+  std::optional<std::string> item_code, item_name_zh, item_name_en;
+  std::string reason;
+  std::vector<std::string> evidence;
+  std::string status;  //!< pending | upheld | overturned
+  int64_t appealed_by = 0;
+  std::optional<int64_t> decided_by;
+  std::optional<std::string> decision_reason;
+  std::optional<int64_t> result_posting_id, decided_at;
+  int64_t created_at = 0;
+};
+
+struct NewAppeal {
+  std::string key;
+  std::optional<int64_t> posting_id, proposal_id;  //!< exactly one
+  std::string reason;
+  std::vector<std::string> evidence;
+};
+
 //! A compound's place in a ranking of civility points.
 struct Rank {
   int64_t rank = 0, compound_id = 0;
@@ -195,8 +222,9 @@ struct AuditReport {
 class Service {
  public:
   struct Options {
-    int64_t quorum = 1;       //!< committee approvals (or rejections) that decide a proposal
-    int64_t hold_hours = 72;  //!< how long a redemption holds points and stock before it expires
+    int64_t quorum = 1;        //!< committee approvals (or rejections) that decide a proposal
+    int64_t hold_hours = 72;   //!< how long a redemption holds points and stock before it expires
+    int64_t appeal_days = 30;  //!< how long after a posting or a rejection the person may appeal it
   };
   Service(store::Db& db, const Clock& clock, Directory dir, Options o)
       : db_(db), clock_(clock), dir_(std::move(dir)), opt_(o) {}
@@ -246,6 +274,20 @@ class Service {
   //! with 409 when the points were spent already or the posting was corrected before.
   Result<Posting> correct(const std::string& key, int64_t posting_id, const std::string& reason, const Principal& who,
                           const std::string& ip, bool* replay = nullptr);
+
+  //! A person appeals (for themselves) a posting that took points from them or a rejected
+  //! proposal about them, once each, within `appeal_days`. Checks in the order of points.md.
+  Result<Appeal> appeal(const NewAppeal& in, const Principal& who, bool* replay = nullptr);
+  //! A committee member over the community decides a pending appeal: uphold (the original
+  //! stands) or overturn (the posting is reversed, or the rejected proposal is posted, in the
+  //! same transaction). Nobody who took part in the original decides its appeal.
+  Result<Appeal> decide_appeal(int64_t id, bool overturn, const std::string& reason, const Principal& who);
+  //! One appeal: its person, or staff over its community.
+  Result<Appeal> appeal_of(int64_t id, const Principal& who);
+  //! The caller's own appeals, or with `community` the community's for staff over it; by
+  //! status ("" = any), newest first, before id `before` (0 = from the newest).
+  Result<std::vector<Appeal>> appeals(const std::string& status, std::optional<int64_t> community, int64_t before,
+                                      int64_t limit, const Principal& who);
 
   //! The compounds of a community (or a street) ranked by the civility points they gained in
   //! a month ("YYYY-MM" on the UTC+8 calendar; empty: this month), then by balance; ties share

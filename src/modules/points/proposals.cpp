@@ -10,7 +10,7 @@ namespace mashang::points {
 
 using namespace detail;
 
-namespace {
+namespace detail {
 
 Proposal proposal_of(const store::Row& r, store::Conn& c) {
   Proposal p;
@@ -38,12 +38,12 @@ Proposal proposal_of(const store::Row& r, store::Conn& c) {
   return p;
 }
 
-constexpr const char* kProposalColumns =
+const char* const kProposalColumns =
     "id, idem_key, item_id, subject, subject_id, community_id, points, reason, evidence, proposed_by, by_self, "
     "status, posting_id, decided_at, created_at, fingerprint, path";
 
-std::optional<Proposal> proposal_by(store::Conn& c, const char* column, const store::Value& v,
-                                    std::string* fp = nullptr, std::string* path = nullptr) {
+std::optional<Proposal> proposal_by(store::Conn& c, const char* column, const store::Value& v, std::string* fp,
+                                    std::string* path) {
   auto r =
       c.query_one(std::string("SELECT ") + kProposalColumns + " FROM points_proposals WHERE " + column + " = $1", {v});
   if (!r) return std::nullopt;
@@ -52,7 +52,7 @@ std::optional<Proposal> proposal_by(store::Conn& c, const char* column, const st
   return proposal_of(*r, c);
 }
 
-}  // namespace
+}  // namespace detail
 
 Result<Proposal> Service::propose(const NewProposal& in, const Principal& who, bool* replay) {
   // 1–4: the request's shape.

@@ -502,6 +502,77 @@ Response cancel(Service& svc, Request& req) {
   return http::json_text(200, dto::redemption_json(*r, false));
 }
 
+Response appeal(Service& svc, Request& req) {
+  auto body = http::parse_object(req);
+  if (!body.ok()) return fail(body.error());
+  NewAppeal in;
+  auto key = http::require_string(*body, "key", 256);
+  if (!key.ok()) return fail(key.error());
+  if (auto s = detail::valid_key(*key); !s.ok()) return fail(s.error());
+  in.key = *key;
+  auto posting = optional_int(*body, "posting_id");
+  if (!posting.ok()) return fail(posting.error());
+  in.posting_id = *posting;
+  auto proposal = optional_int(*body, "proposal_id");
+  if (!proposal.ok()) return fail(proposal.error());
+  in.proposal_id = *proposal;
+  if (in.posting_id.has_value() == in.proposal_id.has_value())
+    return http::error_response(Errc::invalid_input, "name a posting_id or a proposal_id, one of them", "posting_id");
+  auto reason = http::require_string(*body, "reason", 4096);
+  if (!reason.ok()) return fail(reason.error());
+  in.reason = *reason;
+  auto ev = evidence_of(*body);
+  if (!ev.ok()) return fail(ev.error());
+  in.evidence = *ev;
+  bool replay = false;
+  auto a = svc.appeal(in, *req.principal, &replay);
+  if (!a.ok()) return fail(a.error());
+  Response res = http::json_text(replay ? 200 : 201, dto::appeal_json(*a));
+  res.set("Location", "/api/points/appeals/" + std::to_string(a->id));
+  return res;
+}
+
+Response appeals(Service& svc, Request& req) {
+  auto community = http::query_opt_int(req, "community_id");
+  if (!community.ok()) return fail(community.error());
+  auto before = http::query_int(req, "before", 0);
+  if (!before.ok()) return fail(before.error());
+  auto limit = http::query_int(req, "limit", 50);
+  if (!limit.ok()) return fail(limit.error());
+  auto list = svc.appeals(req.query_param("status").value_or(""), *community, *before, *limit, *req.principal);
+  if (!list.ok()) return fail(list.error());
+  std::string o = "{\"items\":[";
+  o += joined(*list, dto::appeal_json);
+  o += "],\"next_before\":";
+  o += static_cast<int64_t>(list->size()) == *limit && !list->empty() ? std::to_string(list->back().id) : "null";
+  return http::json_text(200, o + "}");
+}
+
+Response appeal_one(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such appeal");
+  auto a = svc.appeal_of(*id, *req.principal);
+  if (!a.ok()) return fail(a.error());
+  return http::json_text(200, dto::appeal_json(*a));
+}
+
+Response appeal_decision(Service& svc, Request& req) {
+  auto body = http::parse_object(req);
+  if (!body.ok()) return fail(body.error());
+  auto decision = http::require_string(*body, "decision", 16);
+  if (!decision.ok()) return fail(decision.error());
+  if (*decision != "uphold" && *decision != "overturn")
+    return http::error_response(Errc::invalid_input, "decision must be uphold or overturn", "decision");
+  auto reason = http::require_string(*body, "reason", 4096);
+  if (!reason.ok()) return fail(reason.error());
+  if (auto s = detail::valid_reason(*reason, true); !s.ok()) return fail(s.error());
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such appeal");
+  auto a = svc.decide_appeal(*id, *decision == "overturn", *reason, *req.principal);
+  if (!a.ok()) return fail(a.error());
+  return http::json_text(200, dto::appeal_json(*a));
+}
+
 }  // namespace
 
 void register_routes(http::Router& r, Service& svc) {
@@ -526,6 +597,12 @@ void register_routes(http::Router& r, Service& svc) {
         {.auth = Auth::session, .body_bytes_max = 512 * 1024, .json_body = true});
   r.add("GET", "/api/points/proposals/{id}", [&svc](Request& q) { return proposal(svc, q); }, {.auth = Auth::session});
   r.add("POST", "/api/points/proposals/{id}/votes", [&svc](Request& q) { return vote(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 8192, .json_body = true});
+  r.add("POST", "/api/points/appeals", [&svc](Request& q) { return appeal(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 16384, .json_body = true});
+  r.add("GET", "/api/points/appeals", [&svc](Request& q) { return appeals(svc, q); }, {.auth = Auth::session});
+  r.add("GET", "/api/points/appeals/{id}", [&svc](Request& q) { return appeal_one(svc, q); }, {.auth = Auth::session});
+  r.add("POST", "/api/points/appeals/{id}/decision", [&svc](Request& q) { return appeal_decision(svc, q); },
         {.auth = Auth::session, .body_bytes_max = 8192, .json_body = true});
   r.add("POST", "/api/points/corrections", [&svc](Request& q) { return correct(svc, q); },
         {.auth = Auth::session, .body_bytes_max = 8192, .json_body = true});
