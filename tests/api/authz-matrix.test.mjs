@@ -11,7 +11,7 @@
 //
 // Expected statuses come from docs/reference/platform.md, docs/reference/codes.md and the
 // behaviour the other test files pin down (territory.test.mjs, registry.test.mjs,
-// accounts.test.mjs, codes.test.mjs, orders.test.mjs, reports.test.mjs, points.test.mjs, points-shop.test.mjs; docs/reference/points.md). Where codes.md names only who may, the platform's rule
+// accounts.test.mjs, codes.test.mjs, orders.test.mjs, reports.test.mjs, points.test.mjs, points-shop.test.mjs, points-appeals.test.mjs; docs/reference/points.md). Where codes.md names only who may, the platform's rule
 // stands: a caller who sees the target but may not answers 403, one who does not see it 404. Writes use bodies that
 // succeed when allowed (fresh names), so the status only reflects authorization.
 import assert from 'node:assert/strict'
@@ -32,7 +32,7 @@ const { stdout: routesJson } = await run(BIN, ['routes', '--json'], { cwd: ROOT,
 const ROUTES = JSON.parse(routesJson).map((r) => `${r.method.toUpperCase()} ${r.path}`)
 
 /** The demo accounts the expectations below are written for (README.md). */
-const LOGINS = ['admin', 'resident', 'street', 'community', 'grid', 'steward', 'elder', 'committee', 'mediator',
+const LOGINS = ['admin', 'resident', 'street', 'community', 'grid', 'steward', 'elder', 'committee', 'committee2', 'mediator',
   'inspector', 'vendor', 'volunteer', 'teacher', 'doctor']
 /** Every caller of the matrix: each demo account, and no session at all. */
 const CALLERS = [...LOGINS, 'none']
@@ -1492,11 +1492,13 @@ Object.assign(RULES, {
 // committee member of the community; not the inspector, the mediator or the other roles.
 // Writes that post use a fresh idempotency key, a fresh proposal or a fresh posting each.
 await made('/api/points/budgets', { key: fresh('matrix-budget-'), community_id: kangcheng.id, amount: 100000, reason: '权限矩阵预算' })
-const POINTS_STAFF_IN = ['admin', 'street', 'community', 'grid', 'steward', 'committee']
+const POINTS_STAFF_IN = ['admin', 'street', 'community', 'grid', 'steward', 'committee', 'committee2']
 /** Who sees the elder's points and proposals: the staff over her, and she herself. */
 const POINTS_SEE_IN = [...POINTS_STAFF_IN, 'elder']
 /** Staff over 康城社区 itself (its budget, its queue): not the grid worker and the steward, whose grants lie below it. */
-const POINTS_COMMUNITY = ['admin', 'street', 'community', 'committee']
+const POINTS_COMMUNITY = ['admin', 'street', 'community', 'committee', 'committee2']
+/** The two committee members of 康城社区 (the demo's `committee2` is the second, for appeals). */
+const POINTS_COMMITTEE = ['committee', 'committee2']
 /** A proposal body (fresh key), with evidence. */
 const pointsProposal = (json) => ({ key: fresh('matrix-proposal-'), reason: '权限矩阵核对', evidence: ['photo:matrix'], ...json })
 /** A fresh pending proposal: `item` for the elder, by the community staff (or for `personId`, by `by`). */
@@ -1604,10 +1606,10 @@ Object.assign(RULES, {
   'POST /api/points/proposals': {
     scopes: Object.fromEntries(
       [
-        ['inside', { item: 'bonus.heroic_act', person_id: elder.id }, only(['admin', 'street', 'community', 'grid', 'committee'], 201, 404, { steward: 403, elder: 403 })],
+        ['inside', { item: 'bonus.heroic_act', person_id: elder.id }, only(['admin', 'street', 'community', 'grid', ...POINTS_COMMITTEE], 201, 404, { steward: 403, elder: 403 })],
         ['deduction', { item: 'deduct.littering', person_id: elder.id },
-          only(['street', 'community', 'grid', 'inspector'], 201, 404, { admin: 403, steward: 403, committee: 403, elder: 403 })],
-        ['compound', { item: 'bonus.compound_tidy_environment', compound_id: compoundIn.id }, only(['street', 'community', 'committee'], 201, 404, { admin: 403, grid: 403 })],
+          only(['street', 'community', 'grid', 'inspector'], 201, 404, { admin: 403, steward: 403, committee: 403, committee2: 403, elder: 403 })],
+        ['compound', { item: 'bonus.compound_tidy_environment', compound_id: compoundIn.id }, only(['street', 'community', ...POINTS_COMMITTEE], 201, 404, { admin: 403, grid: 403 })],
         ['self', { item: 'bonus.volunteer_service' }, only(['elder', 'resident'], 201, 422)],
         ['outside', { item: 'bonus.heroic_act', person_id: outPerson.id }, only(['admin'], 201, 404)],
       ].map(([scope, json, expect]) => [
@@ -1642,7 +1644,7 @@ Object.assign(RULES, {
     scopes: {
       inside: {
         request: async () => ({ method: 'POST', path: `/api/points/proposals/${(await pendingProposal()).id}/votes`, json: { decision: 'approve' } }),
-        expect: only(['committee'], 200, 404, Object.fromEntries(POINTS_STAFF_IN.filter((l) => l !== 'committee').map((l) => [l, 403]))),
+        expect: only(POINTS_COMMITTEE, 200, 404, Object.fromEntries(POINTS_STAFF_IN.filter((l) => !POINTS_COMMITTEE.includes(l)).map((l) => [l, 403]))),
         verify: (body) => {
           if (body.status !== 'posted') return `status ${body.status}`
         },
@@ -1659,7 +1661,7 @@ Object.assign(RULES, {
     scopes: {
       inside: {
         request: async () => ({ method: 'POST', path: '/api/points/corrections', json: { key: fresh('matrix-correction-'), posting_id: await postedAward(), reason: '权限矩阵核对' } }),
-        expect: only(['admin', 'street', 'community'], 201, 404, { grid: 403, steward: 403, committee: 403 }),
+        expect: only(['admin', 'street', 'community'], 201, 404, { grid: 403, steward: 403, committee: 403, committee2: 403 }),
         verify: (body) => {
           if (body.kind !== 'correction' || body.points !== -50) return `not a correction of the award: ${JSON.stringify(body)}`
         },
@@ -1727,10 +1729,10 @@ const redemptionCodes = (own) => (body) => {
 const statusIs = (status) => (body) => {
   if (body.status !== status) return `status ${body.status}`
 }
-/** A bulk vote's one outcome: the committee member posts; other staff who see it forbidden; the rest not found. */
-const decidedAs = (committeeLogin, seers) => (body, caller) => {
+/** A bulk vote's one outcome: the committee members post; other staff who see it forbidden; the rest not found. */
+const decidedAs = (committeeLogins, seers) => (body, caller) => {
   const [item] = body.items
-  const want = caller === committeeLogin ? { status: 'posted', error: null } : { status: null, error: seers.includes(caller) ? 'forbidden' : 'not_found' }
+  const want = committeeLogins.includes(caller) ? { status: 'posted', error: null } : { status: null, error: seers.includes(caller) ? 'forbidden' : 'not_found' }
   const got = { status: item?.status, error: item?.error?.code ?? null }
   if (JSON.stringify(got) !== JSON.stringify(want)) return `outcome ${JSON.stringify(item)}, expected ${JSON.stringify(want)}`
 }
@@ -1758,14 +1760,14 @@ Object.assign(RULES, {
   },
   'POST /api/points/goods': {
     scopes: Object.fromEntries(
-      [['inside', kangcheng, only(POINTS_SHOP_KEEPERS, 201, 404, { committee: 403 })], ['outside', outCommunity, only(['admin'], 201, 404)]].map(
+      [['inside', kangcheng, only(POINTS_SHOP_KEEPERS, 201, 404, { committee: 403, committee2: 403 })], ['outside', outCommunity, only(['admin'], 201, 404)]].map(
         ([scope, n, expect]) => [scope, { request: () => ({ method: 'POST', path: '/api/points/goods', json: { community_id: n.id, name: fresh('矩阵新商品'), price: 5, stock: 1 } }), expect }],
       ),
     ),
   },
   'PATCH /api/points/goods/{id}': {
     scopes: Object.fromEntries(
-      [['inside', goodsIn, only(POINTS_SHOP_KEEPERS, 200, 404, { committee: 403 })], ['outside', goodsOut, only(['admin'], 200, 404)]].map(
+      [['inside', goodsIn, only(POINTS_SHOP_KEEPERS, 200, 404, { committee: 403, committee2: 403 })], ['outside', goodsOut, only(['admin'], 200, 404)]].map(
         ([scope, g, expect]) => [scope, { request: () => ({ method: 'PATCH', path: `/api/points/goods/${g.id}`, json: { restock: 1 } }), expect }],
       ),
     ),
@@ -1818,7 +1820,7 @@ Object.assign(RULES, {
   'POST /api/points/proposals/bulk': {
     scopes: Object.fromEntries(
       [
-        ['inside', elder.id, only(['admin', 'street', 'community', 'grid', 'committee'], 201, 404, { steward: 403, elder: 403 })],
+        ['inside', elder.id, only(['admin', 'street', 'community', 'grid', ...POINTS_COMMITTEE], 201, 404, { steward: 403, elder: 403 })],
         ['outside', outPerson.id, only(['admin'], 201, 404)],
       ].map(([scope, personId, expect]) => [
         scope,
@@ -1838,12 +1840,94 @@ Object.assign(RULES, {
       inside: {
         request: async () => ({ method: 'POST', path: '/api/points/proposals/votes', json: { ids: [(await pendingProposal()).id], decision: 'approve' } }),
         expect: { '*': 200 },
-        verify: decidedAs('committee', POINTS_STAFF_IN),
+        verify: decidedAs(POINTS_COMMITTEE, POINTS_STAFF_IN),
       },
       outside: {
         request: async () => ({ method: 'POST', path: '/api/points/proposals/votes', json: { ids: [(await pendingProposal(outPerson.id, 'admin')).id], decision: 'approve' } }),
         expect: { '*': 200 },
-        verify: decidedAs(null, ['admin']),
+        verify: decidedAs([], ['admin']),
+      },
+    },
+  },
+})
+
+// Appeals (docs/reference/points.md, Appeals). The deductions appealed are of an item of the
+// matrix's own (1 point, no cap, no evidence), proposed by the community staff and approved by
+// the committee member (outside: by the admin and the outside committee member). Appealing:
+// the elder and the resident, each of a fresh deduction of their own person; accounts linked
+// to no person 403 before anything is looked up; a posting about someone else 404. Reading:
+// the person, and staff over 康城社区 itself (not the grid worker and the steward, whose
+// grants lie below it). Deciding (each request on a fresh appeal of the elder): the second
+// committee member; the first approved the deduction (403, as one who took part); other
+// staff over the community and the elder herself 403; the rest 404.
+const APPEAL_DEDUCT = fresh('deduct.matrix_appeal_')
+check(await srv.request('PUT', `/api/points/catalog/${APPEAL_DEDUCT}`, {
+  token: admin.token,
+  json: { name_zh: '权限矩阵扣分', name_en: 'Matrix deduction', points: -1, subject: 'person', cap_period: 'ever', evidence_required: false,
+    proposers: ['community_staff', 'district_admin'] },
+}), 201)
+/** A fresh deduction of a person, posted: its posting id. */
+const deductionOf = async (personId, by = sessions.community, committeeSession = sessions.committee) => {
+  const p = check(await srv.post('/api/points/proposals', { key: fresh('matrix-proposal-'), item: APPEAL_DEDUCT, person_id: personId, reason: '权限矩阵扣分' },
+    { token: by.token }), 201)
+  const after = check(await srv.post(`/api/points/proposals/${p.id}/votes`, { decision: 'approve' }, { token: committeeSession.token }), 200)
+  assert.equal(after.status, 'posted', `the matrix's deduction of person ${personId} was not posted: ${JSON.stringify(after)}`)
+  return after.posting_id
+}
+const appealBody = (postingId) => ({ key: fresh('matrix-appeal-'), posting_id: postingId, reason: '权限矩阵申诉' })
+/** A fresh pending appeal by `who` of a fresh deduction of `personId`. */
+const appealedBy = async (who, personId, ...deducting) =>
+  check(await srv.post('/api/points/appeals', appealBody(await deductionOf(personId, ...deducting)), { token: who.token }), 201)
+const inAppeal = await appealedBy(sessions.elder, elder.id)
+const outAppeal = await appealedBy(outResident, outPerson.id, admin, outCommittee)
+const outDeduction = await deductionOf(outPerson.id, admin, outCommittee)
+const listsAppeal = (a, seers) => (body, caller) => {
+  if (ids(body).includes(a.id) !== seers.includes(caller)) return `appeal ${a.id} is ${ids(body).includes(a.id) ? '' : 'not '}listed`
+}
+
+Object.assign(RULES, {
+  'POST /api/points/appeals': {
+    scopes: {
+      inside: {
+        request: async (caller) => ({ method: 'POST', path: '/api/points/appeals', json: appealBody(await deductionOf(caller === 'resident' ? residentPerson : elder.id)) }),
+        expect: only(['elder', 'resident'], 201, 403),
+        verify: statusIs('pending'),
+      },
+      outside: {
+        request: () => ({ method: 'POST', path: '/api/points/appeals', json: appealBody(outDeduction) }),
+        expect: only(['elder', 'resident'], 404, 403),
+      },
+    },
+  },
+  'GET /api/points/appeals': {
+    scopes: {
+      own: { request: get('/api/points/appeals?limit=200'), expect: { '*': 200 }, verify: listsAppeal(inAppeal, ['elder']) },
+      inside: { request: get(`/api/points/appeals?community_id=${kangcheng.id}&limit=200`), expect: only(POINTS_COMMUNITY, 200, 404),
+        verify: listsAppeal(inAppeal, POINTS_COMMUNITY) },
+      outside: { request: get(`/api/points/appeals?community_id=${outCommunity.id}&limit=200`), expect: only(['admin'], 200, 404),
+        verify: listsAppeal(outAppeal, ['admin']) },
+    },
+  },
+  'GET /api/points/appeals/{id}': {
+    scopes: {
+      inside: { request: get(`/api/points/appeals/${inAppeal.id}`), expect: only([...POINTS_COMMUNITY, 'elder'], 200, 404) },
+      outside: { request: get(`/api/points/appeals/${outAppeal.id}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  'POST /api/points/appeals/{id}/decision': {
+    scopes: {
+      inside: {
+        request: async () => ({ method: 'POST', path: `/api/points/appeals/${(await appealedBy(sessions.elder, elder.id)).id}/decision`,
+          json: { decision: 'overturn', reason: '权限矩阵复核' } }),
+        expect: only(['committee2'], 200, 404, { admin: 403, street: 403, community: 403, committee: 403, elder: 403 }),
+        verify: (body) => {
+          if (body.status !== 'overturned' || !body.result_posting_id) return `not overturned: ${JSON.stringify(body)}`
+        },
+      },
+      outside: {
+        request: async () => ({ method: 'POST', path: `/api/points/appeals/${(await appealedBy(outResident, outPerson.id, admin, outCommittee)).id}/decision`,
+          json: { decision: 'overturn', reason: '权限矩阵复核' } }),
+        expect: only(['admin'], 403, 404),
       },
     },
   },

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 
-import { BIN, ROOT, check } from './harness.mjs'
+import { BIN, ENGINE, ROOT, check, psql } from './harness.mjs'
 
 const run = promisify(execFile)
 
@@ -27,6 +27,17 @@ export async function assertAudited(srv) {
   assert.equal(r.code, 0, `mashang points audit failed: ${JSON.stringify(r)}`)
   assert.match(r.stdout, /points ledger: \d+ accounts, \d+ postings, \d+ transfers checked in \d+ ms; 0 discrepancies/)
   return r.stdout
+}
+
+/**
+ * Runs one SQL statement on the server's own database (sqlite3 or psql, as the other suites
+ * do); resolves its output (one row a line, `|` between columns). What the tests that move a
+ * posting or a rejection back in time use: the server's clock is real.
+ */
+export async function pointsSql(srv, statement) {
+  if (ENGINE === 'sqlite')
+    return (await run('sqlite3', ['-cmd', '.timeout 10000', srv.db.url.replace(/^sqlite:/, ''), statement], { timeout: 30000 })).stdout
+  return psql(srv.db.url, statement)
 }
 
 /** The points routes, for one server. */
@@ -143,6 +154,45 @@ export class Points {
   }
   voteBulk(json, who) {
     return this.srv.post('/api/points/proposals/votes', json, { token: who?.token })
+  }
+
+  // Appeals
+  appeal(json, who) {
+    return this.srv.post('/api/points/appeals', json, { token: who?.token })
+  }
+  appeals(query, who) {
+    return this.srv.get(`/api/points/appeals?${new URLSearchParams(query)}`, { token: who?.token })
+  }
+  appealOf(id, who) {
+    return this.srv.get(`/api/points/appeals/${id}`, { token: who?.token })
+  }
+  decideAppeal(id, json, who) {
+    return this.srv.post(`/api/points/appeals/${id}/decision`, json, { token: who?.token })
+  }
+
+  /** A new pending appeal (201, Location its URL); the appeal. `json` without a key gets a fresh one. */
+  async appealed(json, who) {
+    const body = { key: this.fresh('appeal-'), reason: '积分测试申诉', evidence: ['photo:appeal'], ...json }
+    const res = await this.appeal(body, who)
+    const a = check(res, 201, 'PointsAppeal')
+    assert.equal(res.header('location'), `/api/points/appeals/${a.id}`)
+    assert.deepEqual([a.status, a.decided_by, a.decision_reason, a.result_posting_id, a.decided_at], ['pending', null, null, null, null])
+    return a
+  }
+
+  /** `decision` (uphold | overturn) of an appeal by `who` (200); the appeal after it. */
+  async decided(id, decision, who, reason = '积分测试复核') {
+    const a = check(await this.decideAppeal(id, { decision, reason }, who), 200, 'PointsAppeal')
+    assert.equal(a.status, decision === 'overturn' ? 'overturned' : 'upheld', `not decided: ${JSON.stringify(a)}`)
+    return a
+  }
+
+  /** Proposes and has `committee` reject it: the rejected proposal. */
+  async rejected(json, proposer, committee, reason = '积分测试驳回') {
+    const p = await this.proposed(json, proposer)
+    const after = check(await this.vote(p.id, { decision: 'reject', reason }, committee), 200, 'PointsProposal')
+    assert.equal(after.status, 'rejected', `not rejected: ${JSON.stringify(after)}`)
+    return after
   }
 
   /** New goods (201); the goods. `json` without a name gets a fresh one. */

@@ -520,6 +520,7 @@ Response appeal(Service& svc, Request& req) {
     return http::error_response(Errc::invalid_input, "name a posting_id or a proposal_id, one of them", "posting_id");
   auto reason = http::require_string(*body, "reason", 4096);
   if (!reason.ok()) return fail(reason.error());
+  if (auto s = detail::valid_reason(*reason, true); !s.ok()) return fail(s.error());
   in.reason = *reason;
   auto ev = evidence_of(*body);
   if (!ev.ok()) return fail(ev.error());

@@ -37,7 +37,7 @@ describe('live events', () => {
 
   it('labels the points events in both languages', () => {
     for (const type of ['points.proposed', 'points.voted', 'points.rejected', 'points.posted', 'points.catalog_changed',
-      'points.goods_changed', 'points.redeemed', 'points.redemption_closed']) {
+      'points.goods_changed', 'points.redeemed', 'points.redemption_closed', 'points.appealed', 'points.appeal_decided']) {
       const key = type.replace(/\./g, '_')
       expect(en.live.types).toHaveProperty(key)
       expect(zhCN.live.types).toHaveProperty(key)

@@ -58,6 +58,8 @@ const knownTypes = new Set<string>([
   'points.goods_changed',
   'points.redeemed',
   'points.redemption_closed',
+  'points.appealed',
+  'points.appeal_decided',
 ])
 
 const BACKOFF_MIN_MS = 1000

@@ -2577,6 +2577,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/points/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own appeals, or a community's (staff)
+         * @description Without `community_id`: the appeals about the caller's own person (an empty list for
+         *     an account linked to no person). With `community_id`: that community's appeals, for
+         *     staff whose grant covers the community (a committee's queue); anyone else, and a
+         *     community that does not exist, `404` (`field` `community_id`). Newest first, `limit`
+         *     of them with an id below `before`; `next_before` pages on (`null` when the page is
+         *     not full). `status` filters (`pending`, `upheld`, `overturned`; another value `422`,
+         *     `field` `status`); `limit` 1 to 200; a query value that is not an integer `422`
+         *     naming it.
+         */
+        get: operations["listPointsAppeals"];
+        put?: never;
+        /**
+         * A person appeals a posting that took points from them, or a rejected proposal about them
+         * @description An appeal (申诉) by a resident whose account is linked to a registry person, for that
+         *     person: against a posting that took points from them — a `deduction`, or a
+         *     `correction` with negative `points` (an award taken back) — or against a `rejected`
+         *     proposal about them. Each posting and each proposal is appealed once, within
+         *     `points.appeal_days` (configuration, default 30) of the posting's `created_at` or the
+         *     proposal's `decided_at`. A committee member over the community decides it
+         *     (`decidePointsAppeal`).
+         *
+         *     `key` is the client's idempotency key, as for `proposePoints`: the same key with the
+         *     same content from the same caller answers the original appeal (`200`); other content,
+         *     or another caller, `409` (`field` `key`).
+         *
+         *     **Order of precedence** (docs/reference/points.md) — the first failing check answers:
+         *     1. `401` — no session.
+         *     2. `400` — the body is not JSON; `422` — not a JSON object, or `key` missing or not 1
+         *        to 64 of `A-Z a-z 0-9 - _ . :` (`field` `key`).
+         *     3. `422` — not exactly one of `posting_id` and `proposal_id` (`field` `posting_id`); a
+         *        `posting_id` or `proposal_id` that is not an integer (`422` naming it).
+         *     4. `422` — `reason` missing or not 2 to 500 characters (`field` `reason`).
+         *     5. `422` — `evidence` not a list of at most 9 one-line references of 1 to 200 bytes
+         *        (`field` `evidence`).
+         *     6. **Replay** — the key was used: the same content from the same caller answers the
+         *        original appeal (`200`, as it is now); other content, or another caller, `409`
+         *        (`field` `key`).
+         *     7. `403` — the caller's account is linked to no person.
+         *     8. `404` — no such posting or proposal about the caller's person (a posting or
+         *        proposal about anyone or anything else too) (`field` `posting_id` or
+         *        `proposal_id`).
+         *     9. `422` — it cannot be appealed: a posting that is neither a deduction nor a
+         *        correction that took points (`field` `posting_id`); a proposal that is not
+         *        `rejected` (`field` `proposal_id`).
+         *     10. `409` — it was appealed already (`field` `posting_id` or `proposal_id`).
+         *     11. `409` — `points.appeal_days` have passed since the posting, or since the
+         *         rejection ("appeals are made within N days").
+         *     12. `409` — the posting was corrected already (`field` `posting_id`).
+         *
+         *     Then the appeal is `pending` (`201`, `Location` its URL), and `points.appealed`
+         *     (subject `points_appeal:<id>`, scope the community's path) reaches the community's
+         *     staff and committee.
+         */
+        post: operations["appealPoints"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/appeals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One appeal
+         * @description Who sees an appeal: the person it is for (the account linked to them), and staff
+         *     whose grant covers its community. Anyone else — and an id that names no appeal —
+         *     `404`.
+         */
+        get: operations["getPointsAppeal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/points/appeals/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A committee member upholds or overturns an appeal
+         * @description A `committee_member` whose grant covers the appeal's community decides it, once.
+         *     `uphold`: the original stands, nothing is posted. `overturn`: the remedy is posted in
+         *     the same transaction — an appealed posting is reversed by a `correction` (key
+         *     `#appeal:<appeal id>`, `reverses` the posting appealed), a rejected proposal is
+         *     posted (`posted`, its posting's key `#proposal:<id>`; an award draws spendable points
+         *     from the community's budget); `result_posting_id` names that posting, and
+         *     `points.posted` is published as for a correction or an approval. Either way
+         *     `points.appeal_decided` (subject `points_appeal:<id>`) is published to the
+         *     community's path, and a copy addressed to the account that appealed.
+         *
+         *     **Order of precedence** — the first failing check answers:
+         *     1. `401` — no session.
+         *     2. `422` — `decision` is not `uphold` or `overturn` (`field` `decision`).
+         *     3. `422` — `reason` missing or not 2 to 500 characters (`field` `reason`).
+         *     4. `404` — no such appeal, or not visible to the caller.
+         *     5. `403` — the caller is not a committee member over the community.
+         *     6. `409` — the appeal was decided already.
+         *     7. `403` — the caller took part in what is appealed: the person appealing (or the
+         *        account that appealed), the posting's poster or any of its approvers, the
+         *        proposal's proposer or any member who voted on it.
+         *     8. When overturning: `409` if the remedy cannot be posted — the posting was corrected
+         *        meanwhile, or the committee's budget cannot cover an award — nothing is recorded,
+         *        the appeal stays pending.
+         */
+        post: operations["decidePointsAppeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/points/tiers": {
         parameters: {
             query?: never;
@@ -2903,7 +3036,10 @@ export interface paths {
          *     held) and `points.redemption_closed` (handed over, cancelled or expired) (subject
          *     `points_redemption:<id>`, scope the community's path; payload `redemption_id`,
          *     `status`, `goods_id`, `quantity`, `points`; each with a copy addressed to the account
-         *     that redeemed).
+         *     that redeemed). Of appeals: `points.appealed` (an appeal made) and
+         *     `points.appeal_decided` (upheld or overturned; a copy addressed to the account that
+         *     appealed) (subject `points_appeal:<id>`, scope the community's path; payload
+         *     `appeal_id`, `community_id`, `status`, `result_posting_id`).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -3872,7 +4008,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"] | components["schemas"]["OrderEvent"] | components["schemas"]["ReportEvent"] | components["schemas"]["PointsProposedEvent"] | components["schemas"]["PointsDecisionEvent"] | components["schemas"]["PointsPostedEvent"] | components["schemas"]["PointsCatalogChangedEvent"] | components["schemas"]["PointsGoodsChangedEvent"] | components["schemas"]["PointsRedemptionEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"] | components["schemas"]["OrderEvent"] | components["schemas"]["ReportEvent"] | components["schemas"]["PointsProposedEvent"] | components["schemas"]["PointsDecisionEvent"] | components["schemas"]["PointsPostedEvent"] | components["schemas"]["PointsCatalogChangedEvent"] | components["schemas"]["PointsGoodsChangedEvent"] | components["schemas"]["PointsRedemptionEvent"] | components["schemas"]["PointsAppealEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -6264,7 +6400,8 @@ export interface components {
             /**
              * @description The idempotency key: the client's for a budget grant, a correction and a
              *     redemption's hold; the server's own, which start with `#` (no client's key can),
-             *     for the rest - `#proposal:<id>` for a posted proposal, `#handover:<id>` and
+             *     for the rest - `#proposal:<id>` for a posted proposal, `#appeal:<id>` for the
+             *     correction that reverses a posting whose appeal was overturned, `#handover:<id>` and
              *     `#refund:<id>` for a redemption closed, `#auto:report_confirmed:order:<id>:<person>` for an
              *     automatic award.
              */
@@ -6420,6 +6557,141 @@ export interface components {
             key: components["schemas"]["PointsKey"];
             /** Format: int64 */
             posting_id: number;
+            reason: string;
+        };
+        /**
+         * @description `pending` until a committee member decides; `upheld` (the original stands) or `overturned` (the remedy posted).
+         * @enum {string}
+         */
+        PointsAppealStatus: "pending" | "upheld" | "overturned";
+        /**
+         * @description An appeal (申诉) by a person against a posting that took points from them (a
+         *     deduction, or a correction that took an award back) or against a rejected proposal
+         *     about them, and the committee's decision.
+         * @example {
+         *       "id": 5,
+         *       "key": "appeal-2026-06-02-littering",
+         *       "person_id": 12,
+         *       "community_id": 3,
+         *       "posting_id": 88,
+         *       "proposal_id": null,
+         *       "points": -2,
+         *       "item": {
+         *         "code": "deduct.littering",
+         *         "name_zh": "乱扔垃圾",
+         *         "name_en": "Littering"
+         *       },
+         *       "reason": "当天不在小区，照片中不是本人",
+         *       "evidence": [
+         *         "Xq3b9LrT2mW8kZpA4sYd1e"
+         *       ],
+         *       "status": "overturned",
+         *       "appealed_by": 31,
+         *       "decided_by": 9,
+         *       "decision_reason": "经核实，照片中不是本人",
+         *       "result_posting_id": 95,
+         *       "decided_at": 1764400000000,
+         *       "created_at": 1764300000000
+         *     }
+         */
+        PointsAppeal: {
+            /** Format: int64 */
+            id: number;
+            key: components["schemas"]["PointsKey"];
+            person_id: components["schemas"]["PersonId"];
+            community_id: components["schemas"]["NodeId"];
+            /**
+             * Format: int64
+             * @description The posting appealed; `null` for an appeal of a proposal.
+             */
+            posting_id: number | null;
+            /**
+             * Format: int64
+             * @description The rejected proposal appealed; `null` for an appeal of a posting.
+             */
+            proposal_id: number | null;
+            /**
+             * Format: int64
+             * @description What is at stake, signed as the person sees it: negative for a deduction or a
+             *     correction that took an award back, positive for a rejected award.
+             */
+            points: number;
+            /**
+             * @description The item (names as of the version posted or proposed) of the posting or proposal
+             *     appealed; for a correction, the item of the posting it reversed; `null` when there
+             *     is none.
+             */
+            item: {
+                code: components["schemas"]["PointsItemCode"];
+                name_zh: string;
+                name_en: string;
+            } | null;
+            /** @description The person's reason, 2 to 500 characters. */
+            reason: string;
+            evidence: string[];
+            status: components["schemas"]["PointsAppealStatus"];
+            /** @description The account that appealed (linked to the person). */
+            appealed_by: components["schemas"]["AccountId"];
+            /** @description The committee member who decided; `null` while pending. */
+            decided_by: components["schemas"]["AccountId"] | null;
+            /** @description The committee member's reason; `null` while pending. */
+            decision_reason: string | null;
+            /**
+             * Format: int64
+             * @description The remedy once `overturned` - the correction that reversed the posting, or the
+             *     posting of the proposal; `null` otherwise.
+             */
+            result_posting_id: number | null;
+            decided_at: components["schemas"]["Timestamp"] | null;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        PointsAppealList: {
+            items: components["schemas"]["PointsAppeal"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; `null` when this page is not full.
+             */
+            next_before: number | null;
+        };
+        /**
+         * @description An appeal of a posting (`posting_id`) or of a rejected proposal (`proposal_id`), exactly one of them.
+         * @example {
+         *       "key": "appeal-2026-06-02-littering",
+         *       "posting_id": 88,
+         *       "reason": "当天不在小区，照片中不是本人",
+         *       "evidence": [
+         *         "Xq3b9LrT2mW8kZpA4sYd1e"
+         *       ]
+         *     }
+         */
+        PointsNewAppeal: {
+            key: components["schemas"]["PointsKey"];
+            /**
+             * Format: int64
+             * @description A deduction, or a correction that took points, about the caller's person.
+             */
+            posting_id?: number;
+            /**
+             * Format: int64
+             * @description A rejected proposal about the caller's person.
+             */
+            proposal_id?: number;
+            /** @description 2 to 500 characters. */
+            reason: string;
+            /** @description References to the evidence (photo ids, document numbers), each one line of 1 to 200 bytes. */
+            evidence?: string[];
+        };
+        /**
+         * @description A committee member's decision on an appeal.
+         * @example {
+         *       "decision": "overturn",
+         *       "reason": "经核实，照片中不是本人"
+         *     }
+         */
+        PointsAppealDecision: {
+            /** @enum {string} */
+            decision: "uphold" | "overturn";
+            /** @description 2 to 500 characters. */
             reason: string;
         };
         /**
@@ -6857,6 +7129,32 @@ export interface components {
                 points: number;
             };
         };
+        /**
+         * @description An appeal made (`points.appealed`, status `pending`) or decided
+         *     (`points.appeal_decided`: `upheld` or `overturned`, with the remedy's posting); scope
+         *     the community's path, and for a decision a copy addressed to the account that
+         *     appealed.
+         */
+        PointsAppealEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "points.appealed" | "points.appeal_decided";
+            /** @description The appeal the event is about. */
+            subject: string;
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                /** Format: int64 */
+                appeal_id: number;
+                community_id: components["schemas"]["NodeId"];
+                status: components["schemas"]["PointsAppealStatus"];
+                /**
+                 * Format: int64
+                 * @description The remedy's posting once overturned; `null` otherwise.
+                 */
+                result_posting_id: number | null;
+            };
+        };
     };
     responses: {
         /** @description Malformed request (HTTP, JSON that does not parse, invalid UTF-8, bad query string). */
@@ -7157,6 +7455,8 @@ export interface components {
         PointsRedemptionIdPath: string;
         /** @description A redemption's code, as scanned. Anything else names no redemption (`404`). */
         PointsRedemptionCodePath: string;
+        /** @description Appeal id. Anything that is not a positive integer names no appeal (`404`). */
+        PointsAppealIdPath: string;
         /** @description An upload id (22 characters of `A-Z a-z 0-9 _ -`). Anything else names no photo (`404`). */
         PhotoIdPath: string;
         /** @description The jurisdiction; this endpoint serves one, `mashang`. Another value answers `404`; empty counts as absent. */
@@ -10938,6 +11238,165 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PointsPosting"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPointsAppeals: {
+        parameters: {
+            query?: {
+                /** @description A community's appeals (staff over it); default the caller's own. */
+                community_id?: number;
+                /** @description Only appeals in this state. */
+                status?: components["schemas"]["PointsAppealStatus"];
+                /** @description Only appeals with a smaller id (the previous page's `next_before`); 0 = from the newest. */
+                before?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of appeals. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsAppealList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    appealPoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsNewAppeal"];
+            };
+        };
+        responses: {
+            /** @description A replay of the key with the same content; the original appeal as it is now. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The appeal's URL, `/api/points/appeals/{id}`. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsAppeal"];
+                };
+            };
+            /** @description Appealed; pending. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The appeal's URL, `/api/points/appeals/{id}`. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsAppeal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPointsAppeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Appeal id. Anything that is not a positive integer names no appeal (`404`). */
+                id: components["parameters"]["PointsAppealIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The appeal. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsAppeal"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    decidePointsAppeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Appeal id. Anything that is not a positive integer names no appeal (`404`). */
+                id: components["parameters"]["PointsAppealIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsAppealDecision"];
+            };
+        };
+        responses: {
+            /** @description Decided; the appeal after the decision (`upheld` or `overturned`). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsAppeal"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -129,6 +129,12 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'points.proposals.mine' },
       },
       {
+        path: 'points/appeals',
+        name: 'm-points-appeals',
+        component: () => import('@/modules/points/PhonePointsAppeals.vue'),
+        meta: { title: 'points.appeals.mine' },
+      },
+      {
         path: 'points/shop',
         name: 'm-points-shop',
         component: () => import('@/modules/points/PhonePointsShop.vue'),

@@ -3,6 +3,11 @@
 import { apiFetch } from '@/api/fetch'
 import type {
   Accounts,
+  Appeal,
+  AppealDecision,
+  AppealList,
+  AppealNew,
+  AppealStatus,
   BudgetGrant,
   BulkProposal,
   BulkProposalResult,
@@ -113,6 +118,34 @@ export const grantBudget = (body: BudgetGrant) =>
 
 export const correctPosting = (body: Correction) =>
   apiFetch<Posting>('/api/points/corrections', { method: 'POST', body, notify: false })
+
+// Appeals -----------------------------------------------------------------------------------
+
+/** Appeals a posting that took points from the caller, or a rejected proposal about them (the
+ *  body carries the form's idempotency key). Errors are the sheet's. */
+export const appeal = (body: AppealNew) => apiFetch<Appeal>('/api/points/appeals', { method: 'POST', body, notify: false })
+
+/** The caller's own appeals, or (`community_id`, staff over it) a community's. */
+export function listAppeals(
+  q: { community_id?: number | null; status?: AppealStatus | null; before?: number | null; limit?: number } = {},
+  notify = true,
+) {
+  return apiFetch<AppealList>('/api/points/appeals', {
+    query: {
+      community_id: q.community_id ?? undefined,
+      status: q.status ?? undefined,
+      before: q.before ?? undefined,
+      limit: q.limit ?? PAGE,
+    },
+    notify,
+  })
+}
+
+export const getAppeal = (id: number) => apiFetch<Appeal>(`/api/points/appeals/${id}`, { notify: false })
+
+/** A committee member upholds or overturns an appeal, with a reason. Errors are the caller's. */
+export const decideAppeal = (id: number, decision: AppealDecision, reason: string) =>
+  apiFetch<Appeal>(`/api/points/appeals/${id}/decision`, { method: 'POST', body: { decision, reason }, notify: false })
 
 // The points shop ---------------------------------------------------------------------------
 

@@ -5,6 +5,10 @@ import { FormKey, KEY_RE, fingerprint, newKey, uuid } from './idempotency'
 import {
   GROUP_ORDER,
   amountTone,
+  appealableLine,
+  appealableProposal,
+  appealsByTarget,
+  appealTone,
   applyOutcomes,
   balanceOf,
   capOf,
@@ -31,17 +35,33 @@ import {
   pointsEventOf,
   positiveId,
   proposableBy,
+  reasonArgs,
   reasonKey,
   reasonOk,
   redeemBlock,
+  reversedPostings,
   selfClaimable,
+  targetKey,
   signed,
   tierFor,
+  touchesAppeals,
   touchesPerson,
   touchesProposals,
+  upsertAppeal,
   validateItem,
 } from './points'
-import { CAP_PERIODS, POSTING_KINDS, PROPOSAL_STATUSES, REDEMPTION_STATUSES, type Item, type Proposal, type Tier } from './types'
+import {
+  APPEAL_STATUSES,
+  CAP_PERIODS,
+  POSTING_KINDS,
+  PROPOSAL_STATUSES,
+  REDEMPTION_STATUSES,
+  type Appeal,
+  type Item,
+  type Proposal,
+  type StatementLine,
+  type Tier,
+} from './types'
 
 function item(over: Partial<Item> = {}): Item {
   return {
@@ -375,6 +395,18 @@ describe("the server's reasons", () => {
     ['conflict', 'the redemption was handed_over already', null, 'closed'],
     ['conflict', 'the posting was corrected already', null, 'corrected'],
     ['not_found', 'no such person', null, 'noSubject'],
+    ['conflict', 'it was appealed already', 'posting_id', 'appealed'],
+    ['conflict', 'appeals are made within 30 days', 'proposal_id', 'appealWindow'],
+    ['invalid_input', 'only deductions and corrections that took points from you are appealed', 'posting_id', 'notAppealable'],
+    ['invalid_input', 'only rejected proposals are appealed', 'proposal_id', 'notAppealableProposal'],
+    ['not_found', 'no such posting about you', 'posting_id', 'notYours'],
+    ['not_found', 'no such proposal about you', 'proposal_id', 'notYours'],
+    ['forbidden', 'your account is linked to no person', null, 'unlinked'],
+    ['conflict', 'the appeal was decided already', null, 'appealDecided'],
+    ['forbidden', "only the community's committee members decide appeals", null, 'notCommitteeAppeal'],
+    ['forbidden', 'you took part in what is appealed: another committee member decides it', null, 'tookPart'],
+    ['conflict', 'the proposal is no longer rejected', null, 'noLongerRejected'],
+    ['not_found', 'no such appeal', null, 'noAppeal'],
     ['invalid_input', 'reason must be 2 to 500 characters', 'reason', null],
   ]
 
@@ -394,6 +426,13 @@ describe("the server's reasons", () => {
     for (const s of PROPOSAL_STATUSES) expect(en.points.proposals.statuses[s] && zhCN.points.proposals.statuses[s]).toBeTruthy()
     for (const s of REDEMPTION_STATUSES) expect(en.points.shop.statuses[s] && zhCN.points.shop.statuses[s]).toBeTruthy()
     for (const k of POSTING_KINDS) expect(en.points.kinds[k] && zhCN.points.kinds[k]).toBeTruthy()
+    for (const s of APPEAL_STATUSES) expect(en.points.appeals.statuses[s] && zhCN.points.appeals.statuses[s]).toBeTruthy()
+  })
+
+  it('reads the days of the appeal window from the message', () => {
+    expect(reasonArgs({ message: 'appeals are made within 30 days' })).toEqual({ n: 30 })
+    expect(reasonArgs({ message: 'appeals are made within 1 day' })).toEqual({ n: 1 })
+    expect(reasonArgs({ message: 'it was appealed already' })).toEqual({})
   })
 })
 
@@ -436,5 +475,99 @@ describe('idempotency keys', () => {
     f.reset()
     expect(f.keyFor(body)).not.toBe(before) // the form opened again
     expect(first).toBe('prop-k1')
+  })
+})
+
+describe('appeals', () => {
+  const line = (over: Partial<StatementLine> = {}): StatementLine => ({
+    transfer_id: 1,
+    posting_id: 10,
+    kind: 'deduction',
+    item: { code: 'deduct.littering', name_zh: '乱扔垃圾', name_en: 'Littering' },
+    amount: -5,
+    balance_after: 20,
+    reason: '乱扔垃圾',
+    reverses: null,
+    created_at: 0,
+    ...over,
+  })
+
+  it('lets deductions and corrections that took points be appealed, on the virtue account only', () => {
+    expect(appealableLine(line(), 'virtue')).toBe(true)
+    expect(appealableLine(line({ kind: 'correction', amount: -3, item: null, reverses: 7 }), 'virtue')).toBe(true)
+    expect(appealableLine(line({ kind: 'correction', amount: 5, item: null, reverses: 8 }), 'virtue')).toBe(false)
+    expect(appealableLine(line(), 'spendable')).toBe(false)
+    for (const kind of POSTING_KINDS.filter((k) => k !== 'deduction' && k !== 'correction'))
+      expect(appealableLine(line({ kind, amount: -5 }), 'virtue')).toBe(false)
+    expect(appealableLine(line({ kind: 'award', amount: 5 }), 'virtue')).toBe(false)
+  })
+
+  it('leaves out lines a correction reversed since', () => {
+    const lines = [line({ posting_id: 12, kind: 'correction', amount: 5, reverses: 10 }), line(), line({ posting_id: 11 })]
+    const reversed = reversedPostings(lines)
+    expect([...reversed]).toEqual([10])
+    expect(appealableLine(lines[1], 'virtue', reversed)).toBe(false)
+    expect(appealableLine(lines[2], 'virtue', reversed)).toBe(true)
+  })
+
+  it('lets rejected proposals about my person be appealed', () => {
+    const p = { status: 'rejected', subject: 'person', subject_id: 107 } as const
+    expect(appealableProposal(p, 107)).toBe(true)
+    expect(appealableProposal(p, 108)).toBe(false)
+    expect(appealableProposal(p, null)).toBe(false)
+    expect(appealableProposal({ ...p, status: 'posted' }, 107)).toBe(false)
+    expect(appealableProposal({ ...p, status: 'pending' }, 107)).toBe(false)
+    expect(appealableProposal({ ...p, subject: 'compound' }, 107)).toBe(false)
+  })
+
+  const appeal = (over: Partial<Appeal> = {}): Appeal => ({
+    id: 1,
+    key: 'appeal-x',
+    person_id: 107,
+    community_id: 3,
+    posting_id: 10,
+    proposal_id: null,
+    points: -5,
+    item: { code: 'deduct.littering', name_zh: '乱扔垃圾', name_en: 'Littering' },
+    reason: '当天不在小区',
+    evidence: [],
+    status: 'pending',
+    appealed_by: 9,
+    decided_by: null,
+    decision_reason: null,
+    result_posting_id: null,
+    decided_at: null,
+    created_at: 0,
+    ...over,
+  })
+
+  it('finds appeals by what they are about, and keeps a list up to date', () => {
+    const a = appeal()
+    const b = appeal({ id: 2, posting_id: null, proposal_id: 44, points: 3 })
+    const m = appealsByTarget([a, b])
+    expect(m.get(targetKey({ posting_id: 10 }))).toBe(a)
+    expect(m.get(targetKey({ proposal_id: 44 }))).toBe(b)
+    expect(m.get(targetKey({ posting_id: 44 }))).toBeUndefined()
+    const decided = { ...a, status: 'overturned' as const }
+    expect(upsertAppeal([a, b], decided)).toEqual([decided, b])
+    const c = appeal({ id: 3, posting_id: 11 })
+    expect(upsertAppeal([a, b], c).map((x) => x.id)).toEqual([3, 1, 2])
+  })
+
+  it('colours the statuses', () => {
+    expect(APPEAL_STATUSES.map(appealTone)).toEqual(['warning', 'default', 'success'])
+  })
+
+  it('reads the appeal events', () => {
+    const made = pointsEventOf({ id: 20, type: 'points.appealed', created_at: 0, payload: { appeal_id: 5, community_id: 3, status: 'pending', result_posting_id: null } })!
+    expect(made).toMatchObject({ appealId: 5, communityId: 3, status: 'pending', resultPostingId: null })
+    expect(touchesAppeals(made)).toBe(true)
+    expect(touchesProposals(made)).toBe(false)
+    expect(touchesPerson(made, 107)).toBe(false)
+    const decided = pointsEventOf({ id: 21, type: 'points.appeal_decided', created_at: 0, payload: { appeal_id: 5, community_id: 3, status: 'overturned', result_posting_id: 90 } })!
+    expect(decided).toMatchObject({ appealId: 5, status: 'overturned', resultPostingId: 90 })
+    expect(touchesAppeals(decided)).toBe(true)
+    expect(en.live.types).toHaveProperty('points_appeal_decided')
+    expect(zhCN.live.types).toHaveProperty('points_appealed')
   })
 })

@@ -1,12 +1,15 @@
 // The points capability's logic without the screens (docs/reference/points.md): names by
 // locale, signed amounts, caps, the catalogue's groups and who may propose what, tiers, the
 // checks of the forms (the server's rules, with its field names), the grants' communities,
-// live `points.*` events, bulk vote outcomes, the points shop's limits and redemption codes.
+// live `points.*` events, bulk vote outcomes, the points shop's limits and redemption codes,
+// and appeals (what may be appealed, their tones).
 import type { LiveEvent } from '@/api/types'
 import { hasAnyRole, hasRole, STAFF_ROLES, type GrantLike } from '@/modules/platform/permissions'
 import type {
   Account,
   AccountKind,
+  Appeal,
+  AppealStatus,
   BulkVoteOutcome,
   CapPeriod,
   Goods,
@@ -315,6 +318,68 @@ export function correctable(line: Pick<StatementLine, 'kind'>): boolean {
   return line.kind === 'award' || line.kind === 'deduction' || line.kind === 'grant'
 }
 
+// Appeals ----------------------------------------------------------------------------------
+
+/** What an appeal is about: a posting (a line of the statement) or a rejected proposal. */
+export type AppealTarget = { posting_id: number } | { proposal_id: number }
+
+/** What the appeal sheet shows of what is appealed. */
+export interface AppealSubject {
+  about: AppealTarget
+  /** The item's name, or the posting's kind. */
+  title: string
+  /** The points at stake, signed as the line or the proposal shows them. */
+  points: number
+}
+
+/**
+ * A line of the caller's own statement they may appeal (the server still decides: the time
+ * limit, once only): on the virtue account, a deduction or a correction that took points (an
+ * award taken back), not reversed since (`reversed`: the postings corrections on the loaded
+ * lines reverse).
+ */
+export function appealableLine(
+  line: Pick<StatementLine, 'kind' | 'amount' | 'posting_id'>,
+  account: string,
+  reversed: ReadonlySet<number> = new Set(),
+): boolean {
+  if (account !== 'virtue' || reversed.has(line.posting_id)) return false
+  return (line.kind === 'deduction' || line.kind === 'correction') && line.amount < 0
+}
+
+/** The postings that corrections among `lines` reverse. */
+export function reversedPostings(lines: readonly Pick<StatementLine, 'reverses'>[]): Set<number> {
+  const out = new Set<number>()
+  for (const l of lines) if (l.reverses != null) out.add(l.reverses)
+  return out
+}
+
+/** A proposal the caller may appeal: rejected, about their person (`personId`). */
+export function appealableProposal(p: Pick<Proposal, 'status' | 'subject' | 'subject_id'>, personId: number | null): boolean {
+  return personId !== null && p.status === 'rejected' && p.subject === 'person' && p.subject_id === personId
+}
+
+/** The appeals by what they are about: `posting:<id>` and `proposal:<id>` to the appeal. */
+export function appealsByTarget<T extends Pick<Appeal, 'posting_id' | 'proposal_id'>>(appeals: readonly T[]): Map<string, T> {
+  const out = new Map<string, T>()
+  for (const a of appeals) {
+    if (a.posting_id != null) out.set(`posting:${a.posting_id}`, a)
+    if (a.proposal_id != null) out.set(`proposal:${a.proposal_id}`, a)
+  }
+  return out
+}
+
+export const targetKey = (t: AppealTarget): string => ('posting_id' in t ? `posting:${t.posting_id}` : `proposal:${t.proposal_id}`)
+
+export function appealTone(s: AppealStatus): Tone {
+  return s === 'pending' ? 'warning' : s === 'overturned' ? 'success' : 'default'
+}
+
+/** An appeal whose list has it, replaced by its newer copy (or added first when new). */
+export function upsertAppeal<T extends Pick<Appeal, 'id'>>(list: readonly T[], a: T): T[] {
+  return list.some((x) => x.id === a.id) ? list.map((x) => (x.id === a.id ? a : x)) : [a, ...list]
+}
+
 // Tones ------------------------------------------------------------------------------------
 
 export type Tone = 'primary' | 'success' | 'warning' | 'danger' | 'default'
@@ -374,6 +439,8 @@ export const POINTS_EVENT_TYPES: readonly string[] = [
   'points.goods_changed',
   'points.redeemed',
   'points.redemption_closed',
+  'points.appealed',
+  'points.appeal_decided',
 ]
 
 /** What a `points.*` event says. */
@@ -384,6 +451,8 @@ export interface PointsEventInfo {
   postingId: number | null
   redemptionId: number | null
   goodsId: number | null
+  appealId: number | null
+  resultPostingId: number | null
   /** `person`, `compound` or `community` of a posting. */
   subject: string | null
   subjectId: number | null
@@ -404,6 +473,8 @@ export function pointsEventOf(ev: LiveEvent): PointsEventInfo | null {
     postingId: num(p.posting_id),
     redemptionId: num(p.redemption_id),
     goodsId: num(p.goods_id),
+    appealId: num(p.appeal_id),
+    resultPostingId: num(p.result_posting_id),
     subject: typeof p.subject === 'string' ? p.subject : null,
     subjectId: num(p.subject_id),
     status: typeof p.status === 'string' ? p.status : null,
@@ -421,6 +492,10 @@ export function touchesPerson(e: PointsEventInfo, personId: number | null): bool
 /** Events that change a list of proposals. */
 export const touchesProposals = (e: PointsEventInfo) =>
   e.type === 'points.proposed' || e.type === 'points.voted' || e.type === 'points.rejected' || (e.type === 'points.posted' && e.subject !== 'community')
+
+/** Events that change a list of appeals: one made (to the community's staff), one decided
+ *  (to them and to the appellant). */
+export const touchesAppeals = (e: PointsEventInfo) => e.type === 'points.appealed' || e.type === 'points.appeal_decided'
 
 // Bulk votes -------------------------------------------------------------------------------
 
@@ -471,10 +546,26 @@ export function reasonKey(err: { code: string; message: string; field?: string |
   if (/no longer offered/.test(m)) return 'offered'
   if (/^the redemption (was|is not held)/.test(m) || /^closed meanwhile/.test(m)) return 'closed'
   if (/corrected already/.test(m)) return 'corrected'
+  if (/^it was appealed already/.test(m)) return 'appealed'
+  if (/^appeals are made within/.test(m)) return 'appealWindow'
+  if (/^only deductions and corrections that took points/.test(m)) return 'notAppealable'
+  if (/^only rejected proposals are appealed/.test(m)) return 'notAppealableProposal'
+  if (/^no such (posting|proposal) about you/.test(m)) return 'notYours'
+  if (/^the appeal was decided already/.test(m)) return 'appealDecided'
+  if (/decide appeals/.test(m)) return 'notCommitteeAppeal'
+  if (/took part in what is appealed/.test(m)) return 'tookPart'
+  if (/no longer rejected/.test(m)) return 'noLongerRejected'
+  if (/^no such appeal/.test(m)) return 'noAppeal'
   if (/only awards, deductions and budget grants/.test(m)) return 'notCorrectable'
   if (/stock cannot go below zero/.test(m)) return 'belowZero'
   if (/^no such goods/.test(m)) return 'noGoods'
   if (/^no such (person|compound)/.test(m)) return 'noSubject'
   if (/^no such redemption/.test(m)) return 'noRedemption'
   return null
+}
+
+/** The numbers a refusal's words need (`{n}`: the days appeals are made within). */
+export function reasonArgs(err: { message: string }): Record<string, number> {
+  const m = /within (\d+) days?/.exec(err.message ?? '')
+  return m ? { n: Number(m[1]) } : {}
 }

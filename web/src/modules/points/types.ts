@@ -1,5 +1,5 @@
 // Types of the points API (docs/reference/points.md): the catalogue, balances and statements,
-// proposals and votes, budgets, corrections, tiers, and the points shop — looked up by path in
+// proposals and votes, budgets, corrections, appeals, tiers, and the points shop — looked up by path in
 // the generated OpenAPI types like those of src/api/types.ts.
 import type { RequestOf, ResponseOf } from '@/api/types'
 
@@ -46,6 +46,13 @@ export type Redemption = RedemptionList['items'][number]
 export type RedemptionStatus = Redemption['status']
 export type Redeem = RequestOf<'/api/points/redemptions', 'post'>
 
+export type AppealList = ResponseOf<'/api/points/appeals', 'get'>
+export type Appeal = AppealList['items'][number]
+export type AppealStatus = Appeal['status']
+export type AppealNew = RequestOf<'/api/points/appeals', 'post'>
+export type AppealDecisionBody = RequestOf<'/api/points/appeals/{id}/decision', 'post'>
+export type AppealDecision = AppealDecisionBody['decision']
+
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 
 export const PROPOSAL_STATUSES = ['pending', 'posted', 'rejected'] as const
@@ -54,6 +61,12 @@ export const PROPOSAL_STATUSES_MATCH_OPENAPI: Same<(typeof PROPOSAL_STATUSES)[nu
 
 export const REDEMPTION_STATUSES = ['held', 'handed_over', 'cancelled', 'expired'] as const
 export const REDEMPTION_STATUSES_MATCH_OPENAPI: Same<(typeof REDEMPTION_STATUSES)[number], RedemptionStatus> = true
+
+export const APPEAL_STATUSES = ['pending', 'upheld', 'overturned'] as const
+export const APPEAL_STATUSES_MATCH_OPENAPI: Same<(typeof APPEAL_STATUSES)[number], AppealStatus> = true
+
+export const APPEAL_DECISIONS = ['uphold', 'overturn'] as const
+export const APPEAL_DECISIONS_MATCH_OPENAPI: Same<(typeof APPEAL_DECISIONS)[number], AppealDecision> = true
 
 export const CAP_PERIODS = ['day', 'week', 'month', 'year', 'ever'] as const
 export const CAP_PERIODS_MATCH_OPENAPI: Same<(typeof CAP_PERIODS)[number], CapPeriod> = true
