@@ -71,6 +71,8 @@ int cmd_serve(const Common& common) {
   (*sys)->codes->recover();
   (*sys)->orders->start_escalator();
   (*sys)->points->start_sweeper();
+  (*sys)->notify->start();
+  (*sys)->care->start_escalator();
   auto web = build_web(**sys);
   const auto& l = cfg->limits;
   http::ServerOptions o;

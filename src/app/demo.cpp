@@ -1,5 +1,6 @@
 #include "app/demo.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "app/demo_plan.hpp"
@@ -265,6 +266,36 @@ Status build_points(System& sys, int64_t community_id, const std::string& commun
   return ok_status();
 }
 
+// Care in 1号楼: the steward answers 刘桂兰's one-key alarm first and the grid worker backs
+// them up; 康城社区's and 滨河街道's staff are on duty (for 30 days from the latest demo run);
+// her profile names her son. A second run keeps what the first wrote.
+Status build_care(System& sys, int64_t building, int64_t community, int64_t street) {
+  auto steward = sys.accounts->find_by_login("steward"), grid = sys.accounts->find_by_login("grid"),
+       staff = sys.accounts->find_by_login("community"), street_staff = sys.accounts->find_by_login("street"),
+       elder = sys.accounts->find_by_login("elder");
+  if (!steward || !grid || !staff || !street_staff || !elder) return ok_status();
+  auto admin = district_admin();
+  if (auto a = sys.care->assign(building, steward->id, grid->id, admin); !a.ok()) return a.error();
+  int64_t now = sys.clock.now_ms(), month = 30LL * 86'400'000;
+  for (auto [node, account] : {std::pair{community, staff->id}, std::pair{street, street_staff->id}}) {
+    auto on = sys.care->duties(node, now + month - 86'400'000, now + month, admin);
+    if (!on.ok()) return on.error();
+    bool covered = std::any_of(on->begin(), on->end(), [&](const care::Duty& d) { return d.node_id == node; });
+    if (!covered)
+      if (auto d = sys.care->add_duty(node, account, now, now + month, admin); !d.ok()) return d.error();
+  }
+  Principal self;
+  self.account_id = elder->id;
+  auto home = sys.registry->my_household(self);
+  if (!home.ok() || home->second.empty()) return ok_status();
+  int64_t person = home->second.front().id;
+  if (!sys.care->profile(person, std::nullopt, admin, "").ok()) {
+    care::ProfileChange p{"高血压，每日早晚服降压药；膝关节不好，上下楼需搀扶。", {{"刘伟", "儿子", "13900000016"}}, 7};
+    if (auto r = sys.care->put_profile(person, p, admin, ""); !r.ok()) return r.error();
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Result<std::vector<DemoLogin>> build_demo(System& sys, const DemoOptions& opt) {
@@ -313,6 +344,9 @@ Result<std::vector<DemoLogin>> build_demo(System& sys, const DemoOptions& opt) {
   }
   int64_t first_community = built->node_of.at(demo::kFirstCommunity);
   if (auto st = build_points(sys, first_community, paths.at(demo::kFirstCommunity)); !st.ok()) return st.error();
+  if (auto st = build_care(sys, id_of(paths.at(kFirstBuilding)), first_community, id_of(paths.at("滨河街道")));
+      !st.ok())
+    return st.error();
   return out;
 }
 

@@ -5,14 +5,17 @@
 #include <set>
 
 #include "core/text.hpp"
+#include "http/client.hpp"
 #include "http/error_map.hpp"
 #include "http/json_body.hpp"
 #include "modules/accounts/routes.hpp"
 #include "modules/audit/audit.hpp"
 #include "modules/audit/routes.hpp"
+#include "modules/care/routes.hpp"
 #include "modules/codes/routes.hpp"
 #include "modules/events/routes.hpp"
 #include "modules/grids/routes.hpp"
+#include "modules/notify/routes.hpp"
 #include "modules/open311/routes.hpp"
 #include "modules/orders/routes.hpp"
 #include "modules/orgs/routes.hpp"
@@ -170,9 +173,47 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
                         [node_of_kind](store::Conn& c, int64_t id) { return node_of_kind(c, id, "street"); },
                         [](store::Conn& c, int64_t account) { return registry::person_of_account(c, account); },
                         [](store::Conn& c, int64_t person) { return registry::account_of_person(c, person); }};
-  sys->points = std::make_unique<points::Service>(*sys->db, sys->clock, std::move(dir),
-                                                  points::Service::Options{cfg.points.quorum, cfg.points.hold_hours, cfg.points.appeal_days});
+  sys->points = std::make_unique<points::Service>(
+      *sys->db, sys->clock, std::move(dir),
+      points::Service::Options{cfg.points.quorum, cfg.points.hold_hours, cfg.points.appeal_days});
   if (auto seeded = sys->points->seed_catalogue(); !seeded.ok()) return seeded.error();
+
+  std::vector<std::unique_ptr<notify::Channel>> channels;
+  channels.push_back(notify::inbox_channel());
+  if (!cfg.notify.webhook_url.empty()) {
+    if (auto ok = http::valid_post_url(cfg.notify.webhook_url); !ok.ok())
+      return make_error(Errc::invalid_input, "config: notify.webhook_url: " + ok.error().message, "notify.webhook_url");
+    channels.push_back(notify::webhook_channel(cfg.notify.webhook_url, cfg.notify.webhook_secret, http::post,
+                                               cfg.notify.webhook_timeout_ms));
+  }
+  sys->notify =
+      std::make_unique<notify::Service>(*sys->db, sys->clock, std::move(channels), notify::Service::Options{});
+  if (cfg.care.ack_seconds < 1 || cfg.care.ack_seconds > 3600 || cfg.care.step_seconds < 1 ||
+      cfg.care.step_seconds > 3600)
+    return make_error(Errc::invalid_input, "config: care.ack_seconds and care.step_seconds must be 1 to 3600",
+                      "care.ack_seconds");
+  care::Directory care_dir;
+  care_dir.home = [](store::Conn& c, int64_t person) -> std::optional<care::Home> {
+    auto h = registry::person_home(c, person);
+    if (!h) return std::nullopt;
+    return care::Home{h->person_id, h->household_id, h->building_id,  h->floor,       h->name,
+                      h->address,   h->path,         h->phone_masked, h->phone_sealed};
+  };
+  care_dir.person_of = [](store::Conn& c, int64_t account) { return registry::person_of_account(c, account); };
+  care_dir.account_of = [](store::Conn& c, int64_t person) { return registry::account_of_person(c, person); };
+  care_dir.member = [](store::Conn& c, int64_t account) -> std::optional<care::Member> {
+    auto a = accounts::account_in(c, account);
+    if (!a) return std::nullopt;
+    return care::Member{a->id, a->display_name, a->status == "active", a->grants};
+  };
+  care_dir.node_path = [](store::Conn& c, int64_t id, const std::string& kind) -> std::optional<std::string> {
+    auto n = territory::find_in(c, id);
+    if (!n || n->kind != kind) return std::nullopt;
+    return n->path;
+  };
+  sys->care = std::make_unique<care::Service>(
+      *sys->db, sys->clock, sys->keys, std::move(care_dir), sys->notify.get(),
+      care::Service::Options{cfg.care.ack_seconds * 1000, cfg.care.step_seconds * 1000});
   return sys;
 }
 
@@ -195,6 +236,8 @@ std::unique_ptr<Web> build_web(System& sys) {
   orders::register_routes(web->router, *sys.orders, *sys.territory);
   open311::register_routes(web->router, *sys.orders, *sys.territory, *sys.open311, sys.cfg.server.public_base_url);
   points::register_routes(web->router, *sys.points);
+  notify::register_routes(web->router, *sys.notify);
+  care::register_routes(web->router, *sys.care);
   // Codes: 30 failed resolutions at once per client address, one more every 6 seconds.
   web->code_guesses = std::make_unique<http::RateLimiter>(1.0 / 6.0, 30.0);
   web->guesses = std::make_unique<codes::Guesses>(*web->code_guesses, sys.clock);

@@ -13,10 +13,12 @@
 #include "http/router.hpp"
 #include "http/static_files.hpp"
 #include "modules/accounts/accounts.hpp"
+#include "modules/care/care.hpp"
 #include "modules/codes/codes.hpp"
 #include "modules/codes/routes.hpp"
 #include "modules/events/events.hpp"
 #include "modules/grids/grids.hpp"
+#include "modules/notify/notify.hpp"
 #include "modules/open311/open311.hpp"
 #include "modules/orders/orders.hpp"
 #include "modules/orgs/orgs.hpp"
@@ -44,6 +46,8 @@ struct System {
   std::unique_ptr<orders::Service> orders;
   std::unique_ptr<open311::Clients> open311;
   std::unique_ptr<points::Service> points;
+  std::unique_ptr<notify::Service> notify;
+  std::unique_ptr<care::Service> care;
 };
 
 //! Opens the database (migrating it) and the modules. Errors: bad key file, newer schema.

@@ -70,6 +70,11 @@ const std::map<std::string, Setter>& keys() {
       {"points.quorum", text_field(&Config::points, &Config::Points::quorum)},
       {"points.hold_hours", text_field(&Config::points, &Config::Points::hold_hours)},
       {"points.appeal_days", text_field(&Config::points, &Config::Points::appeal_days)},
+      {"care.ack_seconds", text_field(&Config::care, &Config::Care::ack_seconds)},
+      {"care.step_seconds", text_field(&Config::care, &Config::Care::step_seconds)},
+      {"notify.webhook_url", text_field(&Config::notify, &Config::Notify::webhook_url)},
+      {"notify.webhook_secret", text_field(&Config::notify, &Config::Notify::webhook_secret)},
+      {"notify.webhook_timeout_ms", text_field(&Config::notify, &Config::Notify::webhook_timeout_ms)},
   };
   return k;
 }

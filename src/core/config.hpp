@@ -53,6 +53,15 @@ struct Config {
     int64_t hold_hours = 72;   //!< how long a redemption holds points and stock before it expires
     int64_t appeal_days = 30;  //!< how long after a deduction or a rejection its person may appeal
   } points;
+  struct Care {
+    int64_t ack_seconds = 60;   //!< the steward's deadline to acknowledge an alarm
+    int64_t step_seconds = 60;  //!< each later level's deadline (backup, community, street)
+  } care;
+  struct Notify {
+    std::string webhook_url;     //!< http://… of the district's SMS or messaging gateway; empty: none
+    std::string webhook_secret;  //!< signs each POST (X-Mashang-Signature); empty: unsigned
+    int64_t webhook_timeout_ms = 5'000;
+  } notify;
 
   std::string key_file() const { return paths.key_file.empty() ? paths.data_dir + "/mashang.key" : paths.key_file; }
 };

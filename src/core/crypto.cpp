@@ -70,8 +70,16 @@ bool verify_password(std::string_view hash, std::string_view password) {
 
 std::string token_hash(std::string_view token) {
   unsigned char out[32];
-  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(token.data()), token.size(),
-                     nullptr, 0);
+  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(token.data()), token.size(), nullptr, 0);
+  return to_hex(out, sizeof out);
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
+  crypto_auth_hmacsha256_state st;
+  unsigned char out[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  crypto_auth_hmacsha256_final(&st, out);
   return to_hex(out, sizeof out);
 }
 
@@ -107,8 +115,8 @@ Keyring Keyring::from_hex(std::string_view hex) {
   Keyring k;
   k.master_.resize(32);
   size_t len = 0;
-  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(k.master_.data()), 32, hex.data(), hex.size(), nullptr,
-                     &len, nullptr) != 0 ||
+  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(k.master_.data()), 32, hex.data(), hex.size(), nullptr, &len,
+                     nullptr) != 0 ||
       len != 32)
     throw std::invalid_argument("master key must be 64 hex characters");
   return k;
@@ -129,8 +137,8 @@ std::string Keyring::seal(std::string_view plaintext) const {
 Result<std::string> Keyring::open(std::string_view sealed) const {
   std::string buf(sealed.size(), '\0');
   size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(buf.data()), buf.size(), sealed.data(), sealed.size(),
-                        nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(buf.data()), buf.size(), sealed.data(), sealed.size(), nullptr,
+                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0 ||
       len < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
     return make_error(Errc::internal, "sealed value is not valid base64");
   auto* nonce = reinterpret_cast<const unsigned char*>(buf.data());

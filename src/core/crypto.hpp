@@ -30,6 +30,9 @@ std::string random_bytes(size_t bytes);
 std::string base64url(std::string_view bytes);
 std::optional<std::string> from_base64url(std::string_view text);
 
+//! HMAC-SHA256 of `message` under `key` (any length), hex: for signing what leaves the server.
+std::string hmac_sha256_hex(std::string_view key, std::string_view message);
+
 //! Constant-time equality of two strings of equal length (false when lengths differ).
 bool equal_ct(std::string_view a, std::string_view b);
 

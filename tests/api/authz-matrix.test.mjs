@@ -11,7 +11,7 @@
 //
 // Expected statuses come from docs/reference/platform.md, docs/reference/codes.md and the
 // behaviour the other test files pin down (territory.test.mjs, registry.test.mjs,
-// accounts.test.mjs, codes.test.mjs, orders.test.mjs, reports.test.mjs, points.test.mjs, points-shop.test.mjs, points-appeals.test.mjs; docs/reference/points.md). Where codes.md names only who may, the platform's rule
+// accounts.test.mjs, codes.test.mjs, orders.test.mjs, reports.test.mjs, points.test.mjs, points-shop.test.mjs, points-appeals.test.mjs, care.test.mjs, notify.test.mjs; docs/reference/points.md, docs/reference/care.md). Where codes.md names only who may, the platform's rule
 // stands: a caller who sees the target but may not answers 403, one who does not see it 404. Writes use bodies that
 // succeed when allowed (fresh names), so the status only reflects authorization.
 import assert from 'node:assert/strict'
@@ -1930,6 +1930,241 @@ Object.assign(RULES, {
         expect: only(['admin'], 403, 404),
       },
     },
+  },
+})
+
+// ---------------------------------------------------------------------------------------
+// Care and notifications (docs/reference/care.md, care.test.mjs, notify.test.mjs). Inside:
+// the elder 刘桂兰 in 1号楼 (her steward the `steward`, backup the grid worker, named here);
+// outside: the outside person in the outside building (its steward made here). Staff over an
+// elder (who read and answer alarms, write profiles, register devices): the district admin,
+// street, community and grid staff and the steward — not the committee members, the inspector
+// or the other roles, and not the doctor, whose grant is in another street. Stewards and the
+// duty roster are kept by community and street staff over the place (and district admins);
+// other staff over the building 403. The elder reads her own alarms, profile and devices,
+// and may not answer her own alarm (403). Each acknowledge, arrive, close, duty removal and
+// device revocation is of a fresh one.
+const CARE_STAFF_IN = ['admin', 'street', 'community', 'grid', 'steward']
+const careAs = (who, method, path, json) => srv.request(method, path, { token: (who.token ? who : sessions[who]).token, json })
+const outSteward = await loginMade([{ role: 'steward', scope: outBuilding.path }], 'matrix.outsteward')
+check(await careAs(admin, 'PUT', `/api/care/stewards/${building.id}`, { steward_id: sessions.steward.account.id, backup_id: sessions.grid.account.id }), 200)
+check(await careAs(admin, 'PUT', `/api/care/stewards/${outBuilding.id}`, { steward_id: outSteward.account.id }), 200)
+const careProfile = { health_notes: '权限矩阵', contacts: [{ name: '矩阵联系人', relation: '儿子', phone: '13900000099' }], visit_every_days: 7 }
+check(await careAs(admin, 'PUT', `/api/care/elders/${elder.id}`, careProfile), 200)
+check(await careAs(admin, 'PUT', `/api/care/elders/${outPerson.id}`, careProfile), 200)
+/** Closes the open alarms (real ones, or drills) of a person, as the admin. */
+const closeAlarmsOf = async (personId, node) => {
+  const open = check(await srv.get(`/api/care/alarms?node_id=${node.id}&state=active&limit=200`, { token: admin.token }), 200).items
+  for (const a of open.filter((x) => x.person_id === personId))
+    check(await careAs(admin, 'POST', `/api/care/alarms/${a.id}/close`, { outcome: 'other', note: '权限矩阵' }), 200)
+}
+/** A fresh open alarm of the elder, pressed by herself (her open ones closed first). */
+const elderAlarm = async () => {
+  await closeAlarmsOf(elder.id, building)
+  return check(await careAs('elder', 'POST', '/api/care/alarms', {}), 201)
+}
+/** A fresh open drill of the outside person, started by the admin. */
+const outDrill = async () => {
+  await closeAlarmsOf(outPerson.id, outBuilding)
+  return check(await careAs(admin, 'POST', '/api/care/alarms', { drill: true, person_id: outPerson.id }), 201)
+}
+/** The same, acknowledged by the admin (for the arrival). */
+const acknowledged = (fresh) => async () => {
+  const a = await fresh()
+  check(await careAs(admin, 'POST', `/api/care/alarms/${a.id}/acknowledge`), 200)
+  return a
+}
+const inAlarm = await elderAlarm()
+const outAlarm = await outDrill()
+// The messages of the two alerts (the steward's, the outside steward's), found through the inbox.
+const alertOf = async (who, alarm) => waitFor(async () =>
+  check(await srv.get('/api/notifications?limit=200', { token: who.token }), 200).items.find((m) => m.subject === `care_alarm:${alarm.id}`),
+{ ms: 10000, every: 50, what: `the alert of alarm ${alarm.id} in the inbox` })
+const inMessage = await alertOf(sessions.steward, inAlarm)
+const outMessage = await alertOf(outSteward, outAlarm)
+const dutyBody = (node, account) => ({ node_id: node.id, account_id: account.id, starts_at: Date.now(), ends_at: Date.now() + 3600000 })
+const deviceOf = async (personId) => made('/api/care/devices', { person_id: personId, label: fresh('矩阵呼叫器') })
+const inDevice = await deviceOf(elder.id)
+const listsCare = (id, key = 'id') => (body) => {
+  if (!body.items.some((x) => x[key] === id)) return `${key} ${id} is not listed: ${JSON.stringify(body.items.map((x) => x[key]))}`
+}
+
+Object.assign(RULES, {
+  // Notifications: everyone has an inbox; a message is its account's (and district admins');
+  // the outbox is district admins'.
+  'GET /api/notifications': { scopes: { own: { request: get('/api/notifications'), expect: { '*': 200 } } } },
+  'POST /api/notifications/read': {
+    scopes: {
+      own: {
+        request: () => ({ method: 'POST', path: '/api/notifications/read', json: { ids: [inMessage.id, outMessage.id] } }),
+        expect: { '*': 200 },
+        verify: (body) => {
+          if (!Number.isInteger(body.read)) return `answer ${JSON.stringify(body)}`
+        },
+      },
+    },
+  },
+  'GET /api/notifications/{id}': {
+    scopes: {
+      inside: { request: get(`/api/notifications/${inMessage.id}`), expect: only(['admin', 'steward'], 200, 404) },
+      outside: { request: get(`/api/notifications/${outMessage.id}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  'GET /api/outbox': { scopes: { any: { request: get('/api/outbox'), expect: only(['admin'], 200, 403) } } },
+
+  // The press: a session raises the caller's own alarm (accounts linked to no person 403); a
+  // device's token without a session; staff start drills for elders they look after.
+  'POST /api/care/alarms': {
+    public: true,
+    scopes: {
+      own: {
+        request: () => ({ method: 'POST', path: '/api/care/alarms', json: {} }),
+        expect: only(['elder', 'resident'], 201, 403, { none: 401 }),
+      },
+      device: {
+        request: () => ({ method: 'POST', path: '/api/care/alarms', json: { device_token: inDevice.token } }),
+        expect: only(['elder', 'resident'], 201, 403, { none: 201 }),
+      },
+      inside: {
+        request: () => ({ method: 'POST', path: '/api/care/alarms', json: { drill: true, person_id: elder.id } }),
+        expect: only([...CARE_STAFF_IN, 'elder'], 201, 404, { none: 401 }),
+        verify: (body) => {
+          if (!body.drill || body.person_id !== elder.id) return `not the elder's drill: ${JSON.stringify(body)}`
+        },
+      },
+      outside: {
+        request: () => ({ method: 'POST', path: '/api/care/alarms', json: { drill: true, person_id: outPerson.id } }),
+        expect: only(['admin'], 201, 404, { none: 401 }),
+      },
+    },
+  },
+  // Lists: one's own (as the elder, or alerted) for everyone; a place's for staff over it.
+  'GET /api/care/alarms': {
+    scopes: {
+      own: { request: get('/api/care/alarms?limit=200'), expect: { '*': 200 } },
+      inside: { request: get(`/api/care/alarms?node_id=${building.id}&limit=200`), expect: only(CARE_STAFF_IN, 200, 404), verify: listsCare(inAlarm.id) },
+      outside: { request: get(`/api/care/alarms?node_id=${outCommunity.id}&limit=200`), expect: only(['admin'], 200, 404), verify: listsCare(outAlarm.id) },
+    },
+  },
+  'GET /api/care/alarms/{id}': {
+    scopes: {
+      inside: { request: get(`/api/care/alarms/${inAlarm.id}`), expect: only([...CARE_STAFF_IN, 'elder'], 200, 404) },
+      reveal: { request: get(`/api/care/alarms/${inAlarm.id}?reveal=true`), expect: only(CARE_STAFF_IN, 200, 404, { elder: 403 }) },
+      outside: { request: get(`/api/care/alarms/${outAlarm.id}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  ...Object.fromEntries(
+    [
+      ['acknowledge', elderAlarm, outDrill, 'acknowledged'],
+      ['arrive', acknowledged(elderAlarm), acknowledged(outDrill), 'arrived'],
+      ['close', elderAlarm, outDrill, 'closed'],
+    ].map(([verb, inFresh, outFresh, status]) => [
+      `POST /api/care/alarms/{id}/${verb}`,
+      {
+        scopes: Object.fromEntries(
+          [['inside', inFresh, only(CARE_STAFF_IN, 200, 404, { elder: 403 })], ['outside', outFresh, only(['admin'], 200, 404)]].map(([scope, fresh, expect]) => [
+            scope,
+            {
+              request: async () => ({
+                method: 'POST',
+                path: `/api/care/alarms/${(await fresh()).id}/${verb}`,
+                json: verb === 'close' ? { outcome: 'resolved', note: '权限矩阵' } : undefined,
+              }),
+              expect,
+              verify: statusIs(status),
+            },
+          ]),
+        ),
+      },
+    ]),
+  ),
+
+  // Stewards: named by community and street staff over the building and district admins;
+  // the grid worker and the steward (staff over it) 403.
+  'PUT /api/care/stewards/{building_id}': {
+    scopes: {
+      inside: {
+        request: () => ({ method: 'PUT', path: `/api/care/stewards/${building.id}`, json: { steward_id: sessions.steward.account.id, backup_id: sessions.grid.account.id } }),
+        expect: only(MANAGERS, 200, 404, { grid: 403, steward: 403 }),
+      },
+      outside: {
+        request: () => ({ method: 'PUT', path: `/api/care/stewards/${outBuilding.id}`, json: { steward_id: outSteward.account.id } }),
+        expect: only(['admin'], 200, 404),
+      },
+    },
+  },
+  'GET /api/care/stewards': {
+    scopes: {
+      own: { request: get('/api/care/stewards'), expect: { '*': 200 } },
+      inside: { request: get(`/api/care/stewards?node_id=${building.id}`), expect: only(CARE_STAFF_IN, 200, 404), verify: listsCare(building.id, 'building_id') },
+      outside: { request: get(`/api/care/stewards?node_id=${outBuilding.id}`), expect: only(['admin'], 200, 404), verify: listsCare(outBuilding.id, 'building_id') },
+    },
+  },
+  // Duty: kept at a community or a street by its community and street staff; staff below the
+  // community (the grid worker, the steward) do not see it (404).
+  'POST /api/care/duty': {
+    scopes: {
+      inside: { request: () => ({ method: 'POST', path: '/api/care/duty', json: dutyBody(kangcheng, sessions.community.account) }), expect: only(MANAGERS, 201, 404) },
+      outside: { request: () => ({ method: 'POST', path: '/api/care/duty', json: dutyBody(outCommunity, outSteward.account) }), expect: only(['admin'], 201, 404) },
+    },
+  },
+  'GET /api/care/duty': {
+    scopes: {
+      inside: { request: get(`/api/care/duty?node_id=${kangcheng.id}`), expect: only(MANAGERS, 200, 404) },
+      outside: { request: get(`/api/care/duty?node_id=${outCommunity.id}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  'DELETE /api/care/duty/{id}': {
+    scopes: Object.fromEntries(
+      [['inside', kangcheng, sessions.community.account, only(MANAGERS, 204, 404)], ['outside', outCommunity, outSteward.account, only(['admin'], 204, 404)]].map(
+        ([scope, node, account, expect]) => [
+          scope,
+          { request: async () => ({ method: 'DELETE', path: `/api/care/duty/${(await made('/api/care/duty', dutyBody(node, account))).id}` }), expect },
+        ],
+      ),
+    ),
+  },
+  // Profiles: written by staff over the elder; read by them and by the elder herself.
+  'PUT /api/care/elders/{person_id}': {
+    scopes: {
+      inside: { request: () => ({ method: 'PUT', path: `/api/care/elders/${elder.id}`, json: careProfile }), expect: only(CARE_STAFF_IN, 200, 404) },
+      outside: { request: () => ({ method: 'PUT', path: `/api/care/elders/${outPerson.id}`, json: careProfile }), expect: only(['admin'], 200, 404) },
+    },
+  },
+  'GET /api/care/elders/{person_id}': {
+    scopes: {
+      inside: { request: get(`/api/care/elders/${elder.id}`), expect: only([...CARE_STAFF_IN, 'elder'], 200, 404) },
+      outside: { request: get(`/api/care/elders/${outPerson.id}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  // Devices: registered and revoked by staff over the elder; listed for them and the elder.
+  'POST /api/care/devices': {
+    scopes: Object.fromEntries(
+      [['inside', elder.id, only(CARE_STAFF_IN, 201, 404)], ['outside', outPerson.id, only(['admin'], 201, 404)]].map(([scope, personId, expect]) => [
+        scope,
+        {
+          request: () => ({ method: 'POST', path: '/api/care/devices', json: { person_id: personId, label: fresh('矩阵挂件') } }),
+          expect,
+          verify: (body) => {
+            if (typeof body.token !== 'string') return `no token: ${JSON.stringify(body)}`
+          },
+        },
+      ]),
+    ),
+  },
+  'GET /api/care/devices': {
+    scopes: {
+      inside: { request: get(`/api/care/devices?person_id=${elder.id}`), expect: only([...CARE_STAFF_IN, 'elder'], 200, 404), verify: listsCare(inDevice.id) },
+      outside: { request: get(`/api/care/devices?person_id=${outPerson.id}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  'POST /api/care/devices/{id}/revoke': {
+    scopes: Object.fromEntries(
+      [['inside', elder.id, only(CARE_STAFF_IN, 200, 404)], ['outside', outPerson.id, only(['admin'], 200, 404)]].map(([scope, personId, expect]) => [
+        scope,
+        { request: async () => ({ method: 'POST', path: `/api/care/devices/${(await deviceOf(personId)).id}/revoke` }), expect },
+      ]),
+    ),
   },
 })
 

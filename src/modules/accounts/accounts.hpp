@@ -63,6 +63,10 @@ inline constexpr size_t kPasswordBytesMax = 128;
 inline constexpr size_t kScopeBytesMax = 255;
 inline constexpr int64_t kPageSizeMax = 200;
 
+//! An account by id inside a transaction, with its grants and no permission check (for modules
+//! that check their own, e.g. care naming a building's steward).
+std::optional<Account> account_in(store::Conn& c, int64_t id);
+
 class Service {
  public:
   Service(store::Db& db, const crypto::Keyring& keys, const Clock& clock, Config::Sessions cfg);

@@ -413,4 +413,6 @@ Result<Account> Service::change_grant(int64_t account_id, const Grant& g, const 
   return *a;
 }
 
+std::optional<Account> account_in(store::Conn& c, int64_t id) { return sql::load_account(c, id); }
+
 }  // namespace mashang::accounts

@@ -130,6 +130,16 @@ std::optional<Household> household_in(store::Conn& c, int64_t id);
 std::optional<std::pair<std::string, std::string>> person_place(store::Conn& c, int64_t person_id);
 std::optional<int64_t> person_of_account(store::Conn& c, int64_t account_id);
 std::optional<int64_t> account_of_person(store::Conn& c, int64_t person_id);
+//! Where a person lives, for modules that go there (care: the one-key alarm, visits): name,
+//! household, address, floor, building and its path, tags; the phone masked and sealed (the
+//! caller opens it with the keyring and audits that).
+struct PersonHome {
+  int64_t person_id = 0, household_id = 0, building_id = 0, floor = 0;
+  std::string name, address, path;
+  std::vector<std::string> tags;
+  std::optional<std::string> phone_masked, phone_sealed;
+};
+std::optional<PersonHome> person_home(store::Conn& c, int64_t person_id);
 //! The household of the person linked to an account, inside a transaction.
 std::optional<int64_t> household_of_account(store::Conn& c, int64_t account_id);
 //! Households at `path` or below, after `after`, by id (no permission check).

@@ -600,6 +600,15 @@ std::optional<std::pair<std::string, std::string>> person_place(store::Conn& c, 
   return std::pair{p->path, p->person.name};
 }
 
+std::optional<PersonHome> person_home(store::Conn& c, int64_t person_id) {
+  auto p = sql::person(c, person_id);
+  if (!p) return std::nullopt;
+  auto h = sql::household(c, p->person.household_id);
+  if (!h) return std::nullopt;
+  return PersonHome{p->person.id, h->id,          h->building_id,         h->floor,       p->person.name, h->address,
+                    p->path,      p->person.tags, p->person.phone_masked, p->phone_sealed};
+}
+
 std::optional<int64_t> person_of_account(store::Conn& c, int64_t account_id) {
   return sql::person_of_account(c, account_id);
 }

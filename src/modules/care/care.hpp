@@ -1,0 +1,219 @@
+#pragma once
+//! Elderly care 养老服务 and the one-key alarm 一键呼叫: a steward and a backup per building,
+//! duty officers of communities and streets, elder profiles (health notes and emergency
+//! contacts sealed), alarm devices, and alarms that escalate steward → backup → the
+//! community's duty officers → everyone on duty in the street, each step on its own deadline,
+//! until someone acknowledges. Deadlines are data, so a restart fires them on time; every step
+//! is in the alarm's timeline, the event log (the live stream) and the notification outbox.
+//! Public API of the module.
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "core/principal.hpp"
+#include "store/db.hpp"
+
+namespace mashang::notify {
+class Service;
+}
+
+namespace mashang::care {
+
+inline constexpr int64_t kPageSizeMax = 200;
+inline constexpr int64_t kLevelTop = 3;  //!< everyone on duty in the street
+inline constexpr size_t kContactsMax = 5;
+
+//! Where a person lives, as the registry knows it.
+struct Home {
+  int64_t person_id = 0, household_id = 0, building_id = 0, floor = 0;
+  std::string name, address, path;  //!< path: the building's
+  std::optional<std::string> phone_masked, phone_sealed;
+};
+
+//! An account, as care needs it to alert and name people.
+struct Member {
+  int64_t id = 0;
+  std::string display_name;
+  bool active = false;
+  std::vector<Grant> grants;
+};
+
+//! Where care meets the rest of the system (wired in app/wiring.cpp), on the caller's connection.
+struct Directory {
+  std::function<std::optional<Home>(store::Conn&, int64_t person_id)> home;
+  std::function<std::optional<int64_t>(store::Conn&, int64_t account_id)> person_of;
+  std::function<std::optional<int64_t>(store::Conn&, int64_t person_id)> account_of;
+  std::function<std::optional<Member>(store::Conn&, int64_t account_id)> member;
+  //! A territory node's path when it is of `kind` (building, community, street).
+  std::function<std::optional<std::string>(store::Conn&, int64_t node_id, const std::string& kind)> node_path;
+};
+
+struct Assignment {
+  int64_t building_id = 0;
+  std::string path;
+  int64_t steward_id = 0;
+  std::optional<int64_t> backup_id;
+  std::string steward_name, backup_name;
+  int64_t updated_at = 0;
+};
+
+struct Duty {
+  int64_t id = 0, node_id = 0;
+  std::string path;
+  int64_t account_id = 0;
+  std::string account_name;
+  int64_t starts_at = 0, ends_at = 0, created_at = 0;
+};
+
+struct Device {
+  int64_t id = 0, person_id = 0;
+  std::string label;
+  std::string token;  //!< only when just made: shown once, stored as a hash
+  int64_t created_at = 0;
+  std::optional<int64_t> revoked_at;
+};
+
+struct Contact {
+  std::string name, relation, phone;  //!< phone masked unless revealed
+};
+
+//! An elder's profile: personal data, sealed at rest, masked unless revealed (audited).
+struct Profile {
+  int64_t person_id = 0;
+  std::optional<std::string> health_notes;  //!< null when masked
+  std::vector<Contact> contacts;
+  int64_t visit_every_days = 7;
+  bool revealed = false;
+  int64_t updated_at = 0;
+};
+
+struct ProfileChange {
+  std::string health_notes;
+  std::vector<Contact> contacts;
+  int64_t visit_every_days = 7;
+};
+
+struct Alarm {
+  int64_t id = 0, person_id = 0, household_id = 0, building_id = 0, community_id = 0;
+  std::string path;
+  std::string source;  //!< button | device | staff
+  std::optional<int64_t> device_id;
+  bool drill = false;
+  std::string status;  //!< open | acknowledged | arrived | closed
+  int64_t level = 0, round = 0, presses = 1;
+  std::optional<int64_t> due_at, acknowledged_by, acknowledged_at, arrived_at;
+  std::optional<std::string> outcome;  //!< resolved | false_alarm | hospital | other
+  std::string note;
+  std::optional<int64_t> closed_by, closed_at, created_by;
+  int64_t created_at = 0;
+  bool joined = false;  //!< this press joined an alarm that was open already
+};
+
+struct Step {
+  int64_t id = 0, at = 0;
+  std::string kind;  //!< raised | pressed | alerted | skipped | escalated | acknowledged | arrived | closed
+  int64_t level = 0;
+  std::optional<int64_t> account_id;
+  std::string account_name, note;
+};
+
+//! What a responder sees: the alarm, where to go, whom to call, and the whole timeline.
+struct AlarmView {
+  Alarm alarm;
+  std::string name, address;
+  int64_t floor = 0;
+  std::optional<std::string> phone;  //!< masked unless revealed
+  std::optional<Profile> profile;
+  std::vector<Step> timeline;
+};
+
+class Service {
+ public:
+  struct Options {
+    int64_t ack_ms = 60'000;   //!< the steward's deadline to acknowledge
+    int64_t step_ms = 60'000;  //!< each later level's deadline
+  };
+  //! `outbox` (may be null in tests) receives a message for every account alerted.
+  Service(store::Db& db, const Clock& clock, const crypto::Keyring& keys, Directory dir, notify::Service* outbox,
+          Options o);
+  ~Service();
+
+  // -- the alarm --------------------------------------------------------------------------
+  //! The elder presses (their account linked to their person), or staff over the elder start
+  //! a drill for them (`person_id`). A press while an alarm is open joins it (joined = true).
+  Result<Alarm> raise(const Principal& who, bool drill, std::optional<int64_t> person_id);
+  //! A device posts with its token: 401 for an unknown token, 403 for a revoked one.
+  Result<Alarm> raise_by_device(const std::string& token, bool drill);
+  //! Someone alerted (or staff over the building) owns the alarm: escalation stops.
+  Result<Alarm> acknowledge(int64_t id, const Principal& who);
+  //! The responder is there.
+  Result<Alarm> arrive(int64_t id, const Principal& who);
+  //! Closed with an outcome (resolved, false_alarm, hospital, other) and a note.
+  Result<Alarm> close(int64_t id, const std::string& outcome, const std::string& note, const Principal& who);
+  //! The alarm for its elder, those alerted and staff over the building; `reveal` opens the
+  //! phone, health notes and contacts (responders and staff only; audited).
+  Result<AlarmView> alarm(int64_t id, bool reveal, const Principal& who, const std::string& ip);
+  //! Alarms the caller may see (a community's or street's for staff over it; the caller's own
+  //! person's; those they were alerted to), newest first. `state`: "" any, active, closed.
+  Result<std::vector<Alarm>> alarms(std::optional<int64_t> node, const std::string& state, std::optional<bool> drill,
+                                    int64_t before, int64_t limit, const Principal& who);
+  //! Fires every deadline passed at `now`: each alarm climbs one level (or re-alerts the top
+  //! level), exactly once whatever runs at the same time. Returns how many moved.
+  int64_t escalate_due(int64_t now);
+  //! Runs escalate_due on a thread of its own, waking for the next deadline.
+  void start_escalator();
+  void stop_escalator();
+
+  // -- who answers ------------------------------------------------------------------------
+  //! Community staff over a building (and district admins) name its steward and backup.
+  Result<Assignment> assign(int64_t building_id, int64_t steward_id, std::optional<int64_t> backup_id,
+                            const Principal& who);
+  //! Buildings' stewards under a node (staff over it), or where the caller is steward or backup.
+  Result<std::vector<Assignment>> assignments(std::optional<int64_t> node, const Principal& who);
+  Result<Duty> add_duty(int64_t node_id, int64_t account_id, int64_t starts_at, int64_t ends_at, const Principal& who);
+  Result<std::vector<Duty>> duties(int64_t node_id, int64_t from, int64_t to, const Principal& who);
+  Status remove_duty(int64_t id, const Principal& who);
+
+  // -- elders and their devices -------------------------------------------------------------
+  Result<Profile> put_profile(int64_t person_id, const ProfileChange& in, const Principal& who, const std::string& ip);
+  //! Masked; or, with a `reveal_reason` (4–200 characters, one line), unmasked and audited with
+  //! it (staff over the elder; the elder reads their own without a reason).
+  Result<Profile> profile(int64_t person_id, const std::optional<std::string>& reveal_reason, const Principal& who,
+                          const std::string& ip);
+  Result<Device> add_device(int64_t person_id, const std::string& label, const Principal& who);
+  Result<std::vector<Device>> devices(int64_t person_id, const Principal& who);
+  Result<Device> revoke_device(int64_t id, const Principal& who);
+
+ private:
+  Result<Alarm> raise_in(store::Conn& c, int64_t person_id, bool drill, const std::string& source,
+                         std::optional<int64_t> device_id, std::optional<int64_t> by, int64_t now);
+  //! Alerts the accounts of `level` (skipping levels with nobody, up to the top), sets the
+  //! deadline, writes the steps, events and messages.
+  void alert_in(store::Conn& c, Alarm& a, int64_t now);
+  std::vector<int64_t> targets_in(store::Conn& c, const Alarm& a, int64_t level, int64_t now);
+  Result<Alarm> change(int64_t id, const Principal& who,
+                       const std::function<Status(store::Conn&, Alarm&, int64_t now)>& fn);
+  bool responder_in(store::Conn& c, const Alarm& a, const Principal& who);
+  void wake_escalator();
+
+  store::Db& db_;
+  const Clock& clock_;
+  const crypto::Keyring& keys_;
+  Directory dir_;
+  notify::Service* outbox_;
+  Options opt_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false, woken_ = false;
+  std::thread escalator_;
+};
+
+}  // namespace mashang::care

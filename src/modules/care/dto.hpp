@@ -1,0 +1,143 @@
+#pragma once
+// JSON shapes of care (docs/openapi.yaml: CareAlarm, CareAlarmView, CareAssignment, CareDuty,
+// CareProfile, CareDevice).
+#include <string>
+
+#include "core/text.hpp"
+#include "modules/care/care.hpp"
+
+namespace mashang::care::dto {
+
+inline void str(std::string& o, const char* k, std::string_view v) {
+  o += ",\"";
+  o += k;
+  o += "\":";
+  text::append_json_string(o, v);
+}
+inline void num(std::string& o, const char* k, int64_t v) {
+  o += ",\"";
+  o += k;
+  o += "\":" + std::to_string(v);
+}
+inline void opt(std::string& o, const char* k, const std::optional<int64_t>& v) {
+  o += ",\"";
+  o += k;
+  o += "\":" + (v ? std::to_string(*v) : std::string("null"));
+}
+inline void opt_str(std::string& o, const char* k, const std::optional<std::string>& v) {
+  o += ",\"";
+  o += k;
+  o += "\":";
+  if (v)
+    text::append_json_string(o, *v);
+  else
+    o += "null";
+}
+inline void flag(std::string& o, const char* k, bool v) {
+  o += ",\"";
+  o += k;
+  o += v ? "\":true" : "\":false";
+}
+
+inline std::string alarm_json(const Alarm& a) {
+  std::string o = "{\"id\":" + std::to_string(a.id);
+  num(o, "person_id", a.person_id);
+  num(o, "household_id", a.household_id);
+  num(o, "building_id", a.building_id);
+  num(o, "community_id", a.community_id);
+  str(o, "path", a.path);
+  str(o, "source", a.source);
+  opt(o, "device_id", a.device_id);
+  flag(o, "drill", a.drill);
+  str(o, "status", a.status);
+  num(o, "level", a.level);
+  num(o, "round", a.round);
+  opt(o, "due_at", a.due_at);
+  num(o, "presses", a.presses);
+  opt(o, "acknowledged_by", a.acknowledged_by);
+  opt(o, "acknowledged_at", a.acknowledged_at);
+  opt(o, "arrived_at", a.arrived_at);
+  opt_str(o, "outcome", a.outcome);
+  str(o, "note", a.note);
+  opt(o, "closed_by", a.closed_by);
+  opt(o, "closed_at", a.closed_at);
+  num(o, "created_at", a.created_at);
+  flag(o, "joined", a.joined);
+  return o + "}";
+}
+
+inline std::string profile_json(const Profile& p) {
+  std::string o = "{\"person_id\":" + std::to_string(p.person_id);
+  opt_str(o, "health_notes", p.health_notes);
+  o += ",\"contacts\":[";
+  for (size_t i = 0; i < p.contacts.size(); ++i) {
+    if (i) o += ',';
+    o += "{\"name\":";
+    text::append_json_string(o, p.contacts[i].name);
+    str(o, "relation", p.contacts[i].relation);
+    str(o, "phone", p.contacts[i].phone);
+    o += '}';
+  }
+  o += ']';
+  num(o, "visit_every_days", p.visit_every_days);
+  flag(o, "revealed", p.revealed);
+  num(o, "updated_at", p.updated_at);
+  return o + "}";
+}
+
+inline std::string view_json(const AlarmView& v) {
+  std::string o = "{\"alarm\":" + alarm_json(v.alarm) + ",\"elder\":{\"name\":";
+  text::append_json_string(o, v.name);
+  str(o, "address", v.address);
+  num(o, "floor", v.floor);
+  opt_str(o, "phone", v.phone);
+  o += "},\"profile\":" + (v.profile ? profile_json(*v.profile) : std::string("null")) + ",\"timeline\":[";
+  for (size_t i = 0; i < v.timeline.size(); ++i) {
+    const auto& s = v.timeline[i];
+    if (i) o += ',';
+    o += "{\"id\":" + std::to_string(s.id);
+    num(o, "at", s.at);
+    str(o, "kind", s.kind);
+    num(o, "level", s.level);
+    opt(o, "account_id", s.account_id);
+    str(o, "account_name", s.account_name);
+    str(o, "note", s.note);
+    o += '}';
+  }
+  return o + "]}";
+}
+
+inline std::string assignment_json(const Assignment& a) {
+  std::string o = "{\"building_id\":" + std::to_string(a.building_id);
+  str(o, "path", a.path);
+  num(o, "steward_id", a.steward_id);
+  str(o, "steward_name", a.steward_name);
+  opt(o, "backup_id", a.backup_id);
+  opt_str(o, "backup_name", a.backup_id ? std::optional(a.backup_name) : std::nullopt);
+  num(o, "updated_at", a.updated_at);
+  return o + "}";
+}
+
+inline std::string duty_json(const Duty& d) {
+  std::string o = "{\"id\":" + std::to_string(d.id);
+  num(o, "node_id", d.node_id);
+  str(o, "path", d.path);
+  num(o, "account_id", d.account_id);
+  str(o, "account_name", d.account_name);
+  num(o, "starts_at", d.starts_at);
+  num(o, "ends_at", d.ends_at);
+  num(o, "created_at", d.created_at);
+  return o + "}";
+}
+
+inline std::string device_json(const Device& d) {
+  std::string o = "{\"id\":" + std::to_string(d.id);
+  num(o, "person_id", d.person_id);
+  str(o, "label", d.label);
+  opt_str(o, "token", d.token.empty() ? std::nullopt : std::optional(d.token));
+  num(o, "created_at", d.created_at);
+  opt(o, "revoked_at", d.revoked_at);
+  return o + "}";
+}
+
+}  // namespace mashang::care::dto

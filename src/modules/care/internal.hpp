@@ -1,0 +1,39 @@
+#pragma once
+//! What care's sources share: who counts as staff over a place, paths, and the alarm's row.
+//! Not part of the module's public API.
+#include <optional>
+#include <string>
+
+#include "modules/care/care.hpp"
+
+namespace mashang::care::detail {
+
+//! The roles that look after elders (and so may be alerted, answer and see their data):
+//! stewards, grid workers, community and street staff, district admins, doctors.
+bool care_role(std::string_view role);
+//! Staff who look after elders at a place: a grant of a care role covering `path`.
+bool staff_over(const Principal& who, const std::string& path);
+//! Staff who manage a community's care (stewards, duty): community/street staff, district admins.
+bool manager_over(const Principal& who, const std::string& path);
+//! "/street/community" of a deeper path, and "/street".
+std::optional<std::string> community_path(const std::string& path);
+std::optional<std::string> street_path(const std::string& path);
+//! The id of a path's n-th segment (1: street, 2: community).
+std::optional<int64_t> segment_id(const std::string& path, int n);
+
+//! Emergency contacts as sealed: one "name<TAB>relation<TAB>phone" a line; and back (phones
+//! masked unless `reveal`).
+std::string contacts_text(const std::vector<Contact>& v);
+std::vector<Contact> contacts_of(const std::string& text, bool reveal);
+
+extern const char* const kAlarmColumns;
+Alarm alarm_of(const store::Row& r);
+std::optional<Alarm> alarm_in(store::Conn& c, int64_t id);
+
+//! A step of an alarm's timeline.
+void step(store::Conn& c, int64_t alarm_id, int64_t at, const std::string& kind, int64_t level,
+          std::optional<int64_t> account, const std::string& note);
+//! The payload of a care.alarm_* event.
+std::string alarm_event(const Alarm& a);
+
+}  // namespace mashang::care::detail

@@ -1,0 +1,287 @@
+// HTTP binding of care: parse → service (which checks permissions) → response.
+#include "modules/care/routes.hpp"
+
+#include "http/error_map.hpp"
+#include "http/json_body.hpp"
+#include "http/params.hpp"
+#include "modules/care/dto.hpp"
+
+namespace mashang::care {
+namespace {
+
+using http::Request;
+using http::Response;
+
+Response fail(const Error& e) { return http::error_response(e); }
+
+template <class T, class F>
+std::string list_json(const std::vector<T>& list, F f) {
+  std::string o = "{\"items\":[";
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i) o += ',';
+    o += f(list[i]);
+  }
+  return o + "]}";
+}
+
+Result<std::optional<int64_t>> optional_int(const boost::json::object& body, const char* field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->value().is_null()) return std::optional<int64_t>{};
+  auto v = http::require_int(body, field);
+  if (!v.ok()) return v.error();
+  return std::optional<int64_t>(*v);
+}
+
+Result<bool> optional_bool(const boost::json::object& body, const char* field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->value().is_null()) return false;
+  if (!it->value().is_bool())
+    return make_error(Errc::invalid_input, std::string(field) + " must be true or false", field);
+  return it->value().as_bool();
+}
+
+//! The alarm's body: JSON, or nothing at all (a button that posts no body).
+Result<boost::json::object> alarm_body(const Request& req) {
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return boost::json::object{};
+  std::string_view ct = req.header("content-type");
+  if (ct.substr(0, ct.find(';')).find("application/json") == std::string_view::npos)
+    return make_error(Errc::unsupported_media_type, "send the body as application/json");
+  return http::parse_object(req);
+}
+
+Response raise(Service& svc, Request& req) {
+  auto body = alarm_body(req);
+  if (!body.ok()) return fail(body.error());
+  auto drill = optional_bool(*body, "drill");
+  if (!drill.ok()) return fail(drill.error());
+  auto person = optional_int(*body, "person_id");
+  if (!person.ok()) return fail(person.error());
+  auto token = http::optional_string(*body, "device_token", 128);
+  if (!token.ok()) return fail(token.error());
+  Result<Alarm> a = make_error(Errc::unauthenticated, "sign in, or post the device's token as device_token");
+  if (req.principal)
+    a = svc.raise(*req.principal, *drill, *person);
+  else if (*token)
+    a = svc.raise_by_device(**token, *drill);
+  if (!a.ok()) return fail(a.error());
+  // Every press is recorded (201); `joined` tells whether it joined an alarm already open.
+  Response res = http::json_text(201, dto::alarm_json(*a));
+  res.set("Location", "/api/care/alarms/" + std::to_string(a->id));
+  return res;
+}
+
+Response alarms(Service& svc, Request& req) {
+  auto node = http::query_opt_int(req, "node_id");
+  if (!node.ok()) return fail(node.error());
+  auto before = http::query_int(req, "before", 0);
+  if (!before.ok()) return fail(before.error());
+  auto limit = http::query_int(req, "limit", 50);
+  if (!limit.ok()) return fail(limit.error());
+  std::optional<bool> drill;
+  if (auto d = req.query_param("drill")) {
+    if (*d != "true" && *d != "false")
+      return http::error_response(Errc::invalid_input, "drill must be true or false", "drill");
+    drill = *d == "true";
+  }
+  auto list = svc.alarms(*node, req.query_param("state").value_or(""), drill, *before, *limit, *req.principal);
+  if (!list.ok()) return fail(list.error());
+  std::string o = list_json(*list, dto::alarm_json);
+  o.pop_back();
+  o += ",\"next_before\":";
+  o += static_cast<int64_t>(list->size()) == *limit && !list->empty() ? std::to_string(list->back().id) : "null";
+  return http::json_text(200, o + "}");
+}
+
+Response alarm(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such alarm");
+  auto reveal = http::query_flag(req, "reveal", false);
+  if (!reveal.ok()) return fail(reveal.error());
+  auto v = svc.alarm(*id, *reveal, *req.principal, req.client_ip);
+  if (!v.ok()) return fail(v.error());
+  return http::json_text(200, dto::view_json(*v));
+}
+
+template <class F>
+Response act(Request& req, F f) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such alarm");
+  auto a = f(*id);
+  if (!a.ok()) return fail(a.error());
+  return http::json_text(200, dto::alarm_json(*a));
+}
+
+Response close(Service& svc, Request& req) {
+  auto body = http::parse_object(req);
+  if (!body.ok()) return fail(body.error());
+  auto outcome = http::require_string(*body, "outcome", 32);
+  if (!outcome.ok()) return fail(outcome.error());
+  auto note = http::optional_string(*body, "note", 2000);
+  if (!note.ok()) return fail(note.error());
+  return act(req, [&](int64_t id) { return svc.close(id, *outcome, note->value_or(""), *req.principal); });
+}
+
+Response assign(Service& svc, Request& req) {
+  auto building = http::path_id(req, "building_id");
+  if (!building) return http::error_response(Errc::not_found, "no such building", "building_id");
+  auto body = http::parse_object(req);
+  if (!body.ok()) return fail(body.error());
+  auto steward = http::require_int(*body, "steward_id");
+  if (!steward.ok()) return fail(steward.error());
+  auto backup = optional_int(*body, "backup_id");
+  if (!backup.ok()) return fail(backup.error());
+  auto a = svc.assign(*building, *steward, *backup, *req.principal);
+  if (!a.ok()) return fail(a.error());
+  return http::json_text(200, dto::assignment_json(*a));
+}
+
+Response assignments(Service& svc, Request& req) {
+  auto node = http::query_opt_int(req, "node_id");
+  if (!node.ok()) return fail(node.error());
+  auto list = svc.assignments(*node, *req.principal);
+  if (!list.ok()) return fail(list.error());
+  return http::json_text(200, list_json(*list, dto::assignment_json));
+}
+
+Response add_duty(Service& svc, Request& req) {
+  auto body = http::parse_object(req);
+  if (!body.ok()) return fail(body.error());
+  int64_t v[4] = {};
+  const char* fields[] = {"node_id", "account_id", "starts_at", "ends_at"};
+  for (int i = 0; i < 4; ++i) {
+    auto x = http::require_int(*body, fields[i]);
+    if (!x.ok()) return fail(x.error());
+    v[i] = *x;
+  }
+  auto d = svc.add_duty(v[0], v[1], v[2], v[3], *req.principal);
+  if (!d.ok()) return fail(d.error());
+  return http::json_text(201, dto::duty_json(*d));
+}
+
+Response duties(Service& svc, Request& req) {
+  auto node = http::query_opt_int(req, "node_id");
+  if (!node.ok()) return fail(node.error());
+  if (!*node) return http::error_response(Errc::invalid_input, "node_id is required", "node_id");
+  auto from = http::query_int(req, "from", 0);
+  if (!from.ok()) return fail(from.error());
+  auto to = http::query_int(req, "to", INT64_MAX);
+  if (!to.ok()) return fail(to.error());
+  auto list = svc.duties(**node, *from, *to, *req.principal);
+  if (!list.ok()) return fail(list.error());
+  return http::json_text(200, list_json(*list, dto::duty_json));
+}
+
+Response remove_duty(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such duty");
+  if (auto s = svc.remove_duty(*id, *req.principal); !s.ok()) return fail(s.error());
+  return http::json_text(204, "");
+}
+
+Response put_profile(Service& svc, Request& req) {
+  auto person = http::path_id(req, "person_id");
+  if (!person) return http::error_response(Errc::not_found, "no such person", "person_id");
+  auto body = http::parse_object(req);
+  if (!body.ok()) return fail(body.error());
+  ProfileChange in;
+  auto notes = http::optional_string(*body, "health_notes", 2000);
+  if (!notes.ok()) return fail(notes.error());
+  in.health_notes = notes->value_or("");
+  auto days = optional_int(*body, "visit_every_days");
+  if (!days.ok()) return fail(days.error());
+  in.visit_every_days = days->value_or(7);
+  if (auto it = body->find("contacts"); it != body->end() && !it->value().is_null()) {
+    if (!it->value().is_array() || it->value().as_array().size() > kContactsMax)
+      return http::error_response(Errc::invalid_input, "contacts must be a list of at most 5", "contacts");
+    for (const auto& v : it->value().as_array()) {
+      if (!v.is_object()) return http::error_response(Errc::invalid_input, "each contact is an object", "contacts");
+      Contact c;
+      for (auto [k, dest, max] : {std::tuple{"name", &c.name, 64}, std::tuple{"relation", &c.relation, 32},
+                                  std::tuple{"phone", &c.phone, 32}}) {
+        auto s = http::require_string(v.as_object(), k, static_cast<size_t>(max));
+        if (!s.ok()) return http::error_response(Errc::invalid_input, "each contact has " + std::string(k), "contacts");
+        *dest = *s;
+      }
+      in.contacts.push_back(std::move(c));
+    }
+  }
+  auto p = svc.put_profile(*person, in, *req.principal, req.client_ip);
+  if (!p.ok()) return fail(p.error());
+  return http::json_text(200, dto::profile_json(*p));
+}
+
+Response profile(Service& svc, Request& req) {
+  auto person = http::path_id(req, "person_id");
+  if (!person) return http::error_response(Errc::not_found, "no such person", "person_id");
+  auto reveal = http::query_flag(req, "reveal", false);
+  if (!reveal.ok()) return fail(reveal.error());
+  std::optional<std::string> reason;
+  if (*reveal) reason = req.query_param("reason").value_or("");
+  auto p = svc.profile(*person, reason, *req.principal, req.client_ip);
+  if (!p.ok()) return fail(p.error());
+  return http::json_text(200, dto::profile_json(*p));
+}
+
+Response add_device(Service& svc, Request& req) {
+  auto body = http::parse_object(req);
+  if (!body.ok()) return fail(body.error());
+  auto person = http::require_int(*body, "person_id");
+  if (!person.ok()) return fail(person.error());
+  auto label = http::require_string(*body, "label", 64);
+  if (!label.ok()) return fail(label.error());
+  auto d = svc.add_device(*person, *label, *req.principal);
+  if (!d.ok()) return fail(d.error());
+  return http::json_text(201, dto::device_json(*d));
+}
+
+Response devices(Service& svc, Request& req) {
+  auto person = http::query_opt_int(req, "person_id");
+  if (!person.ok()) return fail(person.error());
+  if (!*person) return http::error_response(Errc::invalid_input, "person_id is required", "person_id");
+  auto list = svc.devices(**person, *req.principal);
+  if (!list.ok()) return fail(list.error());
+  return http::json_text(200, list_json(*list, dto::device_json));
+}
+
+Response revoke_device(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such device");
+  auto d = svc.revoke_device(*id, *req.principal);
+  if (!d.ok()) return fail(d.error());
+  return http::json_text(200, dto::device_json(*d));
+}
+
+}  // namespace
+
+void register_routes(http::Router& r, Service& svc) {
+  using http::Auth;
+  r.add("POST", "/api/care/alarms", [&svc](Request& q) { return raise(svc, q); },
+        {.auth = Auth::optional, .body_bytes_max = 4096});
+  r.add("GET", "/api/care/alarms", [&svc](Request& q) { return alarms(svc, q); }, {.auth = Auth::session});
+  r.add("GET", "/api/care/alarms/{id}", [&svc](Request& q) { return alarm(svc, q); }, {.auth = Auth::session});
+  r.add("POST", "/api/care/alarms/{id}/acknowledge",
+        [&svc](Request& q) { return act(q, [&](int64_t id) { return svc.acknowledge(id, *q.principal); }); },
+        {.auth = Auth::session});
+  r.add("POST", "/api/care/alarms/{id}/arrive",
+        [&svc](Request& q) { return act(q, [&](int64_t id) { return svc.arrive(id, *q.principal); }); },
+        {.auth = Auth::session});
+  r.add("POST", "/api/care/alarms/{id}/close", [&svc](Request& q) { return close(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 8192, .json_body = true});
+  r.add("PUT", "/api/care/stewards/{building_id}", [&svc](Request& q) { return assign(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 4096, .json_body = true});
+  r.add("GET", "/api/care/stewards", [&svc](Request& q) { return assignments(svc, q); }, {.auth = Auth::session});
+  r.add("POST", "/api/care/duty", [&svc](Request& q) { return add_duty(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 4096, .json_body = true});
+  r.add("GET", "/api/care/duty", [&svc](Request& q) { return duties(svc, q); }, {.auth = Auth::session});
+  r.add("DELETE", "/api/care/duty/{id}", [&svc](Request& q) { return remove_duty(svc, q); }, {.auth = Auth::session});
+  r.add("PUT", "/api/care/elders/{person_id}", [&svc](Request& q) { return put_profile(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 16384, .json_body = true});
+  r.add("GET", "/api/care/elders/{person_id}", [&svc](Request& q) { return profile(svc, q); }, {.auth = Auth::session});
+  r.add("POST", "/api/care/devices", [&svc](Request& q) { return add_device(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 4096, .json_body = true});
+  r.add("GET", "/api/care/devices", [&svc](Request& q) { return devices(svc, q); }, {.auth = Auth::session});
+  r.add("POST", "/api/care/devices/{id}/revoke", [&svc](Request& q) { return revoke_device(svc, q); },
+        {.auth = Auth::session});
+}
+
+}  // namespace mashang::care

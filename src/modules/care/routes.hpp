@@ -1,0 +1,8 @@
+#pragma once
+#include "http/router.hpp"
+#include "modules/care/care.hpp"
+
+namespace mashang::care {
+//! /api/care/…: the one-key alarm, stewards, duty, elder profiles and alarm devices.
+void register_routes(http::Router& r, Service& svc);
+}  // namespace mashang::care

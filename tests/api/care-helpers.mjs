@@ -1,0 +1,182 @@
+// Helpers of the care tests (care.test.mjs, notify.test.mjs, authz-matrix.test.mjs): the places
+// and people the scenarios need (fresh households and persons, accounts with grants), the
+// requests of the care routes, an alarm's timeline read back and waited on, and SQL on the
+// server's own database (sqlite3 or psql, as the other suites do).
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+
+import { ENGINE, check, psql, waitFor } from './harness.mjs'
+
+const run = promisify(execFile)
+
+/** Runs one SQL statement on the server's own database; resolves its output. */
+export async function careSql(srv, statement) {
+  if (ENGINE === 'sqlite')
+    return (await run('sqlite3', ['-cmd', '.timeout 10000', srv.db.url.replace(/^sqlite:/, ''), statement], { timeout: 30000 })).stdout
+  return psql(srv.db.url, statement)
+}
+
+/** The last segment of a path as a number (a node id of an account's scope). */
+export const lastId = (path) => Number(path.split('/').pop())
+
+/** The care routes, for one server. */
+export class Care {
+  constructor(srv, admin) {
+    this.srv = srv
+    this.admin = admin
+    this.seq = 0
+  }
+
+  /** A name no other request of the file uses. */
+  fresh(base) {
+    return `${base}${++this.seq}`
+  }
+
+  // -------------------------------------------------------------------------------------
+  // The territory, the registry and accounts (as the admin)
+
+  async asAdmin(path) {
+    return check(await this.srv.get(path, { token: this.admin.token }), 200)
+  }
+
+  /** The demo places: { street, community, compound, building } of the steward's 1号楼. */
+  async demoPlaces() {
+    const building = await this.asAdmin(`/api/nodes/${lastId(this.srv.account('steward').scope)}`)
+    const compound = await this.asAdmin(`/api/nodes/${building.parent_id}`)
+    const community = await this.asAdmin(`/api/nodes/${lastId(this.srv.account('community').scope)}`)
+    const street = await this.asAdmin(`/api/nodes/${community.parent_id}`)
+    assert.equal(building.kind, 'building')
+    assert.equal(community.name, '康城社区')
+    assert.equal(street.kind, 'street')
+    assert.ok(building.path.startsWith(`${community.path}/`), `${building.path} is not under ${community.path}`)
+    return { street, community, compound, building }
+  }
+
+  /** A new territory node under `parent`. */
+  async node(parent, kind, name = this.fresh(`养老${kind}`)) {
+    return check(await this.srv.post('/api/nodes', { parent_id: parent.id, kind, name }, { token: this.admin.token }), 201)
+  }
+
+  /** A new person in a new household of `building` (`more`: phone, …). */
+  async person(building, more = {}) {
+    const h = check(await this.srv.post('/api/households', { building_id: building.id, unit: '7', floor: 7, room: this.fresh('7') },
+      { token: this.admin.token }), 201)
+    const json = { name: this.fresh('养老居民'), gender: 'F', relation: 'head', ...more }
+    return check(await this.srv.post(`/api/households/${h.id}/persons`, json, { token: this.admin.token }), 201)
+  }
+
+  /** The demo elder 刘桂兰's person (in the steward's building). */
+  async elderPerson(building) {
+    const homes = (await this.asAdmin(`/api/households?node=${building.id}&limit=200`)).items
+    for (const h of homes) {
+      const p = (await this.asAdmin(`/api/households/${h.id}`)).persons.find((x) => x.name === '刘桂兰')
+      if (p) return p
+    }
+    assert.fail('the demo has no 刘桂兰 in 1号楼')
+  }
+
+  /** A new account holding `roles`, logged in: the login response ({ token, account, … }). */
+  async account(roles, base = 'care.user') {
+    const username = this.fresh(base)
+    const json = { username, display_name: username, password: 'a-good-password', roles }
+    check(await this.srv.post('/api/accounts', json, { token: this.admin.token }), 201)
+    return this.srv.login(username, 'a-good-password')
+  }
+
+  /** Links `person` to the account of a login response. */
+  async link(person, who) {
+    return check(await this.srv.request('PUT', `/api/persons/${person.id}/account`, { token: this.admin.token, json: { account_id: who.account.id } }), 200)
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Requests (`who` a login response, or undefined for no session)
+
+  /** POST /api/care/alarms: `json` undefined sends no body at all. */
+  raise(who, json, opts = {}) {
+    return this.srv.request('POST', '/api/care/alarms', { token: who?.token, json, ...opts })
+  }
+  alarm(id, who, query = '') {
+    return this.srv.get(`/api/care/alarms/${id}${query}`, { token: who?.token })
+  }
+  alarms(query, who) {
+    return this.srv.get(`/api/care/alarms${query}`, { token: who?.token })
+  }
+  /** POST /api/care/alarms/{id}/<verb> (acknowledge, arrive, close). */
+  act(id, verb, who, json) {
+    return this.srv.request('POST', `/api/care/alarms/${id}/${verb}`, { token: who?.token, json })
+  }
+  assign(buildingId, json, who) {
+    return this.srv.request('PUT', `/api/care/stewards/${buildingId}`, { token: who?.token, json })
+  }
+  stewards(query, who) {
+    return this.srv.get(`/api/care/stewards${query}`, { token: who?.token })
+  }
+  duty(json, who) {
+    return this.srv.post('/api/care/duty', json, { token: who?.token })
+  }
+  duties(query, who) {
+    return this.srv.get(`/api/care/duty${query}`, { token: who?.token })
+  }
+  removeDuty(id, who) {
+    return this.srv.request('DELETE', `/api/care/duty/${id}`, { token: who?.token })
+  }
+  putProfile(personId, json, who) {
+    return this.srv.request('PUT', `/api/care/elders/${personId}`, { token: who?.token, json })
+  }
+  profile(personId, who, query = '') {
+    return this.srv.get(`/api/care/elders/${personId}${query}`, { token: who?.token })
+  }
+  addDevice(json, who) {
+    return this.srv.post('/api/care/devices', json, { token: who?.token })
+  }
+  devices(query, who) {
+    return this.srv.get(`/api/care/devices${query}`, { token: who?.token })
+  }
+  revokeDevice(id, who) {
+    return this.srv.post(`/api/care/devices/${id}/revoke`, undefined, { token: who?.token })
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Read back
+
+  /** The alarm's view as the admin (staff over everything). */
+  async view(id) {
+    return check(await this.alarm(id, this.admin), 200, 'CareAlarmView')
+  }
+
+  /** Polls the alarm's view until `pred(view)` holds; returns the view. */
+  async waitView(id, pred, { ms = 15000, what = 'the alarm' } = {}) {
+    let last
+    try {
+      return await waitFor(async () => {
+        last = await this.view(id)
+        return pred(last) ? last : null
+      }, { ms, every: 100, what })
+    } catch (e) {
+      assert.fail(`${e.message}; the timeline: ${JSON.stringify(last?.timeline?.map((s) => [s.kind, s.level, s.account_id, s.note]))}`)
+    }
+  }
+
+  /** Closes an alarm as the admin (an alarm closed already is left alone). */
+  async closeQuietly(id) {
+    const r = await this.act(id, 'close', this.admin, { outcome: 'other', note: '测试收尾' })
+    assert.ok(r.status === 200 || r.status === 409, `closing alarm ${id}: ${r}`)
+  }
+
+  /** Names a building's steward (and backup) as `who` (default the admin); asserts 200. */
+  async stewardsOf(building, steward, backup, who = this.admin) {
+    const json = { steward_id: steward.account.id, backup_id: backup ? backup.account.id : null }
+    return check(await this.assign(building.id, json, who), 200, 'CareAssignment')
+  }
+
+  /** Puts `account` on duty at `node` from a minute ago for `hours`; asserts 201. */
+  async onDuty(node, account, who = this.admin, hours = 2) {
+    const now = Date.now()
+    const json = { node_id: node.id, account_id: account.account.id, starts_at: now - 60000, ends_at: now + hours * 3600000 }
+    return check(await this.duty(json, who), 201, 'CareDuty')
+  }
+}
+
+/** The timeline's steps of a kind as [level, account_id] pairs. */
+export const stepsOf = (view, kind) => view.timeline.filter((s) => s.kind === kind).map((s) => [s.level, s.account_id])

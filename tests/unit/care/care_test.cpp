@@ -1,0 +1,468 @@
+// The one-key alarm against both databases, on an injected clock: the escalation chain
+// steward → backup → community duty → street duty (and round after round at the top) until
+// someone acknowledges; a restart mid-chain; two escalators racing; a second press joining;
+// levels with nobody skipped; who may act; devices; profiles sealed, masked and audited; and
+// the outbox delivering each alert exactly once through a gateway that fails, then recovers.
+#include "modules/care/care.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "core/crypto.hpp"
+#include "modules/notify/notify.hpp"
+#include "store/migrate.hpp"
+
+namespace mashang::care_test {
+
+namespace fs = std::filesystem;
+using namespace care;
+
+Principal with(int64_t account_id, std::initializer_list<Grant> grants) {
+  Principal p;
+  p.account_id = account_id;
+  p.grants = grants;
+  return p;
+}
+
+std::vector<std::string> urls() {
+  crypto::init();
+  auto dir = fs::temp_directory_path() / ("mashang-care-" + crypto::random_token(6));
+  std::vector<std::string> out = {"sqlite:" + (dir / "c.db").string()};
+  if (const char* pg = std::getenv("MASHANG_TEST_PG_URL"); pg && *pg) out.push_back(pg);
+  return out;
+}
+
+// Street 2, community 3, grid 4, compound 5, buildings 6 and 7; community 8 (building 9).
+constexpr int64_t kBuilding = 6, kCommunity = 3, kStreet = 2;
+const std::string kPath = "/2/3/4/5/6";
+
+//! A gateway that refuses the first `failures` deliveries, then takes each one, counting.
+class Gateway final : public notify::Channel {
+ public:
+  explicit Gateway(int failures) : failures_(failures) {}
+  std::string_view name() const override { return "webhook"; }
+  Status send(const notify::Stored& m, const notify::Delivery&) override {
+    std::lock_guard lk(mu);
+    if (failures_ > 0) {
+      --failures_;
+      return make_error(Errc::unavailable, "HTTP 503");
+    }
+    ++received[m.message.dedupe_key];
+    return ok_status();
+  }
+  std::mutex mu;
+  std::map<std::string, int> received;
+
+ private:
+  int failures_;
+};
+
+class Care : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    crypto::init();
+    db = store::open(GetParam(), 4, [this] { return clock.now_ms(); });
+    if (db->dialect() == store::Dialect::postgresql)
+      db->raw([](store::Conn& c) { c.script("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"); });
+    ASSERT_TRUE(store::migrate(*db).ok());
+    clock.set_ms(1'767'225'600'000);
+    homes = {{101, Home{101, 11, kBuilding, 3, "刘桂兰", "1号楼-1单元-301室", kPath, "138****0000",
+                        keys.seal("13800000000")}},
+             {102, Home{102, 12, 9, 1, "赵六", "2号楼-1单元-101室", "/2/8/10/11/9", std::nullopt, std::nullopt}}};
+    members = {{20, {20, "楼栋管家张敏", true, {{"steward", kPath}}}},
+               {21, {21, "备岗管家王强", true, {{"steward", "/2/3/4/5/7"}}}},
+               {22, {22, "社区值班员", true, {{"community_staff", "/2/3"}}}},
+               {23, {23, "街道值班员", true, {{"street_staff", "/2"}}}},
+               {24, {24, "停用账号", false, {{"steward", kPath}}}},
+               {25, {25, "居民", true, {{"resident", kPath}}}}};
+    links = {{501, 101}};
+    gateway = new Gateway(2);
+    std::vector<std::unique_ptr<notify::Channel>> ch;
+    ch.push_back(notify::inbox_channel());
+    ch.emplace_back(gateway);
+    outbox = std::make_unique<notify::Service>(*db, clock, std::move(ch), notify::Service::Options{});
+    svc = make();
+  }
+  void TearDown() override {
+    svc.reset();
+    outbox.reset();
+    db.reset();
+    if (GetParam().starts_with("sqlite:")) {
+      std::error_code ec;
+      fs::remove_all(fs::path(GetParam().substr(7)).parent_path(), ec);
+    }
+  }
+
+  std::unique_ptr<Service> make() {
+    Directory dir;
+    dir.home = [this](store::Conn&, int64_t id) -> std::optional<Home> {
+      auto it = homes.find(id);
+      return it == homes.end() ? std::nullopt : std::optional(it->second);
+    };
+    dir.person_of = [this](store::Conn&, int64_t account) -> std::optional<int64_t> {
+      auto it = links.find(account);
+      return it == links.end() ? std::nullopt : std::optional(it->second);
+    };
+    dir.account_of = [this](store::Conn&, int64_t person) -> std::optional<int64_t> {
+      for (auto [a, p] : links)
+        if (p == person) return a;
+      return std::nullopt;
+    };
+    dir.member = [this](store::Conn&, int64_t id) -> std::optional<Member> {
+      auto it = members.find(id);
+      return it == members.end() ? std::nullopt : std::optional(it->second);
+    };
+    dir.node_path = [](store::Conn&, int64_t id, const std::string& kind) -> std::optional<std::string> {
+      if (kind == "building" && id == kBuilding) return kPath;
+      if (kind == "building" && id == 7) return std::string("/2/3/4/5/7");
+      if (kind == "community" && id == kCommunity) return std::string("/2/3");
+      if (kind == "community" && id == 8) return std::string("/2/8");
+      if (kind == "street" && id == kStreet) return std::string("/2");
+      return std::nullopt;
+    };
+    return std::make_unique<Service>(*db, clock, keys, std::move(dir), outbox.get(), Service::Options{60'000, 60'000});
+  }
+
+  //! Stewards for the building and duty at the community and the street, all day.
+  void staff_everything() {
+    ASSERT_TRUE(svc->assign(kBuilding, 20, 21, cstaff).ok());
+    int64_t now = clock.now_ms();
+    ASSERT_TRUE(svc->add_duty(kCommunity, 22, now - 1000, now + 86'400'000, cstaff).ok());
+    ASSERT_TRUE(svc->add_duty(kStreet, 23, now - 1000, now + 86'400'000, sstaff).ok());
+  }
+
+  //! The accounts alerted at each level, from the timeline.
+  std::vector<std::pair<int64_t, int64_t>> alerted(int64_t alarm) {
+    std::vector<std::pair<int64_t, int64_t>> out;
+    db->read([&](store::Conn& c) {
+      for (const auto& r : c.query("SELECT level, account_id FROM care_alarm_steps WHERE alarm_id = $1 AND kind = "
+                                   "'alerted' ORDER BY id",
+                                   {alarm}))
+        out.emplace_back(r.integer(0), r.integer(1));
+    });
+    return out;
+  }
+
+  int64_t count(const std::string& sql, std::vector<store::Value> args = {}) {
+    int64_t n = 0;
+    db->read([&](store::Conn& c) { n = c.query_one(sql, args)->integer(0); });
+    return n;
+  }
+
+  ManualClock clock;
+  crypto::Keyring keys = crypto::Keyring::from_hex(std::string(64, 'a'));
+  std::unique_ptr<store::Db> db;
+  std::unique_ptr<notify::Service> outbox;
+  Gateway* gateway = nullptr;  // owned by outbox
+  std::unique_ptr<Service> svc;
+  std::map<int64_t, Home> homes;
+  std::map<int64_t, Member> members;
+  std::map<int64_t, int64_t> links;  // account → person
+  Principal elder = with(501, {{"resident", kPath}});
+  Principal steward = with(20, {{"steward", kPath}});
+  Principal backup = with(21, {{"steward", "/2/3/4/5/7"}});
+  Principal cstaff = with(22, {{"community_staff", "/2/3"}});
+  Principal sstaff = with(23, {{"street_staff", "/2"}});
+  Principal outsider = with(30, {{"community_staff", "/2/8"}});
+};
+
+TEST_P(Care, AnAlarmClimbsLevelByLevelUntilSomeoneAcknowledges) {
+  staff_everything();
+  int64_t t0 = clock.now_ms();
+  auto a = svc->raise(elder, false, std::nullopt);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_FALSE(a->joined);
+  EXPECT_EQ(a->status, "open");
+  EXPECT_EQ(a->level, 0);
+  EXPECT_EQ(a->due_at, t0 + 60'000);
+  EXPECT_EQ(alerted(a->id), (std::vector<std::pair<int64_t, int64_t>>{{0, 20}}));
+  // Not a moment early.
+  clock.set_ms(t0 + 59'999);
+  EXPECT_EQ(svc->escalate_due(clock.now_ms()), 0);
+  clock.set_ms(t0 + 60'000);
+  EXPECT_EQ(svc->escalate_due(clock.now_ms()), 1);
+  EXPECT_EQ(svc->escalate_due(clock.now_ms()), 0);  // once
+  clock.advance_ms(60'000);
+  EXPECT_EQ(svc->escalate_due(clock.now_ms()), 1);
+  clock.advance_ms(60'000);
+  EXPECT_EQ(svc->escalate_due(clock.now_ms()), 1);
+  // The top level again, a round later, until someone answers.
+  clock.advance_ms(60'000);
+  EXPECT_EQ(svc->escalate_due(clock.now_ms()), 1);
+  auto seen = alerted(a->id);
+  EXPECT_EQ(seen,
+            (std::vector<std::pair<int64_t, int64_t>>{{0, 20}, {1, 21}, {2, 22}, {3, 22}, {3, 23}, {3, 22}, {3, 23}}));
+  auto v = svc->alarm(a->id, false, steward, "");
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(v->alarm.level, 3);
+  EXPECT_EQ(v->alarm.round, 1);
+  // The street's duty officer acknowledges: the deadline stops.
+  auto ack = svc->acknowledge(a->id, sstaff);
+  ASSERT_TRUE(ack.ok()) << ack.error().message;
+  EXPECT_EQ(ack->status, "acknowledged");
+  EXPECT_FALSE(ack->due_at);
+  clock.advance_ms(600'000);
+  EXPECT_EQ(svc->escalate_due(clock.now_ms()), 0);
+  EXPECT_EQ(svc->acknowledge(a->id, steward).error().code, Errc::conflict);
+  // Every alert reached its account live and through the outbox, one message each.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM events WHERE type = 'care.alarm_alert' AND account_id = 20"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM events WHERE type = 'care.alarm_alert' AND account_id = 23"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM notify_messages WHERE kind = 'care.alarm_alert'"), 7);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM events WHERE type = 'care.alarm_acknowledged' AND account_id = 501"), 1);
+}
+
+TEST_P(Care, DeadlinesAreDataSoARestartFiresThemAndTwoEscalatorsFireOnce) {
+  staff_everything();
+  int64_t t0 = clock.now_ms();
+  auto a = svc->raise(elder, false, std::nullopt);
+  ASSERT_TRUE(a.ok());
+  // The server stops before the deadline and comes back after it.
+  svc.reset();
+  clock.set_ms(t0 + 75'000);
+  svc = make();
+  auto other = make();
+  std::atomic<int64_t> moved{0};
+  std::thread t1([&] { moved += svc->escalate_due(clock.now_ms()); });
+  std::thread t2([&] { moved += other->escalate_due(clock.now_ms()); });
+  t1.join();
+  t2.join();
+  EXPECT_EQ(moved.load(), 1);
+  auto v = svc->alarm(a->id, false, steward, "");
+  EXPECT_EQ(v->alarm.level, 1);
+  // The next deadline runs from when the step fired.
+  EXPECT_EQ(v->alarm.due_at, t0 + 75'000 + 60'000);
+  bool late_noted = false;
+  for (const auto& s : v->timeline)
+    if (s.kind == "escalated") late_noted = s.note.find("late_ms=15000") != std::string::npos;
+  EXPECT_TRUE(late_noted);
+}
+
+TEST_P(Care, ASecondPressJoinsTheOpenAlarmAndADrillIsItsOwn) {
+  staff_everything();
+  auto a = svc->raise(elder, false, std::nullopt);
+  auto b = svc->raise(elder, false, std::nullopt);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(b->id, a->id);
+  EXPECT_TRUE(b->joined);
+  EXPECT_EQ(b->presses, 2);
+  EXPECT_EQ(alerted(a->id).size(), 1u);  // nobody alerted twice for it
+  auto drill = svc->raise(cstaff, true, 101);
+  ASSERT_TRUE(drill.ok()) << drill.error().message;
+  EXPECT_NE(drill->id, a->id);
+  EXPECT_TRUE(drill->drill);
+  EXPECT_EQ(drill->source, "staff");
+  // Staff raise drills, never a real alarm for someone else; an outsider sees no such person.
+  EXPECT_EQ(svc->raise(cstaff, false, 101).error().code, Errc::forbidden);
+  EXPECT_EQ(svc->raise(outsider, true, 101).error().code, Errc::not_found);
+  EXPECT_EQ(svc->raise(steward, false, std::nullopt).error().code, Errc::forbidden);  // linked to no person
+  // Closed, the next press opens a new alarm.
+  ASSERT_TRUE(svc->close(a->id, "false_alarm", "误按", steward).ok());
+  auto c = svc->raise(elder, false, std::nullopt);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(c->id, a->id);
+  EXPECT_FALSE(c->joined);
+  auto drills = svc->alarms(kCommunity, "", true, 0, 50, cstaff);
+  ASSERT_TRUE(drills.ok());
+  EXPECT_EQ(drills->size(), 1u);
+  EXPECT_EQ(svc->alarms(kCommunity, "active", false, 0, 50, cstaff)->size(), 1u);
+}
+
+TEST_P(Care, LevelsWithNobodyAreSkippedAtOnce) {
+  int64_t now = clock.now_ms();
+  ASSERT_TRUE(svc->add_duty(kCommunity, 22, now - 1000, now + 3'600'000, cstaff).ok());
+  auto a = svc->raise(elder, false, std::nullopt);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->level, 2);  // no steward, no backup: the community's duty officer at once
+  EXPECT_EQ(a->due_at, now + 60'000);
+  EXPECT_EQ(alerted(a->id), (std::vector<std::pair<int64_t, int64_t>>{{2, 22}}));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM care_alarm_steps WHERE kind = 'skipped'"), 2);
+  // The top level: everyone on duty in the street (here the community's officer again).
+  clock.advance_ms(60'000);
+  EXPECT_EQ(svc->escalate_due(clock.now_ms()), 1);
+  auto v = svc->alarm(a->id, false, cstaff, "");
+  EXPECT_EQ(v->alarm.level, 3);
+  EXPECT_EQ(v->alarm.status, "open");
+  // An inactive steward is not alerted.
+  ASSERT_TRUE(svc->assign(kBuilding, 20, std::nullopt, cstaff).ok());
+  members[20].active = false;
+  ASSERT_TRUE(svc->close(a->id, "resolved", "", cstaff).ok());
+  auto b = svc->raise(elder, false, std::nullopt);
+  EXPECT_EQ(b->level, 2);
+}
+
+TEST_P(Care, RespondersActInOrderAndOthersCannot) {
+  staff_everything();
+  auto a = svc->raise(elder, false, std::nullopt);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(svc->acknowledge(a->id, elder).error().code, Errc::forbidden);
+  EXPECT_EQ(svc->acknowledge(a->id, outsider).error().code, Errc::not_found);
+  EXPECT_EQ(svc->acknowledge(a->id, backup).error().code, Errc::not_found);  // not alerted yet, not over it
+  EXPECT_EQ(svc->arrive(a->id, steward).error().code, Errc::conflict);       // acknowledge first
+  clock.advance_ms(60'000);
+  ASSERT_EQ(svc->escalate_due(clock.now_ms()), 1);
+  auto ack = svc->acknowledge(a->id, backup);  // alerted now
+  ASSERT_TRUE(ack.ok()) << ack.error().message;
+  EXPECT_TRUE(svc->acknowledge(a->id, backup).ok());  // a retry of one's own
+  auto arr = svc->arrive(a->id, backup);
+  ASSERT_TRUE(arr.ok());
+  EXPECT_EQ(arr->status, "arrived");
+  EXPECT_EQ(svc->close(a->id, "maybe", "", backup).error().field, "outcome");
+  auto closed = svc->close(a->id, "hospital", "送医院观察", backup);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->outcome, "hospital");
+  EXPECT_EQ(svc->close(a->id, "resolved", "", backup).error().code, Errc::conflict);
+  auto v = svc->alarm(a->id, false, elder, "");  // the elder sees their own alarm
+  ASSERT_TRUE(v.ok());
+  std::vector<std::string> kinds;
+  for (const auto& s : v->timeline) kinds.push_back(s.kind);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"raised", "alerted", "escalated", "alerted", "acknowledged", "arrived",
+                                             "closed"}));
+  EXPECT_EQ(svc->alarm(a->id, true, elder, "").error().code, Errc::forbidden);
+  EXPECT_EQ(svc->alarm(a->id, false, outsider, "").error().code, Errc::not_found);
+  // The backup steward finds it among the alarms they were alerted to.
+  auto mine = svc->alarms(std::nullopt, "", std::nullopt, 0, 50, backup);
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(mine->size(), 1u);
+}
+
+TEST_P(Care, DevicesRaiseAlarmsUntilRevoked) {
+  staff_everything();
+  EXPECT_EQ(svc->add_device(101, "一键呼叫器", outsider).error().code, Errc::not_found);
+  auto d = svc->add_device(101, "一键呼叫器", steward);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  ASSERT_FALSE(d->token.empty());
+  auto a = svc->raise_by_device(d->token, false);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->source, "device");
+  EXPECT_EQ(a->device_id, d->id);
+  EXPECT_EQ(svc->raise_by_device("dev_nope", false).error().code, Errc::unauthenticated);
+  ASSERT_TRUE(svc->revoke_device(d->id, cstaff).ok());
+  EXPECT_EQ(svc->revoke_device(d->id, cstaff).error().code, Errc::conflict);
+  EXPECT_EQ(svc->raise_by_device(d->token, false).error().code, Errc::forbidden);
+  auto list = svc->devices(101, elder);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_TRUE(list->at(0).token.empty());  // shown once
+  EXPECT_TRUE(list->at(0).revoked_at);
+}
+
+TEST_P(Care, ProfilesAreSealedMaskedAndRevealedWithAnAuditRecord) {
+  ProfileChange in{"高血压，服用降压药；青霉素过敏", {{"刘伟", "儿子", "139 0000 1111"}}, 7};
+  EXPECT_EQ(svc->put_profile(101, in, outsider, "").error().code, Errc::not_found);
+  auto p = svc->put_profile(101, in, steward, "10.0.0.1");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_FALSE(p->health_notes);
+  EXPECT_EQ(p->contacts.at(0).phone, "139****1111");
+  // At rest: nothing readable.
+  db->read([&](store::Conn& c) {
+    auto r = c.query_one("SELECT health_sealed, contacts_sealed FROM care_elders WHERE person_id = 101");
+    EXPECT_EQ(r->text(0).find("高血压"), std::string::npos);
+    EXPECT_EQ(r->text(1).find("13900001111"), std::string::npos);
+  });
+  int64_t audits = count("SELECT COUNT(*) FROM audit WHERE action = 'care.profile_revealed'");
+  EXPECT_EQ(svc->profile(101, std::string("看"), steward, "").error().field, "reason");
+  auto r = svc->profile(101, std::string("上门探访前核对联系人"), steward, "10.0.0.1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->health_notes, "高血压，服用降压药；青霉素过敏");
+  EXPECT_EQ(r->contacts.at(0).phone, "13900001111");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit WHERE action = 'care.profile_revealed'"), audits + 1);
+  ProfileChange bad = in;
+  bad.contacts = {{"刘伟", "儿子", "not a phone"}};
+  EXPECT_EQ(svc->put_profile(101, bad, steward, "").error().field, "contacts");
+  bad = in;
+  bad.visit_every_days = 0;
+  EXPECT_EQ(svc->put_profile(101, bad, steward, "").error().field, "visit_every_days");
+  // A responder reveals the elder's phone and notes from the alarm, audited.
+  staff_everything();
+  auto a = svc->raise(elder, false, std::nullopt);
+  auto v = svc->alarm(a->id, true, steward, "10.0.0.2");
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(v->phone, "13800000000");
+  EXPECT_EQ(v->profile->health_notes, "高血压，服用降压药；青霉素过敏");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit WHERE action = 'care.alarm_revealed'"), 1);
+  EXPECT_EQ(svc->alarm(a->id, false, steward, "")->phone, "138****0000");
+}
+
+TEST_P(Care, StewardsAndDutyAreKeptByManagersForStaffOfThePlace) {
+  EXPECT_EQ(svc->assign(kBuilding, 20, 21, steward).error().code, Errc::forbidden);
+  EXPECT_EQ(svc->assign(kBuilding, 20, 21, outsider).error().code, Errc::not_found);
+  EXPECT_EQ(svc->assign(99, 20, 21, cstaff).error().field, "building_id");
+  EXPECT_EQ(svc->assign(kBuilding, 25, std::nullopt, cstaff).error().field, "steward_id");  // a resident
+  EXPECT_EQ(svc->assign(kBuilding, 24, std::nullopt, cstaff).error().field, "steward_id");  // inactive
+  EXPECT_EQ(svc->assign(kBuilding, 20, 20, cstaff).error().field, "backup_id");
+  auto a = svc->assign(kBuilding, 20, 21, cstaff);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->steward_name, "楼栋管家张敏");
+  EXPECT_EQ(svc->assignments(std::nullopt, backup)->size(), 1u);
+  EXPECT_EQ(svc->assignments(kCommunity, cstaff)->size(), 1u);
+  int64_t now = clock.now_ms();
+  EXPECT_EQ(svc->add_duty(kCommunity, 22, now, now, cstaff).error().field, "ends_at");
+  EXPECT_EQ(svc->add_duty(kCommunity, 22, now, now + 40LL * 86'400'000, cstaff).error().field, "ends_at");
+  EXPECT_EQ(svc->add_duty(kBuilding, 22, now, now + 1000, cstaff).error().field, "node_id");
+  auto d = svc->add_duty(kCommunity, 22, now, now + 3'600'000, cstaff);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(svc->duties(kStreet, now, now + 1, sstaff)->size(), 1u);
+  EXPECT_EQ(svc->remove_duty(d->id, steward).error().code, Errc::not_found);  // the community is not theirs
+  EXPECT_EQ(svc->remove_duty(d->id, with(40, {{"doctor", "/2/3"}})).error().code, Errc::forbidden);
+  EXPECT_TRUE(svc->remove_duty(d->id, cstaff).ok());
+  EXPECT_TRUE(svc->duties(kCommunity, now, now + 1, cstaff)->empty());
+}
+
+TEST_P(Care, EachAlertReachesAFlakyGatewayExactlyOnce) {
+  staff_everything();
+  auto a = svc->raise(elder, false, std::nullopt);
+  ASSERT_TRUE(a.ok());
+  clock.advance_ms(60'000);
+  ASSERT_EQ(svc->escalate_due(clock.now_ms()), 1);
+  // Two alerts (steward, backup), each to the inbox and the gateway. The gateway refuses twice.
+  EXPECT_EQ(outbox->dispatch_due(), 2);  // the inbox takes both; the gateway refuses both
+  EXPECT_EQ(count("SELECT COUNT(*) FROM notify_outbox WHERE channel = 'webhook' AND status = 'pending' AND "
+                  "last_error = 'HTTP 503'"),
+            2);
+  EXPECT_EQ(outbox->dispatch_due(), 0);  // not due again before the backoff
+  clock.advance_ms(1'000);
+  EXPECT_EQ(outbox->dispatch_due(), 2);
+  clock.advance_ms(600'000);
+  EXPECT_EQ(outbox->dispatch_due(), 0);  // nothing twice
+  for (const auto& [key, n] : gateway->received) EXPECT_EQ(n, 1) << key;
+  EXPECT_EQ(gateway->received.size(), 2u);
+  // A dispatcher that died holding a delivery: its lease runs out and another sends it.
+  ASSERT_EQ(svc->escalate_due(clock.now_ms()), 1);  // level 2: the community's duty officer
+  ASSERT_TRUE(db->write([&](store::Conn& c) -> Status {
+                  c.exec(
+                      "UPDATE notify_outbox SET status = 'sending', attempts = 1, next_at = $1 WHERE status = "
+                      "'pending'",
+                      {clock.now_ms() + 30'000});
+                  return ok_status();
+                }).ok());
+  EXPECT_EQ(outbox->dispatch_due(), 0);
+  clock.advance_ms(30'000);
+  EXPECT_EQ(outbox->dispatch_due(), 2);
+  EXPECT_EQ(gateway->received.size(), 3u);
+  // The steward's inbox holds their alert.
+  auto inbox = outbox->inbox(steward, 0, 50, true);
+  ASSERT_TRUE(inbox.ok());
+  ASSERT_EQ(inbox->items.size(), 1u);
+  EXPECT_EQ(inbox->unread, 1);
+  EXPECT_EQ(inbox->items[0].message.kind, "care.alarm_alert");
+  EXPECT_TRUE(inbox->items[0].message.urgent);
+  EXPECT_EQ(outbox->mark_read({inbox->items[0].id}, steward), 1);
+  EXPECT_EQ(outbox->mark_read({inbox->items[0].id}, backup), 0);
+  EXPECT_EQ(outbox->inbox(steward, 0, 50, true)->unread, 0);
+  auto m = outbox->message(inbox->items[0].id, steward);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->second.size(), 2u);
+  EXPECT_EQ(outbox->message(inbox->items[0].id, backup).error().code, Errc::not_found);
+  EXPECT_EQ(outbox->deliveries("", 0, 50, steward).error().code, Errc::forbidden);
+  EXPECT_EQ(outbox->deliveries("sent", 0, 50, with(1, {{"district_admin", "/"}}))->size(), 6u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, Care, ::testing::ValuesIn(urls()),
+                         [](const auto& p) { return p.param.starts_with("sqlite:") ? "sqlite" : "postgresql"; });
+
+}  // namespace mashang::care_test
