@@ -91,7 +91,8 @@ class Service {
     int64_t lease_ms = 30'000;         //!< a claimed delivery not marked by then is claimed again
     int64_t backoff_first_ms = 1'000;  //!< after the first failure; doubled each time
     int64_t backoff_max_ms = 300'000;
-    int64_t batch = 100;  //!< deliveries claimed per round
+    int64_t batch = 100;   //!< deliveries claimed per round
+    int64_t parallel = 8;  //!< deliveries sent at once
   };
   Service(store::Db& db, const Clock& clock, std::vector<std::unique_ptr<Channel>> channels, Options o);
   ~Service();

@@ -2,6 +2,7 @@
 // claimed for a lease (one claimer, whatever runs at once), sent outside any transaction, and
 // marked sent once or due again after an exponential backoff.
 #include <algorithm>
+#include <atomic>
 
 #include "core/crypto.hpp"
 #include "core/text.hpp"
@@ -111,8 +112,9 @@ bool Service::enqueue(store::Conn& c, const Message& m, int64_t now) const {
 
 int64_t Service::dispatch_due() {
   int64_t now = clock_.now_ms();
-  // Claim: each due delivery (pending, or sending with its lease run out) for one dispatcher.
-  std::vector<Delivery> claimed;
+  // Claim: each due delivery (pending, or sending with its lease run out) for one dispatcher,
+  // read with its message in the same transaction.
+  std::vector<std::pair<Delivery, std::optional<Stored>>> claimed;
   (void)db_.write([&](store::Conn& c) -> Status {
     claimed.clear();
     for (const auto& r : c.query("SELECT id FROM notify_outbox WHERE status <> 'sent' AND next_at <= $1 "
@@ -122,54 +124,65 @@ int64_t Service::dispatch_due() {
                                      "next_at = $2 WHERE id = $1 AND status <> 'sent' AND next_at <= $3 RETURNING ") +
                              kDeliveryColumns,
                          {r.integer(0), now + opt_.lease_ms, now});
-      if (!got.empty()) claimed.push_back(delivery_of(got[0]));
+      if (got.empty()) continue;
+      Delivery d = delivery_of(got[0]);
+      std::optional<Stored> m;
+      if (auto row = c.query_one(std::string("SELECT ") + kMessageColumns + " FROM notify_messages m WHERE m.id = $1",
+                                 {d.message_id}))
+        m = stored_of(*row);
+      claimed.emplace_back(std::move(d), std::move(m));
     }
     return ok_status();
   });
-  int64_t sent = 0;
-  for (const auto& d : claimed) {
-    std::optional<Stored> m;
-    db_.read([&](store::Conn& c) {
-      if (auto r = c.query_one(std::string("SELECT ") + kMessageColumns + " FROM notify_messages m WHERE m.id = $1",
-                               {d.message_id}))
-        m = stored_of(*r);
-    });
-    auto ch = std::find_if(channels_.begin(), channels_.end(), [&](const auto& x) { return x->name() == d.channel; });
-    Status st = !m                      ? Status(make_error(Errc::internal, "the message is gone"))
-                : ch == channels_.end() ? Status(make_error(Errc::unavailable, "the channel is not configured"))
-                                        : Status(make_error(Errc::internal, "not sent"));
-    if (m && ch != channels_.end()) {
-      try {
-        st = (*ch)->send(*m, d);
-      } catch (const std::exception& e) {
-        st = make_error(Errc::unavailable, e.what());
+  // Send, a few at once (a slow gateway must not hold the others back), each marked by the
+  // claim that sent it: a dispatcher whose lease ran out marks nothing.
+  std::atomic<size_t> next{0};
+  std::atomic<int64_t> sent{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < claimed.size();) {
+      const auto& [d, m] = claimed[i];
+      auto ch = std::find_if(channels_.begin(), channels_.end(), [&](const auto& x) { return x->name() == d.channel; });
+      Status st = !m                      ? Status(make_error(Errc::internal, "the message is gone"))
+                  : ch == channels_.end() ? Status(make_error(Errc::unavailable, "the channel is not configured"))
+                                          : Status(make_error(Errc::internal, "not sent"));
+      if (m && ch != channels_.end()) {
+        try {
+          st = (*ch)->send(*m, d);
+        } catch (const std::exception& e) {
+          st = make_error(Errc::unavailable, e.what());
+        }
+      }
+      int64_t at = clock_.now_ms();
+      if (st.ok()) {
+        (void)db_.write([&](store::Conn& c) -> Status {
+          c.exec(
+              "UPDATE notify_outbox SET status = 'sent', sent_at = $2, last_error = NULL "
+              "WHERE id = $1 AND status = 'sending' AND attempts = $3",
+              {d.id, at, d.attempts});
+          return ok_status();
+        });
+        ++sent;
+      } else {
+        int64_t backoff = opt_.backoff_first_ms;
+        for (int64_t k = 1; k < d.attempts && backoff < opt_.backoff_max_ms; ++k) backoff *= 2;
+        backoff = std::min(backoff, opt_.backoff_max_ms);
+        (void)db_.write([&](store::Conn& c) -> Status {
+          c.exec(
+              "UPDATE notify_outbox SET status = 'pending', next_at = $2, last_error = $3 "
+              "WHERE id = $1 AND status = 'sending' AND attempts = $4",
+              {d.id, at + backoff, st.error().message.substr(0, 500), d.attempts});
+          return ok_status();
+        });
       }
     }
-    int64_t at = clock_.now_ms();
-    // Marked by the claim that sent it (a dispatcher whose lease ran out marks nothing).
-    if (st.ok()) {
-      (void)db_.write([&](store::Conn& c) -> Status {
-        c.exec(
-            "UPDATE notify_outbox SET status = 'sent', sent_at = $2, last_error = NULL "
-            "WHERE id = $1 AND status = 'sending' AND attempts = $3",
-            {d.id, at, d.attempts});
-        return ok_status();
-      });
-      ++sent;
-    } else {
-      int64_t backoff = opt_.backoff_first_ms;
-      for (int64_t i = 1; i < d.attempts && backoff < opt_.backoff_max_ms; ++i) backoff *= 2;
-      backoff = std::min(backoff, opt_.backoff_max_ms);
-      (void)db_.write([&](store::Conn& c) -> Status {
-        c.exec(
-            "UPDATE notify_outbox SET status = 'pending', next_at = $2, last_error = $3 "
-            "WHERE id = $1 AND status = 'sending' AND attempts = $4",
-            {d.id, at + backoff, st.error().message.substr(0, 500), d.attempts});
-        return ok_status();
-      });
-    }
-  }
-  return sent;
+  };
+  if (claimed.empty()) return 0;
+  size_t helpers = std::min<size_t>(claimed.size(), static_cast<size_t>(std::max<int64_t>(1, opt_.parallel))) - 1;
+  std::vector<std::thread> pool;
+  for (size_t k = 0; k < helpers; ++k) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  return sent.load();
 }
 
 void Service::start(int64_t every_ms) {
