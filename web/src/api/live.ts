@@ -60,6 +60,13 @@ const knownTypes = new Set<string>([
   'points.redemption_closed',
   'points.appealed',
   'points.appeal_decided',
+  'care.alarm_raised',
+  'care.alarm_pressed',
+  'care.alarm_alert',
+  'care.alarm_escalated',
+  'care.alarm_acknowledged',
+  'care.alarm_arrived',
+  'care.alarm_closed',
 ])
 
 const BACKOFF_MIN_MS = 1000

@@ -2937,6 +2937,512 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/care/alarms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alarms of a place (staff), or the caller's own
+         * @description With `node_id` (a street, a community or a building): its alarms, for staff whose grant covers
+         *     it (stewards, grid workers, community and street staff, district admins, doctors); anyone
+         *     else, and a node that is none of these, `404` (`field` `node_id`). Without `node_id`: the
+         *     caller's own — their person's (as the elder) and those they were alerted to. Newest first,
+         *     `limit` of them with an id below `before`; `next_before` pages on (`null` when the page is not
+         *     full). `state` `active` (not closed) or `closed` (another value `422`, `field` `state`);
+         *     `drill` `true` or `false` counts drills apart (another value `422`); a query value that is
+         *     not an integer `422` naming it.
+         */
+        get: operations["listCareAlarms"];
+        put?: never;
+        /**
+         * The one-key alarm 一键呼叫: the elder (or their device) presses
+         * @description A press of the one-key alarm (docs/reference/care.md, The alarm). The body may be empty (no
+         *     body at all, no `Content-Type`), `{}`, or carry `drill`, `person_id` and `device_token`
+         *     (`CareRaise`).
+         *     - **With a session** (cookie and `X-CSRF-Token`, or bearer): the caller raises their own
+         *       alarm — their account must be linked to their person in the registry (`403` otherwise).
+         *       With `person_id` of someone else, staff over that elder start a **drill** for them
+         *       (`source` `staff`): `403` for a real alarm (only the elder raises one), `404` for a person
+         *       outside the caller's places.
+         *     - **Without a session**: `device_token` is a registered device's token (`registerCareDevice`):
+         *       `401` for none or an unknown token, `403` for a revoked device (`source` `device`).
+         *
+         *     The answer is `201` with the alarm for **every press** (`Location` its URL): a press while the
+         *     elder's alarm (or drill, counted apart) is open **joins** it (`joined: true`, `presses`
+         *     counts them) and alerts nobody again. A new alarm alerts the building's steward at once
+         *     (level 0; levels with nobody to alert are skipped) and escalates on its deadline (`due_at`):
+         *     steward → backup → the community's duty officers → everyone on duty in the street, until
+         *     someone acknowledges. Published as `care.alarm_raised` (or `care.alarm_pressed` for a press
+         *     that joins), `care.alarm_alert` addressed to each account alerted, each with a message in the
+         *     notification outbox.
+         *
+         *     A body that is neither empty nor `application/json` answers `415`; not JSON `400`; `drill`
+         *     not a boolean, `person_id` not an integer, `device_token` not a string of at most 128 bytes
+         *     `422` naming the field.
+         */
+        post: operations["raiseCareAlarm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/alarms/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One alarm: where to go, whom to call, and its timeline
+         * @description The alarm, the elder's name, address, floor and phone (masked), the elder's care profile
+         *     (masked; `null` when there is none) and the whole timeline, oldest first, with the names of
+         *     those in it. Seen by the elder (their own person's alarm), by anyone alerted for it, and by
+         *     staff over its building; anyone else, and an id that names no alarm, `404`.
+         *
+         *     `reveal=true` gives a responder (anyone alerted, or staff over the building) the phone, the
+         *     health notes and the contacts in full, and writes an audit record (`care.alarm_revealed`,
+         *     target `person:<id>`); the elder asking for it `403`. `reveal` other than `true`, `false`,
+         *     `1`, `0` `422`.
+         */
+        get: operations["getCareAlarm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/alarms/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge an alarm: the first one owns it and stops the escalation
+         * @description By anyone alerted for the alarm, or staff over its building (the elder `403`; anyone else, and
+         *     an id that names no alarm, `404`). The first acknowledgement owns the alarm: it becomes
+         *     `acknowledged`, `acknowledged_by` the caller, and its deadline stops (`due_at` `null`, the
+         *     level stays). Another's acknowledgement of an alarm acknowledged (or arrived, or closed)
+         *     already `409`; one's own again answers `200` unchanged. No body. Published as
+         *     `care.alarm_acknowledged` (scope the building's path, and a copy addressed to the elder's
+         *     account).
+         */
+        post: operations["acknowledgeCareAlarm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/alarms/{id}/arrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The responder is at the elder's door
+         * @description By anyone alerted for the alarm, or staff over its building (the elder `403`; anyone else
+         *     `404`), after it was acknowledged: `open` `409` ("acknowledge the alarm first"), `arrived` or
+         *     `closed` already `409`. Then `arrived` with `arrived_at`. No body. Published as
+         *     `care.alarm_arrived` (and a copy addressed to the elder's account).
+         */
+        post: operations["arriveCareAlarm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/alarms/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close an alarm with its outcome
+         * @description By anyone alerted for the alarm, or staff over its building (the elder `403`; anyone else, and
+         *     an id that names no alarm, `404`), from any state: `closed` with `outcome` (`resolved`,
+         *     `false_alarm`, `hospital`, `other`; another value or none `422`, `field` `outcome`) and `note`
+         *     (at most 2,000 bytes, `422` `field` `note`). Closing an alarm nobody acknowledged makes the
+         *     closer its owner (`acknowledged_by`). Closed already `409`. Published as `care.alarm_closed`
+         *     (and a copy addressed to the elder's account).
+         */
+        post: operations["closeCareAlarm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/stewards/{building_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Name a building's steward (楼栋管家) and backup
+         * @description By community or street staff over the building and district admins; other staff over it
+         *     (stewards, grid workers, doctors) `403`; anyone else, and an id that names no building, `404`
+         *     (`field` `building_id`). `steward_id` and `backup_id` (optional; `null` for none) must be
+         *     active accounts with a staff (non-resident) grant covering the building or lying inside its
+         *     community (a neighbouring building's steward may be the backup); `422` otherwise, naming the
+         *     field; the backup must be someone else than the steward (`422`, `field` `backup_id`).
+         *     Replaces the building's assignment; audited (`care.stewards_assigned`, target
+         *     `node:<building_id>`).
+         */
+        put: operations["assignCareStewards"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/stewards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Buildings' stewards under a place, or where the caller is one
+         * @description With `node_id` (a street, a community or a building): the assignments of its buildings, for
+         *     staff over it; anyone else, and a node that is none of these, `404` (`field` `node_id`).
+         *     Without: the buildings where the caller is steward or backup. By building id.
+         */
+        get: operations["listCareStewards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/duty": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The duty at a community or a street and below it
+         * @description The duty kept at the node (a community or a street) and below it, overlapping `[from, to)`,
+         *     by start; staff over the node; anyone else, and a node that is neither, `404` (`field`
+         *     `node_id`). `node_id` missing `422`; a query value that is not an integer `422` naming it.
+         */
+        get: operations["listCareDuty"];
+        put?: never;
+        /**
+         * Put an account on duty at a community or a street
+         * @description By community or street staff over the node (and district admins); other staff over it `403`;
+         *     anyone else, and a node that is neither a community nor a street, `404` (`field` `node_id`).
+         *     `ends_at` after `starts_at`, at most 31 days later (`422`, `field` `ends_at`); `account_id` an
+         *     active account with a staff grant covering the node or lying inside it (`422`, `field`
+         *     `account_id`). Each field missing or not an integer `422` naming it. The community's duty
+         *     officers on duty are alerted at level 2 of an alarm; everyone on duty in the street (its
+         *     communities included) at level 3.
+         */
+        post: operations["addCareDuty"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/duty/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Take a duty off the roster
+         * @description The same rule as adding it: community or street staff over it `204`, other staff over it
+         *     `403`, anyone else (and an id that names no duty) `404`.
+         */
+        delete: operations["removeCareDuty"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/elders/{person_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An elder's care profile, masked unless revealed
+         * @description For staff over the person's building, and the elder themselves; anyone else, and an id that
+         *     names no person, `404` (`field` `person_id`); a person without a profile `404`. Masked:
+         *     `health_notes` `null`, phones `138****0000`. `reveal=true` with a `reason` (4 to 200
+         *     characters, one line; `422` `field` `reason` otherwise) answers them in full and writes an
+         *     audit record with the reason (`care.profile_revealed`, target `person:<id>`) — the elder
+         *     reads their own without a reason or a record. `reveal` other than `true`, `false`, `1`, `0`
+         *     `422`.
+         */
+        get: operations["getCareProfile"];
+        /**
+         * Write an elder's care profile (sealed at rest)
+         * @description By staff over the person's building (stewards, grid workers, community and street staff,
+         *     district admins, doctors); anyone else, and an id that names no person, `404` (`field`
+         *     `person_id`). `health_notes` at most 2,000 bytes of text (`422`, `field` `health_notes`);
+         *     `contacts` at most 5, each with `name` (1 to 64 bytes), `relation` (1 to 32 bytes) and a
+         *     mobile `phone` (`422`, `field` `contacts`); `visit_every_days` 1 to 90 (default 7; `422`,
+         *     `field` `visit_every_days`). The health notes and the contacts are sealed at rest (like every
+         *     personal datum). Replaces the profile; audited (`care.profile_written`). The answer is the
+         *     profile, masked.
+         */
+        put: operations["putCareProfile"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An elder's visits, newest first
+         * @description For care staff over the person's building and the elder themselves; anyone else, and an id
+         *     that names no person, `404` (`field` `person_id`). `person_id` missing `422`. Newest
+         *     first, `limit` of them with an id below `before`; `next_before` pages on (`null` when the
+         *     page is not full). A query value that is not an integer `422` naming it.
+         */
+        get: operations["listCareVisits"];
+        put?: never;
+        /**
+         * Record a visit (探访) to an elder, proven by scanning the household's door code
+         * @description Care staff over the household's building (stewards, grid workers, community and street
+         *     staff, district admins, doctors) record a visit by the `token` of the household's door
+         *     code (一户一码); the scan is logged by the codes module like any other. The time is the
+         *     server's, the place the household's. Checked in this order: `token` missing or empty
+         *     `422` (`field` `token`); `note` over 1,000 bytes `422` (`field` `note`); a reading out of
+         *     its range — `systolic` 50 to 260, `diastolic` 30 to 180, `pulse` 20 to 250 — `422` naming
+         *     it; blood pressure is both numbers or neither, and `systolic` above `diastolic` (`422`,
+         *     `field` `diastolic`); then the code: unknown `404`, revoked or rotated `410`, a code
+         *     that is not a household's door (a building's, a compound's, a place's) `422` (`field`
+         *     `token`); then the caller: not care staff over the household `403`; then the elder:
+         *     `person_id` must live in the household (`422`, `field` `person_id`); left out, the
+         *     household must have exactly one person with a care profile (`putCareProfile`), who is
+         *     the one visited (`422`, `field` `person_id`, otherwise). A value of the wrong type
+         *     `422` naming it. `flags` names what was out of range or not working: `bp_high`
+         *     (systolic ≥ 140 or diastolic ≥ 90), `bp_low` (systolic ≤ 90 or diastolic ≤ 60),
+         *     `pulse_high` (> 100), `pulse_low` (< 50), `water`, `power`, `gas` (the check `false`).
+         *     Published as `care.visit_recorded` (subject `care_visit:<id>`, scope the building's
+         *     path; payload `visit_id`, `person_id`, `flags`).
+         */
+        post: operations["recordCareVisit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/visits/due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Elders under a place, by when their next visit is due
+         * @description The elders with a care profile at the node (a street, a community or a building) or below
+         *     it, for care staff over it; anyone else, and a node that is none of these, `404` (`field`
+         *     `node_id`). `node_id` missing or not an integer `422`. Each is due `visit_every_days`
+         *     days after the last visit (or, before the first, after the profile was last written);
+         *     `overdue` once that time has passed. Sorted by `due_at`. `overdue=true` lists only the
+         *     overdue; `overdue` other than `true`, `false`, `1`, `0` `422`. Once a minute the server
+         *     tells an overdue elder's steward, once per due date (a message of kind `care.visit_due`
+         *     in the inbox, subject `person:<id>`, payload `person_id`, `due_at`).
+         */
+        get: operations["listCareVisitsDue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An elder's alarm devices (no tokens)
+         * @description For staff over the person's building and the elder themselves; anyone else, and an id that
+         *     names no person, `404` (`field` `person_id`). `person_id` missing `422`. By id; `token` is
+         *     `null`.
+         */
+        get: operations["listCareDevices"];
+        put?: never;
+        /**
+         * Register an alarm button or pendant for an elder
+         * @description By staff over the person's building; anyone else, and an id that names no person, `404`
+         *     (`field` `person_id`). `label` one line of 1 to 64 bytes (`422`, `field` `label`). The answer
+         *     carries the device's `token` **once** (it is stored as a BLAKE2b hash only): the device posts
+         *     it as `device_token` to `raiseCareAlarm` without a session. Audited (`care.device_added`).
+         */
+        post: operations["registerCareDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/devices/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke an alarm device
+         * @description By staff over the elder's building; anyone else, and an id that names no device, `404`.
+         *     Revoked already `409`. A revoked device's token raises nothing any more (`403`). No body.
+         *     Audited (`care.device_revoked`).
+         */
+        post: operations["revokeCareDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's inbox
+         * @description The messages the inbox channel delivered to the caller (care alarms' alerts, …), newest
+         *     first, `limit` of them with an id below `before`; `next_before` pages on (`null` when the page
+         *     is not full); `unread` counts the caller's unread messages. `unread=true` lists only those.
+         *     `limit` 1 to 200; a query value that is not an integer (or a flag that is not `true`,
+         *     `false`, `1`, `0`) `422` naming it.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark messages of the caller's inbox read
+         * @description `ids` lists 1 to 500 message ids (`422`, `field` `ids`, otherwise); ids of other accounts'
+         *     messages, and of messages read already, are ignored. Answers how many were marked now.
+         */
+        post: operations["markNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A message and each channel's delivery
+         * @description The message and its deliveries (one per channel: `inbox`, and `webhook` when
+         *     `notify.webhook_url` is set) with their status, attempts and last error. For the message's
+         *     account and district admins; anyone else, and an id that names no message, `404`.
+         */
+        get: operations["getNotification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The notification outbox's deliveries (district admins)
+         * @description Every delivery of every message, newest first, `limit` of them with an id below `before`;
+         *     `next_before` pages on (`null` when the page is not full). `status` filters (`pending`,
+         *     `sending`, `sent`; another value `422`, `field` `status`). District admins at `/` only;
+         *     anyone else `403`.
+         */
+        get: operations["listOutbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -3040,6 +3546,15 @@ export interface paths {
          *     `points.appeal_decided` (upheld or overturned; a copy addressed to the account that
          *     appealed) (subject `points_appeal:<id>`, scope the community's path; payload
          *     `appeal_id`, `community_id`, `status`, `result_posting_id`).
+         *     Of care (docs/reference/care.md): `care.alarm_raised`, `care.alarm_pressed` (a press
+         *     that joined an open alarm), `care.alarm_escalated`, `care.alarm_acknowledged`,
+         *     `care.alarm_arrived` and `care.alarm_closed` (subject `care_alarm:<id>`, scope the
+         *     building's path; raised, acknowledged, arrived and closed with a copy addressed to the
+         *     elder's account), and `care.alarm_alert`, addressed to each account alerted (the
+         *     steward, the backup, the duty officers); payload `alarm_id`, `status`, `level`,
+         *     `round`, `drill`, `community_id`, `building_id`, `due_at`. `care.visit_recorded` (a visit
+         *     recorded by a door-code scan; subject `care_visit:<id>`, scope the building's path;
+         *     payload `visit_id`, `person_id`, `flags`).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -4008,7 +4523,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"] | components["schemas"]["OrderEvent"] | components["schemas"]["ReportEvent"] | components["schemas"]["PointsProposedEvent"] | components["schemas"]["PointsDecisionEvent"] | components["schemas"]["PointsPostedEvent"] | components["schemas"]["PointsCatalogChangedEvent"] | components["schemas"]["PointsGoodsChangedEvent"] | components["schemas"]["PointsRedemptionEvent"] | components["schemas"]["PointsAppealEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"] | components["schemas"]["OrderEvent"] | components["schemas"]["ReportEvent"] | components["schemas"]["PointsProposedEvent"] | components["schemas"]["PointsDecisionEvent"] | components["schemas"]["PointsPostedEvent"] | components["schemas"]["PointsCatalogChangedEvent"] | components["schemas"]["PointsGoodsChangedEvent"] | components["schemas"]["PointsRedemptionEvent"] | components["schemas"]["PointsAppealEvent"] | components["schemas"]["CareAlarmEvent"] | components["schemas"]["CareVisitEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -7155,6 +7670,582 @@ export interface components {
                 result_posting_id: number | null;
             };
         };
+        /**
+         * @description `open` (escalating on its deadline) until someone `acknowledged` it (the deadline
+         *     stops), then `arrived` (the responder is there); `closed` with an outcome, from any
+         *     state.
+         * @enum {string}
+         */
+        CareAlarmStatus: "open" | "acknowledged" | "arrived" | "closed";
+        /**
+         * @description Who is alerted: 0 the building's steward, 1 the backup steward, 2 the community's duty
+         *     officers on duty, 3 everyone on duty in the street (re-alerted every
+         *     `care.step_seconds`, `round` counting).
+         */
+        CareAlarmLevel: number;
+        /**
+         * @description How an alarm ended.
+         * @enum {string}
+         */
+        CareAlarmOutcome: "resolved" | "false_alarm" | "hospital" | "other";
+        /**
+         * @description A mobile number, masked (`138****0000`) unless revealed (11 digits).
+         * @example 138****0000
+         * @example 13800000000
+         */
+        CarePhone: string;
+        /**
+         * @description A one-key alarm (一键呼叫) of an elder, or a drill.
+         * @example {
+         *       "id": 7,
+         *       "person_id": 12,
+         *       "household_id": 5,
+         *       "building_id": 9,
+         *       "community_id": 3,
+         *       "path": "/2/3/4/8/9",
+         *       "source": "button",
+         *       "device_id": null,
+         *       "drill": false,
+         *       "status": "open",
+         *       "level": 0,
+         *       "round": 0,
+         *       "due_at": 1764300060000,
+         *       "presses": 1,
+         *       "acknowledged_by": null,
+         *       "acknowledged_at": null,
+         *       "arrived_at": null,
+         *       "outcome": null,
+         *       "note": "",
+         *       "closed_by": null,
+         *       "closed_at": null,
+         *       "created_at": 1764300000000,
+         *       "joined": false
+         *     }
+         */
+        CareAlarm: {
+            /** Format: int64 */
+            id: number;
+            person_id: components["schemas"]["PersonId"];
+            household_id: components["schemas"]["HouseholdId"];
+            building_id: components["schemas"]["NodeId"];
+            community_id: components["schemas"]["NodeId"];
+            /** @description The building's path. */
+            path: components["schemas"]["NodePath"];
+            /**
+             * @description `button` (the elder, signed in), `device` (a registered device's token) or `staff` (a drill started by staff).
+             * @enum {string}
+             */
+            source: "button" | "device" | "staff";
+            /**
+             * Format: int64
+             * @description The device that raised it; `null` otherwise.
+             */
+            device_id: number | null;
+            /** @description A practice alarm, counted apart from real ones. */
+            drill: boolean;
+            status: components["schemas"]["CareAlarmStatus"];
+            level: components["schemas"]["CareAlarmLevel"];
+            /**
+             * Format: int64
+             * @description How many times the top level was alerted again.
+             */
+            round: number;
+            /** @description The current level's deadline; `null` once acknowledged or closed. */
+            due_at: components["schemas"]["Timestamp"] | null;
+            /**
+             * Format: int64
+             * @description The presses it counts (a press while it is open joins it).
+             */
+            presses: number;
+            /** @description Who owns it (acknowledged first, or closed it unacknowledged). */
+            acknowledged_by: components["schemas"]["AccountId"] | null;
+            acknowledged_at: components["schemas"]["Timestamp"] | null;
+            arrived_at: components["schemas"]["Timestamp"] | null;
+            outcome: components["schemas"]["CareAlarmOutcome"] | null;
+            /** @description The closer's note (empty until closed). */
+            note: string;
+            closed_by: components["schemas"]["AccountId"] | null;
+            closed_at: components["schemas"]["Timestamp"] | null;
+            created_at: components["schemas"]["Timestamp"];
+            /** @description This press joined an alarm that was open already (in `raiseCareAlarm`'s answer; `false` elsewhere). */
+            joined: boolean;
+        };
+        CareAlarmList: {
+            items: components["schemas"]["CareAlarm"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; `null` when this page is not full.
+             */
+            next_before: number | null;
+        };
+        /**
+         * @description A press of the one-key alarm; every field optional (the body may be empty too).
+         * @example {
+         *       "drill": false
+         *     }
+         */
+        CareRaise: {
+            /**
+             * @description A practice alarm.
+             * @default false
+             */
+            drill: boolean;
+            /**
+             * Format: int64
+             * @description Staff start a drill for an elder they look after.
+             */
+            person_id?: number;
+            /** @description A registered device's token, posted without a session. */
+            device_token?: string;
+        };
+        /** @description A step of an alarm's timeline. */
+        CareAlarmStep: {
+            /** Format: int64 */
+            id: number;
+            at: components["schemas"]["Timestamp"];
+            /**
+             * @description `raised`, `pressed` (a press that joined), `alerted` (one per account alerted),
+             *     `skipped` (a level with nobody to alert), `escalated` (a deadline fired; `note`
+             *     `late_ms=<n>`, how late it fired), `acknowledged`, `arrived`, `closed`.
+             * @enum {string}
+             */
+            kind: "raised" | "pressed" | "alerted" | "skipped" | "escalated" | "acknowledged" | "arrived" | "closed";
+            level: components["schemas"]["CareAlarmLevel"];
+            /** @description Who pressed, was alerted, acknowledged, arrived or closed; `null` for the escalator and devices. */
+            account_id: components["schemas"]["AccountId"] | null;
+            /** @description The account's display name (empty without one). */
+            account_name: string;
+            note: string;
+        };
+        /** @description What a responder sees - the alarm, where to go, whom to call, and the whole timeline. */
+        CareAlarmView: {
+            alarm: components["schemas"]["CareAlarm"];
+            elder: {
+                name: string;
+                address: string;
+                /** Format: int64 */
+                floor: number;
+                /** @description The elder's phone, masked unless revealed; `null` when the registry has none. */
+                phone: components["schemas"]["CarePhone"] | null;
+            };
+            /** @description The elder's care profile (masked unless revealed); `null` when there is none. */
+            profile: components["schemas"]["CareProfile"] | null;
+            /** @description Oldest first. */
+            timeline: components["schemas"]["CareAlarmStep"][];
+        };
+        /**
+         * @description How the alarm ended.
+         * @example {
+         *       "outcome": "resolved",
+         *       "note": "老人摔倒，已扶起，无大碍"
+         *     }
+         */
+        CareClose: {
+            outcome: components["schemas"]["CareAlarmOutcome"];
+            note?: string;
+        };
+        /** @description A building's steward (楼栋管家) and backup. */
+        CareAssignment: {
+            building_id: components["schemas"]["NodeId"];
+            path: components["schemas"]["NodePath"];
+            steward_id: components["schemas"]["AccountId"];
+            steward_name: string;
+            backup_id: components["schemas"]["AccountId"] | null;
+            backup_name: string | null;
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        CareAssignmentList: {
+            items: components["schemas"]["CareAssignment"][];
+        };
+        /**
+         * @description A building's steward and (optionally) backup.
+         * @example {
+         *       "steward_id": 6,
+         *       "backup_id": 5
+         *     }
+         */
+        CareAssign: {
+            steward_id: components["schemas"]["AccountId"];
+            backup_id?: components["schemas"]["AccountId"] | null;
+        };
+        /** @description An account on duty at a community or a street for a time. */
+        CareDuty: {
+            /** Format: int64 */
+            id: number;
+            node_id: components["schemas"]["NodeId"];
+            path: components["schemas"]["NodePath"];
+            account_id: components["schemas"]["AccountId"];
+            account_name: string;
+            starts_at: components["schemas"]["Timestamp"];
+            ends_at: components["schemas"]["Timestamp"];
+            created_at: components["schemas"]["Timestamp"];
+        };
+        CareDutyList: {
+            items: components["schemas"]["CareDuty"][];
+        };
+        /**
+         * @description A duty; `ends_at` after `starts_at`, at most 31 days later.
+         * @example {
+         *       "node_id": 3,
+         *       "account_id": 4,
+         *       "starts_at": 1764288000000,
+         *       "ends_at": 1764374400000
+         *     }
+         */
+        CareNewDuty: {
+            node_id: components["schemas"]["NodeId"];
+            account_id: components["schemas"]["AccountId"];
+            starts_at: components["schemas"]["Timestamp"];
+            ends_at: components["schemas"]["Timestamp"];
+        };
+        /** @description An emergency contact. */
+        CareContact: {
+            name: string;
+            relation: string;
+            phone: components["schemas"]["CarePhone"];
+        };
+        /**
+         * @description An elder's care profile; the health notes and the contacts are sealed at rest, masked unless revealed.
+         * @example {
+         *       "person_id": 12,
+         *       "health_notes": null,
+         *       "contacts": [
+         *         {
+         *           "name": "王强",
+         *           "relation": "儿子",
+         *           "phone": "139****0001"
+         *         }
+         *       ],
+         *       "visit_every_days": 7,
+         *       "revealed": false,
+         *       "updated_at": 1764300000000
+         *     }
+         */
+        CareProfile: {
+            person_id: components["schemas"]["PersonId"];
+            /** @description In full when revealed; `null` when masked. */
+            health_notes: string | null;
+            contacts: components["schemas"]["CareContact"][];
+            visit_every_days: number;
+            revealed: boolean;
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description An elder's care profile, replaced whole.
+         * @example {
+         *       "health_notes": "高血压，每日服药",
+         *       "contacts": [
+         *         {
+         *           "name": "王强",
+         *           "relation": "儿子",
+         *           "phone": "13900000001"
+         *         }
+         *       ],
+         *       "visit_every_days": 7
+         *     }
+         */
+        CareProfileChange: {
+            /**
+             * @description At most 2,000 bytes.
+             * @default
+             */
+            health_notes: string;
+            contacts?: {
+                name: string;
+                relation: string;
+                /** @description A mainland mobile number (spaces, dashes and a +86 prefix allowed). */
+                phone: string;
+            }[];
+            /** @default 7 */
+            visit_every_days: number;
+        };
+        /** @description An alarm button or pendant of an elder. */
+        CareDevice: {
+            /** Format: int64 */
+            id: number;
+            person_id: components["schemas"]["PersonId"];
+            label: string;
+            /** @description The device's token, only in `registerCareDevice`'s answer (stored as a hash); `null` everywhere else. */
+            token: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            revoked_at: components["schemas"]["Timestamp"] | null;
+        };
+        CareDeviceList: {
+            items: components["schemas"]["CareDevice"][];
+        };
+        /**
+         * @description A device for an elder.
+         * @example {
+         *       "person_id": 12,
+         *       "label": "床头呼叫器"
+         *     }
+         */
+        CareNewDevice: {
+            person_id: components["schemas"]["PersonId"];
+            label: string;
+        };
+        /**
+         * @description What a visit found out of range or not working: `bp_high` (systolic ≥ 140 or diastolic
+         *     ≥ 90), `bp_low` (systolic ≤ 90 or diastolic ≤ 60), `pulse_high` (> 100), `pulse_low`
+         *     (< 50), `water`, `power`, `gas` (the check answered `false`).
+         * @enum {string}
+         */
+        CareVisitFlag: "bp_high" | "bp_low" | "pulse_high" | "pulse_low" | "water" | "power" | "gas";
+        /**
+         * @description A visit (探访) to an elder, proven by scanning the household's door code.
+         * @example {
+         *       "id": 3,
+         *       "person_id": 12,
+         *       "household_id": 5,
+         *       "path": "/2/3/4/8/9",
+         *       "visited_by": 6,
+         *       "visitor_name": "李管家",
+         *       "note": "精神不错，血压偏高，已提醒按时服药",
+         *       "systolic": 150,
+         *       "diastolic": 88,
+         *       "pulse": 76,
+         *       "water_ok": true,
+         *       "power_ok": true,
+         *       "gas_ok": null,
+         *       "flags": [
+         *         "bp_high"
+         *       ],
+         *       "at": 1764300000000
+         *     }
+         */
+        CareVisit: {
+            /** Format: int64 */
+            id: number;
+            person_id: components["schemas"]["PersonId"];
+            household_id: components["schemas"]["HouseholdId"];
+            /** @description The building's path. */
+            path: components["schemas"]["NodePath"];
+            visited_by: components["schemas"]["AccountId"];
+            /** @description The visitor's display name (empty without one). */
+            visitor_name: string;
+            /** @description At most 1,000 bytes; empty without one. */
+            note: string;
+            /**
+             * Format: int64
+             * @description Blood pressure, mmHg; `null` when not measured.
+             */
+            systolic: number | null;
+            /** Format: int64 */
+            diastolic: number | null;
+            /**
+             * Format: int64
+             * @description Beats per minute; `null` when not measured.
+             */
+            pulse: number | null;
+            /** @description Water works; `null` when not checked. */
+            water_ok: boolean | null;
+            /** @description Power works; `null` when not checked. */
+            power_ok: boolean | null;
+            /** @description Gas is safe; `null` when not checked. */
+            gas_ok: boolean | null;
+            flags: components["schemas"]["CareVisitFlag"][];
+            /** @description When it was recorded (the server's clock). */
+            at: components["schemas"]["Timestamp"];
+        };
+        CareVisitList: {
+            items: components["schemas"]["CareVisit"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; `null` when this page is not full.
+             */
+            next_before: number | null;
+        };
+        /**
+         * @description A visit: the household's door code scanned at the door, and what was found. Every field
+         *     but `token` optional (`null` the same as left out).
+         * @example {
+         *       "token": "Ab3dEf6hIj9kLm2nOp5qRs8t",
+         *       "note": "精神不错，血压偏高，已提醒按时服药",
+         *       "systolic": 150,
+         *       "diastolic": 88,
+         *       "pulse": 76,
+         *       "water_ok": true,
+         *       "power_ok": true
+         *     }
+         */
+        CareNewVisit: {
+            /** @description The token of the household's door code (the last segment of its URL). */
+            token: string;
+            /**
+             * Format: int64
+             * @description The elder visited; left out, the one person of the household with a care profile.
+             */
+            person_id?: number | null;
+            /** @description At most 1,000 bytes. */
+            note?: string | null;
+            /** @description With `diastolic`, and above it. */
+            systolic?: number | null;
+            diastolic?: number | null;
+            pulse?: number | null;
+            water_ok?: boolean | null;
+            power_ok?: boolean | null;
+            gas_ok?: boolean | null;
+        };
+        /**
+         * @description An elder with a care profile and when their next visit is due.
+         * @example {
+         *       "person_id": 12,
+         *       "name": "刘桂兰",
+         *       "address": "康城小区1号楼1单元101室",
+         *       "path": "/2/3/4/8/9",
+         *       "visit_every_days": 7,
+         *       "last_visit_at": 1764300000000,
+         *       "due_at": 1764904800000,
+         *       "overdue": false
+         *     }
+         */
+        CareVisitDue: {
+            person_id: components["schemas"]["PersonId"];
+            name: string;
+            address: string;
+            /** @description The building's path. */
+            path: components["schemas"]["NodePath"];
+            visit_every_days: number;
+            /** @description The last visit; `null` before the first. */
+            last_visit_at: components["schemas"]["Timestamp"] | null;
+            /** @description The last visit (or, before the first, the profile's last change) plus `visit_every_days` days. */
+            due_at: components["schemas"]["Timestamp"];
+            /** @description `due_at` has passed. */
+            overdue: boolean;
+        };
+        CareVisitDueList: {
+            /** @description By `due_at`, the earliest first. */
+            items: components["schemas"]["CareVisitDue"][];
+        };
+        /**
+         * @description A step of an alarm: `care.alarm_raised`, `care.alarm_pressed`, `care.alarm_escalated`,
+         *     `care.alarm_acknowledged`, `care.alarm_arrived` and `care.alarm_closed` (scope the
+         *     building's path; raised, acknowledged, arrived and closed with a copy addressed to the
+         *     elder's account), and `care.alarm_alert` (addressed to each account alerted).
+         */
+        CareAlarmEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "care.alarm_raised" | "care.alarm_pressed" | "care.alarm_alert" | "care.alarm_escalated" | "care.alarm_acknowledged" | "care.alarm_arrived" | "care.alarm_closed";
+            /** @description The alarm the event is about. */
+            subject: string;
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                /** Format: int64 */
+                alarm_id: number;
+                status: components["schemas"]["CareAlarmStatus"];
+                level: components["schemas"]["CareAlarmLevel"];
+                /** Format: int64 */
+                round: number;
+                drill: boolean;
+                community_id: components["schemas"]["NodeId"];
+                building_id: components["schemas"]["NodeId"];
+                due_at: components["schemas"]["Timestamp"] | null;
+            };
+        };
+        /** @description A visit recorded (`recordCareVisit`); seen by those whose grant covers the building. */
+        CareVisitEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "care.visit_recorded";
+            /** @description The visit the event is about. */
+            subject: string;
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                /** Format: int64 */
+                visit_id: number;
+                person_id: components["schemas"]["PersonId"];
+                flags: components["schemas"]["CareVisitFlag"][];
+            };
+        };
+        /** @description A message to an account (written with the event it announces). */
+        Notification: {
+            /** Format: int64 */
+            id: number;
+            /** @description The event type it announces, e.g. `care.alarm_alert`. */
+            kind: string;
+            /** @description What it is about, e.g. `care_alarm:7`. */
+            subject: string;
+            title: string;
+            body: string;
+            urgent: boolean;
+            /** @description The announced event's payload. */
+            payload: Record<string, never>;
+            created_at: components["schemas"]["Timestamp"];
+            read_at: components["schemas"]["Timestamp"] | null;
+        };
+        /**
+         * @description `pending` (due at `next_at`), `sending` (claimed for a lease), `sent` (once, for good).
+         * @enum {string}
+         */
+        NotificationDeliveryStatus: "pending" | "sending" | "sent";
+        /** @description One channel's delivery of a message. */
+        NotificationDelivery: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            message_id: number;
+            /**
+             * @description `inbox`, or `webhook` when `notify.webhook_url` is set.
+             * @enum {string}
+             */
+            channel: "inbox" | "webhook";
+            status: components["schemas"]["NotificationDeliveryStatus"];
+            /** Format: int64 */
+            attempts: number;
+            /** @description When it is due (again); while `sending`, when its lease ends. */
+            next_at: components["schemas"]["Timestamp"];
+            /** @description Why the last attempt failed; `null` once sent or before any failure. */
+            last_error: string | null;
+            sent_at: components["schemas"]["Timestamp"] | null;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        NotificationInbox: {
+            items: components["schemas"]["Notification"][];
+            /**
+             * Format: int64
+             * @description The caller's unread messages, all pages.
+             */
+            unread: number;
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; `null` when this page is not full.
+             */
+            next_before: number | null;
+        };
+        NotificationDetail: {
+            message: components["schemas"]["Notification"];
+            deliveries: components["schemas"]["NotificationDelivery"][];
+        };
+        /**
+         * @description Messages of the caller's inbox to mark read.
+         * @example {
+         *       "ids": [
+         *         41,
+         *         42
+         *       ]
+         *     }
+         */
+        NotificationRead: {
+            ids: number[];
+        };
+        NotificationReadResult: {
+            /**
+             * Format: int64
+             * @description How many were marked read now.
+             */
+            read: number;
+        };
+        OutboxPage: {
+            items: components["schemas"]["NotificationDelivery"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; `null` when this page is not full.
+             */
+            next_before: number | null;
+        };
     };
     responses: {
         /** @description Malformed request (HTTP, JSON that does not parse, invalid UTF-8, bad query string). */
@@ -7457,6 +8548,18 @@ export interface components {
         PointsRedemptionCodePath: string;
         /** @description Appeal id. Anything that is not a positive integer names no appeal (`404`). */
         PointsAppealIdPath: string;
+        /** @description Alarm id. Anything that is not a positive integer names no alarm (`404`). */
+        CareAlarmIdPath: string;
+        /** @description A building's node id. Anything that is not a positive integer names no building (`404`). */
+        CareBuildingIdPath: string;
+        /** @description Duty id. Anything that is not a positive integer names no duty (`404`). */
+        CareDutyIdPath: string;
+        /** @description The elder's person id. Anything that is not a positive integer names no person (`404`). */
+        CarePersonIdPath: string;
+        /** @description Device id. Anything that is not a positive integer names no device (`404`). */
+        CareDeviceIdPath: string;
+        /** @description Message id. Anything that is not a positive integer names no message (`404`). */
+        NotificationIdPath: string;
         /** @description An upload id (22 characters of `A-Z a-z 0-9 _ -`). Anything else names no photo (`404`). */
         PhotoIdPath: string;
         /** @description The jurisdiction; this endpoint serves one, `mashang`. Another value answers `404`; empty counts as absent. */
@@ -11724,6 +12827,819 @@ export interface operations {
             408: components["responses"]["Timeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCareAlarms: {
+        parameters: {
+            query?: {
+                /** @description A street, a community or a building (staff over it); default the caller's own. */
+                node_id?: number;
+                /** @description `active` (open, acknowledged or arrived) or `closed`. */
+                state?: "active" | "closed";
+                /** @description Only drills (`true`) or only real alarms (`false`); default both. */
+                drill?: "true" | "false";
+                /** @description Only those with a smaller id (the previous page's `next_before`); 0 = from the newest. */
+                before?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of alarms. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareAlarmList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    raiseCareAlarm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CareRaise"];
+            };
+        };
+        responses: {
+            /** @description Pressed; the alarm (new, or the open one this press joined). */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /** @description The alarm's URL, `/api/care/alarms/{id}`. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareAlarm"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCareAlarm: {
+        parameters: {
+            query?: {
+                /** @description Unmask the phone, health notes and contacts (responders; audited). */
+                reveal?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Alarm id. Anything that is not a positive integer names no alarm (`404`). */
+                id: components["parameters"]["CareAlarmIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alarm with the elder, the profile and the timeline. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareAlarmView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    acknowledgeCareAlarm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alarm id. Anything that is not a positive integer names no alarm (`404`). */
+                id: components["parameters"]["CareAlarmIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alarm after the step. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareAlarm"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    arriveCareAlarm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alarm id. Anything that is not a positive integer names no alarm (`404`). */
+                id: components["parameters"]["CareAlarmIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alarm after the step. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareAlarm"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    closeCareAlarm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alarm id. Anything that is not a positive integer names no alarm (`404`). */
+                id: components["parameters"]["CareAlarmIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareClose"];
+            };
+        };
+        responses: {
+            /** @description Closed; the alarm. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareAlarm"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    assignCareStewards: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A building's node id. Anything that is not a positive integer names no building (`404`). */
+                building_id: components["parameters"]["CareBuildingIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareAssign"];
+            };
+        };
+        responses: {
+            /** @description Assigned; the building's stewards. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareAssignment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCareStewards: {
+        parameters: {
+            query?: {
+                /** @description A street, a community or a building (staff over it). */
+                node_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The assignments. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareAssignmentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCareDuty: {
+        parameters: {
+            query?: {
+                /** @description A community or a street (required). */
+                node_id?: number;
+                /** @description Only duty ending after this time (UTC milliseconds); default 0. */
+                from?: number;
+                /** @description Only duty starting before this time (UTC milliseconds); default no end. */
+                to?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The duty. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareDutyList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addCareDuty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareNewDuty"];
+            };
+        };
+        responses: {
+            /** @description On duty. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareDuty"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    removeCareDuty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Duty id. Anything that is not a positive integer names no duty (`404`). */
+                id: components["parameters"]["CareDutyIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCareProfile: {
+        parameters: {
+            query?: {
+                /** @description The health notes and the contacts' phones in full (audited). */
+                reveal?: boolean;
+                /** @description Why the profile is revealed (4 to 200 characters, one line): required with `reveal=true`, kept in the audit record. */
+                reason?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The elder's person id. Anything that is not a positive integer names no person (`404`). */
+                person_id: components["parameters"]["CarePersonIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareProfile"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putCareProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The elder's person id. Anything that is not a positive integer names no person (`404`). */
+                person_id: components["parameters"]["CarePersonIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareProfileChange"];
+            };
+        };
+        responses: {
+            /** @description Written; the profile, masked. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareProfile"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCareVisits: {
+        parameters: {
+            query?: {
+                /** @description The elder (required). */
+                person_id?: number;
+                /** @description Only those with a smaller id (the previous page's `next_before`); 0 = from the newest. */
+                before?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of visits. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareVisitList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    recordCareVisit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareNewVisit"];
+            };
+        };
+        responses: {
+            /** @description Recorded; the visit. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareVisit"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCareVisitsDue: {
+        parameters: {
+            query?: {
+                /** @description A street, a community or a building (required; staff over it). */
+                node_id?: number;
+                /** @description Only the overdue ones. */
+                overdue?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The elders and their next visits. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareVisitDueList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCareDevices: {
+        parameters: {
+            query?: {
+                /** @description The elder (required). */
+                person_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The devices. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareDeviceList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    registerCareDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareNewDevice"];
+            };
+        };
+        responses: {
+            /** @description Registered; the device with its token (shown this once). */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareDevice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revokeCareDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Device id. Anything that is not a positive integer names no device (`404`). */
+                id: components["parameters"]["CareDeviceIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked; the device (`token` `null`). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareDevice"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description Only unread messages. */
+                unread?: boolean;
+                /** @description Only those with a smaller id (the previous page's `next_before`); 0 = from the newest. */
+                before?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the inbox. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationInbox"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    markNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationRead"];
+            };
+        };
+        responses: {
+            /** @description Marked. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationReadResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Message id. Anything that is not a positive integer names no message (`404`). */
+                id: components["parameters"]["NotificationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message and its deliveries. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDetail"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listOutbox: {
+        parameters: {
+            query?: {
+                /** @description Only deliveries in this state. */
+                status?: components["schemas"]["NotificationDeliveryStatus"];
+                /** @description Only those with a smaller id (the previous page's `next_before`); 0 = from the newest. */
+                before?: number;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of deliveries. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];

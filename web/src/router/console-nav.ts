@@ -4,6 +4,7 @@ import { REGISTRY_READERS } from '@/api/types'
 import { CODE_READER_ROLES, REGISTRY_WRITER_ROLES, STAFF_ROLES } from '@/modules/platform/permissions'
 import { CONSOLE_ORDER_ROLES } from '@/modules/orders/orders'
 import { POINTS_CONSOLE_ROLES } from '@/modules/points/points'
+import { CARE_CONSOLE_ROLES } from '@/modules/care/care'
 
 export interface ConsoleScreen {
   /** Route name and path below /console. */
@@ -19,6 +20,7 @@ export const CONSOLE_SCREENS: readonly ConsoleScreen[] = [
   { name: 'c-territory', path: 'territory', title: 'nav.territory', roles: [...REGISTRY_READERS] },
   { name: 'c-orders', path: 'orders', title: 'nav.orders', roles: [...CONSOLE_ORDER_ROLES] },
   { name: 'c-points', path: 'points', title: 'nav.points', roles: [...POINTS_CONSOLE_ROLES] },
+  { name: 'c-care', path: 'care', title: 'nav.care', roles: [...CARE_CONSOLE_ROLES] },
   { name: 'c-codes', path: 'codes', title: 'nav.codes', roles: [...CODE_READER_ROLES] },
   { name: 'c-persons', path: 'persons', title: 'nav.persons', roles: [...REGISTRY_READERS] },
   { name: 'c-roster', path: 'roster', title: 'nav.roster', roles: [...REGISTRY_WRITER_ROLES] },

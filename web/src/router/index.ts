@@ -3,6 +3,7 @@ import { ensureSession, homePath } from '@/modules/platform/auth'
 import { useSessionStore } from '@/stores/session'
 import { REGISTRY_READERS } from '@/api/types'
 import { CONSOLE_SCREENS } from './console-nav'
+import { CARE_RESPONDER_ROLES } from '@/modules/care/care'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -147,6 +148,25 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'points.review.title', roles: ['committee_member'] },
       },
       {
+        // 一键呼叫: the elder's one-key alarm (an account linked to no person is told so).
+        path: 'care',
+        name: 'm-care',
+        component: () => import('@/modules/care/PhoneCare.vue'),
+        meta: { title: 'care.title' },
+      },
+      {
+        path: 'care/alarms',
+        name: 'm-care-alarms',
+        component: () => import('@/modules/care/PhoneCareAlarms.vue'),
+        meta: { title: 'care.alarms.title', roles: [...CARE_RESPONDER_ROLES] },
+      },
+      {
+        path: 'care/alarms/:id(\\d+)',
+        name: 'm-care-alarm',
+        component: () => import('@/modules/care/PhoneCareAlarm.vue'),
+        meta: { title: 'care.detail.title', roles: [...CARE_RESPONDER_ROLES] },
+      },
+      {
         path: 'messages',
         name: 'm-messages',
         component: () => import('@/modules/platform/PhoneMessages.vue'),
@@ -200,6 +220,12 @@ const routes: RouteRecordRaw[] = [
         name: 'c-points',
         component: () => import('@/modules/points/PointsPage.vue'),
         meta: { title: 'nav.points', roles: rolesOf('c-points') },
+      },
+      {
+        path: 'care',
+        name: 'c-care',
+        component: () => import('@/modules/care/CarePage.vue'),
+        meta: { title: 'nav.care', roles: rolesOf('c-care') },
       },
       {
         path: 'persons',

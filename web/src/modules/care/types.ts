@@ -1,0 +1,53 @@
+// Types of the care API (docs/reference/care.md): alarms and their timeline, stewards, duty,
+// elder profiles and devices — the generated OpenAPI schemas.
+import type { components } from '@/api/schema'
+
+type S = components['schemas']
+
+export type CareAlarm = S['CareAlarm']
+export type CareAlarmList = S['CareAlarmList']
+export type CareAlarmView = S['CareAlarmView']
+export type CareAlarmStep = S['CareAlarmStep']
+export type CareStepKind = CareAlarmStep['kind']
+export type CareAlarmStatus = S['CareAlarmStatus']
+export type CareAlarmOutcome = S['CareAlarmOutcome']
+export type CareClose = S['CareClose']
+export type CareRaise = Partial<S['CareRaise']>
+export type CareElder = CareAlarmView['elder']
+export type CareAssignment = S['CareAssignment']
+export type CareAssignmentList = S['CareAssignmentList']
+export type CareAssign = S['CareAssign']
+export type CareDuty = S['CareDuty']
+export type CareDutyList = S['CareDutyList']
+export type CareNewDuty = S['CareNewDuty']
+export type CareContact = S['CareContact']
+export type CareProfile = S['CareProfile']
+export type CareProfileChange = S['CareProfileChange']
+export type CareDevice = S['CareDevice']
+export type CareDeviceList = S['CareDeviceList']
+export type CareNewDevice = S['CareNewDevice']
+export type CareAlarmEvent = S['CareAlarmEvent']
+export type CareEventType = CareAlarmEvent['type']
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+
+export const CARE_STATUSES = ['open', 'acknowledged', 'arrived', 'closed'] as const
+/** Fails to compile when CARE_STATUSES and the OpenAPI enum disagree. */
+export const CARE_STATUSES_MATCH_OPENAPI: Same<(typeof CARE_STATUSES)[number], CareAlarmStatus> = true
+
+export const CARE_OUTCOMES = ['resolved', 'false_alarm', 'hospital', 'other'] as const
+export const CARE_OUTCOMES_MATCH_OPENAPI: Same<(typeof CARE_OUTCOMES)[number], CareAlarmOutcome> = true
+
+export const CARE_EVENT_TYPES = [
+  'care.alarm_raised',
+  'care.alarm_pressed',
+  'care.alarm_alert',
+  'care.alarm_escalated',
+  'care.alarm_acknowledged',
+  'care.alarm_arrived',
+  'care.alarm_closed',
+] as const
+export const CARE_EVENT_TYPES_MATCH_OPENAPI: Same<(typeof CARE_EVENT_TYPES)[number], CareEventType> = true
+
+export const CARE_STEP_KINDS = ['raised', 'pressed', 'alerted', 'skipped', 'escalated', 'acknowledged', 'arrived', 'closed'] as const
+export const CARE_STEP_KINDS_MATCH_OPENAPI: Same<(typeof CARE_STEP_KINDS)[number], CareStepKind> = true
