@@ -289,6 +289,19 @@ Status build_care(System& sys, int64_t building, int64_t community, int64_t stre
   auto home = sys.registry->my_household(self);
   if (!home.ok() || home->second.empty()) return ok_status();
   int64_t person = home->second.front().id;
+  // The station's rooms, bookable and checked in by their codes (build_places made them).
+  auto existing = sys.care->rooms(community, admin);
+  if (existing.ok() && existing->empty()) {
+    auto places = sys.codes->places(community, "function_room", 0, 50, admin);
+    if (!places.ok()) return places.error();
+    for (const auto& p : places->items) {
+      bool big = p.name == "老年活动室";
+      care::RoomChange r{
+          p.name, big ? 20 : 8, big ? 60 : 90, big ? 480 : 510, big ? 1260 : 1050, big ? "1234567" : "12345",
+          p.id,   true};
+      if (auto room = sys.care->add_room(community, r, admin); !room.ok()) return room.error();
+    }
+  }
   if (!sys.care->profile(person, std::nullopt, admin, "").ok()) {
     care::ProfileChange p{"高血压，每日早晚服降压药；膝关节不好，上下楼需搀扶。", {{"刘伟", "儿子", "13900000016"}}, 7};
     if (auto r = sys.care->put_profile(person, p, admin, ""); !r.ok()) return r.error();

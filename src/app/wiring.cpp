@@ -211,6 +211,27 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
     if (!n || n->kind != kind) return std::nullopt;
     return n->path;
   };
+  care_dir.door = [codes = sys->codes.get()](const std::string& token, const Principal& who) -> Result<care::Door> {
+    auto r = codes->resolve(token, &who);  // a visit's scan is a scan: logged
+    if (!r.ok()) return r.error();
+    if (r->code.kind != "household")
+      return make_error(Errc::invalid_input, "this is not a household's door code", "token");
+    return care::Door{r->code.id, r->code.target_id, r->code.path};
+  };
+  care_dir.room_place = [codes = sys->codes.get()](const std::string& token, const Principal& who) -> Result<int64_t> {
+    auto r = codes->resolve(token, &who);
+    if (!r.ok()) return r.error();
+    if (r->code.kind != "function_room")
+      return make_error(Errc::invalid_input, "this is not a function room's code", "token");
+    return r->code.target_id;
+  };
+  care_dir.room_place_path = [codes = sys->codes.get()](int64_t place, const Principal& who) -> Result<std::string> {
+    auto p = codes->place(place, who);
+    if (!p.ok()) return p.error();
+    if (p->kind != "function_room") return make_error(Errc::invalid_input, "not a function room", "place_id");
+    return p->path;
+  };
+  care_dir.booking_days = [pts = sys->points.get()](int64_t person) { return pts->tier_of(person).booking_days_ahead; };
   sys->care = std::make_unique<care::Service>(
       *sys->db, sys->clock, sys->keys, std::move(care_dir), sys->notify.get(),
       care::Service::Options{cfg.care.ack_seconds * 1000, cfg.care.step_seconds * 1000});

@@ -11,7 +11,7 @@
 //
 // Expected statuses come from docs/reference/platform.md, docs/reference/codes.md and the
 // behaviour the other test files pin down (territory.test.mjs, registry.test.mjs,
-// accounts.test.mjs, codes.test.mjs, orders.test.mjs, reports.test.mjs, points.test.mjs, points-shop.test.mjs, points-appeals.test.mjs, care.test.mjs, notify.test.mjs; docs/reference/points.md, docs/reference/care.md). Where codes.md names only who may, the platform's rule
+// accounts.test.mjs, codes.test.mjs, orders.test.mjs, reports.test.mjs, points.test.mjs, points-shop.test.mjs, points-appeals.test.mjs, care.test.mjs, care-visits.test.mjs, care-rooms.test.mjs, notify.test.mjs; docs/reference/points.md, docs/reference/care.md). Where codes.md names only who may, the platform's rule
 // stands: a caller who sees the target but may not answers 403, one who does not see it 404. Writes use bodies that
 // succeed when allowed (fresh names), so the status only reflects authorization.
 import assert from 'node:assert/strict'
@@ -1941,8 +1941,10 @@ Object.assign(RULES, {
 // street, community and grid staff and the steward — not the committee members, the inspector
 // or the other roles, and not the doctor, whose grant is in another street. Stewards and the
 // duty roster are kept by community and street staff over the place (and district admins);
-// other staff over the building 403. The elder reads her own alarms, profile and devices,
-// and may not answer her own alarm (403). Each acknowledge, arrive, close, duty removal and
+// other staff over the building 403. The elder reads her own alarms, profile, devices and
+// visits, and may not answer her own alarm (403). Visits are recorded by staff over the
+// household through its door code (care staff whose places do not cover it 404, callers
+// holding no care role 403). Each acknowledge, arrive, close, duty removal and
 // device revocation is of a fresh one.
 const CARE_STAFF_IN = ['admin', 'street', 'community', 'grid', 'steward']
 const careAs = (who, method, path, json) => srv.request(method, path, { token: (who.token ? who : sessions[who]).token, json })
@@ -1988,6 +1990,16 @@ const inDevice = await deviceOf(elder.id)
 const listsCare = (id, key = 'id') => (body) => {
   if (!body.items.some((x) => x[key] === id)) return `${key} ${id} is not listed: ${JSON.stringify(body.items.map((x) => x[key]))}`
 }
+// Visits: the door codes of the elder's household and of the outside household (the demo may
+// have issued the first already), and a visit through each for the lists.
+const doorOf = async (householdId) => {
+  const r = await srv.post('/api/codes', { kind: 'household', target_id: householdId }, { token: admin.token })
+  return check(r, r.status === 200 ? 200 : 201)
+}
+const inDoor = await doorOf(home.id)
+const outDoor = await doorOf(outHome.id)
+const inVisit = check(await careAs(admin, 'POST', '/api/care/visits', { token: inDoor.token, person_id: elder.id }), 201)
+const outVisit = check(await careAs(admin, 'POST', '/api/care/visits', { token: outDoor.token }), 201)
 
 Object.assign(RULES, {
   // Notifications: everyone has an inbox; a message is its account's (and district admins');
@@ -2137,6 +2149,41 @@ Object.assign(RULES, {
       outside: { request: get(`/api/care/elders/${outPerson.id}`), expect: only(['admin'], 200, 404) },
     },
   },
+  // Visits: recorded by care staff over the household by its door code. A caller holding no
+  // care role at all is refused 403 before the code is looked at (the elder at her own door
+  // too); care staff whose places do not cover the household (the doctor of another street;
+  // outside, every care role but the admin's) 404. An elder's visits are read by staff over
+  // her and by herself; the visits due under a node by staff over it.
+  'POST /api/care/visits': {
+    scopes: {
+      inside: {
+        request: () => ({ method: 'POST', path: '/api/care/visits', json: { token: inDoor.token, person_id: elder.id, note: '权限矩阵' } }),
+        expect: only(CARE_STAFF_IN, 201, 403, { doctor: 404 }),
+        verify: (body) => {
+          if (body.person_id !== elder.id || body.household_id !== home.id) return `not the elder's visit: ${JSON.stringify(body)}`
+        },
+      },
+      outside: {
+        request: () => ({ method: 'POST', path: '/api/care/visits', json: { token: outDoor.token } }),
+        expect: only(['admin'], 201, 403, Object.fromEntries(['street', 'community', 'grid', 'steward', 'doctor'].map((l) => [l, 404]))),
+        verify: (body) => {
+          if (body.person_id !== outPerson.id) return `not the outside person's visit: ${JSON.stringify(body)}`
+        },
+      },
+    },
+  },
+  'GET /api/care/visits': {
+    scopes: {
+      inside: { request: get(`/api/care/visits?person_id=${elder.id}&limit=200`), expect: only([...CARE_STAFF_IN, 'elder'], 200, 404), verify: listsCare(inVisit.id) },
+      outside: { request: get(`/api/care/visits?person_id=${outPerson.id}&limit=200`), expect: only(['admin'], 200, 404), verify: listsCare(outVisit.id) },
+    },
+  },
+  'GET /api/care/visits/due': {
+    scopes: {
+      inside: { request: get(`/api/care/visits/due?node_id=${building.id}`), expect: only(CARE_STAFF_IN, 200, 404), verify: listsCare(elder.id, 'person_id') },
+      outside: { request: get(`/api/care/visits/due?node_id=${outCommunity.id}`), expect: only(['admin'], 200, 404), verify: listsCare(outPerson.id, 'person_id') },
+    },
+  },
   // Devices: registered and revoked by staff over the elder; listed for them and the elder.
   'POST /api/care/devices': {
     scopes: Object.fromEntries(
@@ -2163,6 +2210,161 @@ Object.assign(RULES, {
       [['inside', elder.id, only(CARE_STAFF_IN, 200, 404)], ['outside', outPerson.id, only(['admin'], 200, 404)]].map(([scope, personId, expect]) => [
         scope,
         { request: async () => ({ method: 'POST', path: `/api/care/devices/${(await deviceOf(personId)).id}/revoke` }), expect },
+      ]),
+    ),
+  },
+})
+
+// The station's rooms (docs/reference/care.md, care-rooms.test.mjs). Rooms are kept by
+// community and street staff over the community and district admins (the managers; nobody
+// else here is care staff over 康城社区: the steward's and the grid worker's grants lie below
+// it, the doctor's in another street) — everyone else 404. Rooms and slots are read by staff
+// over the community and by the residents linked to a person there (the demo resident and the
+// elder); a resident books in their own community (a room elsewhere 404), an account linked
+// to no person 403. A room's bookings are listed for staff over it, one's own for everyone.
+// Check-in by the room's code: the booker with a booking now 200, anyone else 409 (the code
+// itself is no secret). A booking is cancelled by its booker or staff over the room; each
+// cancellation is of a fresh booking (the inside ones the resident's, the outside ones the
+// outside resident's), each check-in of a booking made for the caller just before.
+const MINUTE = 60000
+const LOCAL_DAY = 86400000
+const localDay = (t) => Math.floor((t + 8 * 3600000) / LOCAL_DAY) * LOCAL_DAY - 8 * 3600000
+/** Tomorrow (UTC+8) at `minute` of the day. */
+const tomorrowAt = (minute) => localDay(Date.now()) + LOCAL_DAY + minute * MINUTE
+/** The next start of a 15-minute slot (a room open all day): within 15 minutes, so checked in at once. */
+const nextQuarter = () => {
+  const now = Date.now()
+  const day = localDay(now)
+  return day + Math.ceil((now - day + 1) / (15 * MINUTE)) * 15 * MINUTE
+}
+const roomPlace = async (node) => {
+  const place = await made('/api/places', { node_id: node.id, kind: 'function_room', name: fresh('矩阵功能室') })
+  const code = await made('/api/codes', { kind: 'function_room', target_id: place.id })
+  return { place, code }
+}
+/** A room open all day in 15-minute slots (the admin's), with a code of its own unless `coded` is false. */
+const matrixRoom = async (node, coded = true) => {
+  const p = coded ? await roomPlace(node) : null
+  const room = await made('/api/care/rooms', { community_id: node.id, name: fresh('矩阵房间'), capacity: 100, slot_minutes: 15, opens: 0, closes: 1440,
+    days: '1234567', place_id: p ? p.place.id : null })
+  return { room, code: p?.code }
+}
+const { room: inRoom, code: inRoomCode } = await matrixRoom(kangcheng)
+const { room: outRoom, code: outRoomCode } = await matrixRoom(outCommunity)
+const { room: inPutRoom } = await matrixRoom(kangcheng, false)
+const { room: outPutRoom } = await matrixRoom(outCommunity, false)
+const bookAs = async (who, room, startsAt) =>
+  check(await srv.post('/api/care/bookings', { room_id: room.id, starts_at: startsAt }, { token: who.token }), 201)
+const inBooking = await bookAs(sessions.resident, inRoom, tomorrowAt(9 * 60))
+const outBooking = await bookAs(outResident, outRoom, tomorrowAt(9 * 60))
+// The cancellations' bookings: one fresh slot each (tomorrow from 10:00 on).
+let cancelSlot = 40
+const freshBooking = (who, room) => async () => bookAs(who, room, tomorrowAt(cancelSlot++ * 15))
+const roomBody = () => ({ name: fresh('矩阵改名'), capacity: 30, slot_minutes: 30, opens: 480, closes: 1200, days: '12345' })
+const slotsDate = new Date(tomorrowAt(0) + 8 * 3600000).toISOString().slice(0, 10)
+const ROOM_READERS = [...MANAGERS, 'resident', 'elder']
+
+Object.assign(RULES, {
+  'POST /api/care/rooms': {
+    scopes: Object.fromEntries(
+      [['inside', kangcheng, only(MANAGERS, 201, 404)], ['outside', outCommunity, only(['admin'], 201, 404)]].map(([scope, node, expect]) => [
+        scope,
+        {
+          request: () => ({ method: 'POST', path: '/api/care/rooms', json: { community_id: node.id, name: fresh('矩阵新房间'), capacity: 5 } }),
+          expect,
+          verify: (body) => {
+            if (body.community_id !== node.id || body.capacity !== 5) return `not the room asked for: ${JSON.stringify(body)}`
+          },
+        },
+      ]),
+    ),
+  },
+  'PUT /api/care/rooms/{id}': {
+    scopes: Object.fromEntries(
+      [['inside', inPutRoom, only(MANAGERS, 200, 404)], ['outside', outPutRoom, only(['admin'], 200, 404)]].map(([scope, room, expect]) => [
+        scope,
+        {
+          request: () => ({ method: 'PUT', path: `/api/care/rooms/${room.id}`, json: roomBody() }),
+          expect,
+          verify: (body) => {
+            if (body.id !== room.id || body.days !== '12345') return `not the room changed: ${JSON.stringify(body)}`
+          },
+        },
+      ]),
+    ),
+  },
+  'GET /api/care/rooms': {
+    scopes: {
+      own: { request: get('/api/care/rooms'), expect: only(['resident', 'elder'], 200, 404), verify: listsCare(inRoom.id) },
+      inside: { request: get(`/api/care/rooms?community_id=${kangcheng.id}`), expect: only(ROOM_READERS, 200, 404), verify: listsCare(inRoom.id) },
+      outside: { request: get(`/api/care/rooms?community_id=${outCommunity.id}`), expect: only(['admin'], 200, 404), verify: listsCare(outRoom.id) },
+    },
+  },
+  'GET /api/care/rooms/{id}/slots': {
+    scopes: Object.fromEntries(
+      [['inside', inRoom, only(ROOM_READERS, 200, 404)], ['outside', outRoom, only(['admin'], 200, 404)]].map(([scope, room, expect]) => [
+        scope,
+        {
+          request: get(`/api/care/rooms/${room.id}/slots?date=${slotsDate}`),
+          expect,
+          verify: (body) => {
+            if (body.items.length !== 96) return `${body.items.length} slots, not 96`
+          },
+        },
+      ]),
+    ),
+  },
+  'POST /api/care/bookings': {
+    scopes: {
+      inside: {
+        request: () => ({ method: 'POST', path: '/api/care/bookings', json: { room_id: inRoom.id, starts_at: tomorrowAt(8 * 60) } }),
+        expect: only(['resident', 'elder'], 201, 403),
+        verify: (body, caller) => {
+          if (body.account_id !== sessions[caller].account.id || body.status !== 'booked') return `not the caller's booking: ${JSON.stringify(body)}`
+        },
+      },
+      outside: {
+        request: () => ({ method: 'POST', path: '/api/care/bookings', json: { room_id: outRoom.id, starts_at: tomorrowAt(8 * 60) } }),
+        expect: only(['resident', 'elder'], 404, 403),
+      },
+    },
+  },
+  'GET /api/care/bookings': {
+    scopes: {
+      own: {
+        request: get('/api/care/bookings'),
+        expect: { '*': 200 },
+        verify: (body, caller) => {
+          if (body.items.some((b) => b.account_id !== sessions[caller].account.id)) return `another account's booking: ${JSON.stringify(body.items)}`
+          if (caller === 'resident' && !ids(body).includes(inBooking.id)) return `the resident's booking ${inBooking.id} is not listed`
+        },
+      },
+      inside: { request: get(`/api/care/bookings?room_id=${inRoom.id}`), expect: only(MANAGERS, 200, 404), verify: listsCare(inBooking.id) },
+      outside: { request: get(`/api/care/bookings?room_id=${outRoom.id}`), expect: only(['admin'], 200, 404), verify: listsCare(outBooking.id) },
+    },
+  },
+  'POST /api/care/bookings/check-in': {
+    scopes: {
+      inside: {
+        request: async (caller) => {
+          // The two residents book the next slot first (their own booking for now).
+          if (caller === 'resident' || caller === 'elder') await bookAs(sessions[caller], inRoom, nextQuarter())
+          return { method: 'POST', path: '/api/care/bookings/check-in', json: { token: inRoomCode.token } }
+        },
+        expect: only(['resident', 'elder'], 200, 409),
+        verify: (body, caller) => {
+          if (body.status !== 'checked_in' || body.account_id !== sessions[caller].account.id) return `not the caller's check-in: ${JSON.stringify(body)}`
+        },
+      },
+      outside: { request: () => ({ method: 'POST', path: '/api/care/bookings/check-in', json: { token: outRoomCode.token } }), expect: { '*': 409 } },
+    },
+  },
+  'POST /api/care/bookings/{id}/cancel': {
+    scopes: Object.fromEntries(
+      [['inside', freshBooking(sessions.resident, inRoom), only([...MANAGERS, 'resident'], 200, 404)],
+        ['outside', freshBooking(outResident, outRoom), only(['admin'], 200, 404)]].map(([scope, fresh, expect]) => [
+        scope,
+        { request: async () => ({ method: 'POST', path: `/api/care/bookings/${(await fresh()).id}/cancel` }), expect, verify: statusIs('cancelled') },
       ]),
     ),
   },

@@ -138,6 +138,79 @@ export class Care {
   }
 
   // -------------------------------------------------------------------------------------
+  // Visits (care-visits.test.mjs)
+
+  /** The household's active door code (issued by the admin if it has none yet); asserts 200 or 201. */
+  async doorCode(householdId) {
+    const r = await this.srv.post('/api/codes', { kind: 'household', target_id: householdId }, { token: this.admin.token })
+    return check(r, r.status === 200 ? 200 : 201, 'Code')
+  }
+  /** POST /api/care/visits. */
+  visit(json, who) {
+    return this.srv.post('/api/care/visits', json, { token: who?.token })
+  }
+  visits(query, who) {
+    return this.srv.get(`/api/care/visits${query}`, { token: who?.token })
+  }
+  visitsDue(query, who) {
+    return this.srv.get(`/api/care/visits/due${query}`, { token: who?.token })
+  }
+  /** A new person in the household `householdId` (`more`: relation, …), as the admin. */
+  async housemate(householdId, more = {}) {
+    const json = { name: this.fresh('养老同住'), gender: 'M', relation: 'spouse', ...more }
+    return check(await this.srv.post(`/api/households/${householdId}/persons`, json, { token: this.admin.token }), 201)
+  }
+
+  // -------------------------------------------------------------------------------------
+  // The station's rooms (care-rooms.test.mjs)
+
+  addRoom(json, who) {
+    return this.srv.post('/api/care/rooms', json, { token: who?.token })
+  }
+  changeRoom(id, json, who) {
+    return this.srv.request('PUT', `/api/care/rooms/${id}`, { token: who?.token, json })
+  }
+  rooms(query, who) {
+    return this.srv.get(`/api/care/rooms${query}`, { token: who?.token })
+  }
+  /** GET /api/care/rooms/{id}/slots?date=… (`date` undefined leaves the parameter out). */
+  slots(id, date, who) {
+    return this.srv.get(`/api/care/rooms/${id}/slots${date === undefined ? '' : `?date=${encodeURIComponent(date)}`}`, { token: who?.token })
+  }
+  book(json, who) {
+    return this.srv.post('/api/care/bookings', json, { token: who?.token })
+  }
+  bookings(query, who) {
+    return this.srv.get(`/api/care/bookings${query}`, { token: who?.token })
+  }
+  checkIn(json, who) {
+    return this.srv.post('/api/care/bookings/check-in', json, { token: who?.token })
+  }
+  cancelBooking(id, who) {
+    return this.srv.post(`/api/care/bookings/${id}/cancel`, undefined, { token: who?.token })
+  }
+
+  /** A room of `community` added by `who` (default the admin; `more`: the other fields); asserts 201. */
+  async room(community, more = {}, who = this.admin) {
+    return check(await this.addRoom({ community_id: community.id, name: this.fresh('测试功能室'), ...more }, who), 201, 'CareRoom')
+  }
+
+  /** A new place of `kind` on `node` and its active code, as the admin: { place, code }. */
+  async placeCode(node, kind = 'function_room') {
+    const place = check(await this.srv.post('/api/places', { node_id: node.id, kind, name: this.fresh('测试场所') }, { token: this.admin.token }), 201, 'Place')
+    const r = await this.srv.post('/api/codes', { kind, target_id: place.id }, { token: this.admin.token })
+    return { place, code: check(r, r.status === 200 ? 200 : 201, 'Code') }
+  }
+
+  /** A new person of `building` and an account linked to them (a resident grant there): { person, who }. */
+  async resident(building) {
+    const person = await this.person(building)
+    const who = await this.account([{ role: 'resident', scope: building.path }], 'care.resident')
+    await this.link(person, who)
+    return { person, who }
+  }
+
+  // -------------------------------------------------------------------------------------
   // Read back
 
   /** The alarm's view as the admin (staff over everything). */
@@ -177,6 +250,19 @@ export class Care {
     return check(await this.duty(json, who), 201, 'CareDuty')
   }
 }
+
+// The UTC+8 clock the rooms' opening hours and booking windows are kept on.
+export const MINUTE = 60000
+export const DAY = 86400000
+const SHIFT = 8 * 3600000
+/** The start (UTC ms) of the UTC+8 day holding `t`. */
+export const localDay = (t) => Math.floor((t + SHIFT) / DAY) * DAY - SHIFT
+/** `t`'s day on the UTC+8 clock as YYYY-MM-DD. */
+export const localDate = (t) => new Date(localDay(t) + SHIFT).toISOString().slice(0, 10)
+/** `t`'s ISO weekday on the UTC+8 clock (1 Monday … 7 Sunday). */
+export const isoWeekday = (t) => ((Math.floor((t + SHIFT) / DAY) + 3) % 7) + 1
+/** The UTC ms of minute `minute` of the UTC+8 day `days` after today (negative: before). */
+export const dayAt = (days, minute) => localDay(Date.now()) + days * DAY + minute * MINUTE
 
 /** The timeline's steps of a kind as [level, account_id] pairs. */
 export const stepsOf = (view, kind) => view.timeline.filter((s) => s.kind === kind).map((s) => [s.level, s.account_id])

@@ -57,6 +57,13 @@ std::optional<int64_t> segment_id(const std::string& path, int n) {
   }
 }
 
+std::optional<std::string> place_path(const Directory& dir, store::Conn& c, int64_t node_id) {
+  if (!dir.node_path) return std::nullopt;
+  for (const char* kind : {"community", "street", "building", "grid", "compound"})
+    if (auto p = dir.node_path(c, node_id, kind)) return p;
+  return std::nullopt;
+}
+
 const char* const kAlarmColumns =
     "id, person_id, household_id, building_id, community_id, path, source, device_id, drill, status, level, round, "
     "due_at, presses, acknowledged_by, acknowledged_at, arrived_at, outcome, note, closed_by, closed_at, created_by, "
@@ -415,6 +422,20 @@ void Service::start_escalator() {
       woken_ = false;
     }
   });
+  // Overdue visits on a thread of their own: reading every elder never delays an alarm.
+  planner_ = std::thread([this] {
+    std::unique_lock lk(mu_);
+    while (!stop_) {
+      lk.unlock();
+      try {
+        notify_overdue(clock_.now_ms());
+      } catch (const std::exception&) {
+        // the database is away: the next round tells them
+      }
+      lk.lock();
+      cv_.wait_for(lk, std::chrono::seconds(60), [this] { return stop_; });
+    }
+  });
 }
 
 void Service::stop_escalator() {
@@ -424,6 +445,7 @@ void Service::stop_escalator() {
   }
   cv_.notify_all();
   if (escalator_.joinable()) escalator_.join();
+  if (planner_.joinable()) planner_.join();
 }
 
 void Service::wake_escalator() {
@@ -504,9 +526,7 @@ Result<std::vector<Alarm>> Service::alarms(std::optional<int64_t> node, const st
                                       drill ? store::Value(int64_t{*drill}) : store::null_value, limit};
     if (node) {
       // Staff over a street, a community or a building: its alarms.
-      std::optional<std::string> path;
-      for (const char* kind : {"street", "community", "building"})
-        if (!path && dir_.node_path) path = dir_.node_path(c, *node, kind);
+      auto path = place_path(dir_, c, *node);
       if (!path || !staff_over(who, *path)) {
         st = make_error(Errc::not_found, "no such place", "node_id");
         return;

@@ -46,6 +46,12 @@ struct Member {
   std::vector<Grant> grants;
 };
 
+//! A door code as scanned: the household it hangs on.
+struct Door {
+  int64_t code_id = 0, household_id = 0;
+  std::string path;  //!< the building's
+};
+
 //! Where care meets the rest of the system (wired in app/wiring.cpp), on the caller's connection.
 struct Directory {
   std::function<std::optional<Home>(store::Conn&, int64_t person_id)> home;
@@ -54,6 +60,76 @@ struct Directory {
   std::function<std::optional<Member>(store::Conn&, int64_t account_id)> member;
   //! A territory node's path when it is of `kind` (building, community, street).
   std::function<std::optional<std::string>(store::Conn&, int64_t node_id, const std::string& kind)> node_path;
+  //! A scanned code (outside any transaction; the codes module logs the scan): the household
+  //! of a door code, or why not (404 unknown, 410 retired, 422 not a household's door).
+  std::function<Result<Door>(const std::string& token, const Principal& who)> door;
+  //! A scanned code of a function room (outside any transaction): its place's id.
+  std::function<Result<int64_t>(const std::string& token, const Principal& who)> room_place;
+  //! A function_room place the caller may see (outside any transaction): its territory path.
+  std::function<Result<std::string>(int64_t place_id, const Principal& who)> room_place_path;
+  //! How many days ahead a person may book (their points tier; outside any transaction).
+  std::function<int64_t(int64_t person_id)> booking_days;
+};
+
+//! A function room of the community's elder-care station.
+struct Room {
+  int64_t id = 0, community_id = 0;
+  std::string path, name;
+  std::optional<int64_t> place_id;
+  int64_t capacity = 1, slot_minutes = 60, opens = 480, closes = 1260;  //!< minutes of the day, UTC+8
+  std::string days = "1234567";                                         //!< ISO weekdays open
+  bool active = true;
+  int64_t created_at = 0, updated_at = 0;
+};
+
+struct RoomChange {
+  std::string name;
+  int64_t capacity = 1, slot_minutes = 60, opens = 480, closes = 1260;
+  std::string days = "1234567";
+  std::optional<int64_t> place_id;
+  bool active = true;
+};
+
+struct Slot {
+  int64_t starts_at = 0, ends_at = 0, capacity = 0, booked = 0;
+  bool bookable = false;
+  std::string why_not;  //!< full | past | window (beyond the caller's booking window)
+};
+
+struct Booking {
+  int64_t id = 0, room_id = 0, person_id = 0, account_id = 0, starts_at = 0, ends_at = 0;
+  std::string status;  //!< booked | cancelled | checked_in
+  std::string room_name;
+  int64_t created_at = 0;
+  std::optional<int64_t> cancelled_at, checked_in_at;
+};
+
+//! A visit at an elder's door.
+struct Visit {
+  int64_t id = 0, person_id = 0, household_id = 0, code_id = 0, visited_by = 0;
+  std::string path, note, visitor_name;
+  std::optional<int64_t> systolic, diastolic, pulse;
+  std::optional<bool> water_ok, power_ok, gas_ok;
+  std::vector<std::string> flags;  //!< what was out of range or not working
+  int64_t at = 0;
+};
+
+struct NewVisit {
+  std::string token;                 //!< the household's door code, as scanned
+  std::optional<int64_t> person_id;  //!< which elder of the household (none: the only one)
+  std::string note;
+  std::optional<int64_t> systolic, diastolic, pulse;
+  std::optional<bool> water_ok, power_ok, gas_ok;
+};
+
+//! An elder whose visits are planned, and when the next is due.
+struct VisitDue {
+  int64_t person_id = 0;
+  std::string name, address, path;
+  int64_t visit_every_days = 7;
+  std::optional<int64_t> last_visit_at;
+  int64_t due_at = 0;  //!< the last visit (or the profile) + the plan
+  bool overdue = false;
 };
 
 struct Assignment {
@@ -168,7 +244,8 @@ class Service {
   //! Fires every deadline passed at `now`: each alarm climbs one level (or re-alerts the top
   //! level), exactly once whatever runs at the same time. Returns how many moved.
   int64_t escalate_due(int64_t now);
-  //! Runs escalate_due on a thread of its own, waking for the next deadline.
+  //! Runs escalate_due on a thread of its own, waking for the next deadline (and
+  //! notify_overdue on another, once a minute).
   void start_escalator();
   void stop_escalator();
 
@@ -182,6 +259,39 @@ class Service {
   Result<std::vector<Duty>> duties(int64_t node_id, int64_t from, int64_t to, const Principal& who);
   Status remove_duty(int64_t id, const Principal& who);
 
+  // -- visits ------------------------------------------------------------------------------
+  //! Care staff over the household record a visit by its door code. Readings out of range
+  //! (blood pressure ≥ 140/90 or ≤ 90/60, pulse > 100 or < 50) and failed checks are flagged;
+  //! `care.visit_recorded` tells the building's staff that a visit happened (not what it found).
+  Result<Visit> record_visit(const NewVisit& in, const Principal& who);
+  //! A person's visits, newest first: staff over them, or the elder.
+  Result<std::vector<Visit>> visits(int64_t person_id, int64_t before, int64_t limit, const Principal& who);
+  //! Elders with a profile under a node (staff over it), by when their next visit is due;
+  //! `overdue_only` keeps those past due.
+  Result<std::vector<VisitDue>> visits_due(int64_t node_id, bool overdue_only, const Principal& who);
+  //! Tells each overdue elder's steward once per due date. The escalator's thread
+  //! calls it once a minute; returns how many were told.
+  int64_t notify_overdue(int64_t now);
+
+  // -- the station's rooms ----------------------------------------------------------------
+  //! Community staff over a community (and street staff, district admins) keep its rooms.
+  Result<Room> add_room(int64_t community_id, const RoomChange& in, const Principal& who);
+  Result<Room> change_room(int64_t id, const RoomChange& in, const Principal& who);
+  //! A community's rooms: staff over it see all; residents their own community's open ones
+  //! (`community_id` optional for them).
+  Result<std::vector<Room>> rooms(std::optional<int64_t> community_id, const Principal& who);
+  //! The slots of a day ("YYYY-MM-DD", UTC+8) with what is left, and whether the caller may book.
+  Result<std::vector<Slot>> slots(int64_t room_id, const std::string& date, const Principal& who);
+  //! A resident books a slot of a room of their community: at its start, in opening hours,
+  //! within their booking window (points tier), once, while the slot has room.
+  Result<Booking> book(int64_t room_id, int64_t starts_at, const Principal& who);
+  //! The booker (or staff over the room) cancels before the slot begins: the place is free again.
+  Result<Booking> cancel_booking(int64_t id, const Principal& who);
+  //! The booker scans the room's code: their booking for now (from 15 minutes before) checks in.
+  Result<Booking> check_in(const std::string& token, const Principal& who);
+  //! The caller's own bookings, or a room's for staff over it, from `from` to `to`.
+  Result<std::vector<Booking>> bookings(std::optional<int64_t> room_id, int64_t from, int64_t to, const Principal& who);
+
   // -- elders and their devices -------------------------------------------------------------
   Result<Profile> put_profile(int64_t person_id, const ProfileChange& in, const Principal& who, const std::string& ip);
   //! Masked; or, with a `reveal_reason` (4–200 characters, one line), unmasked and audited with
@@ -193,6 +303,8 @@ class Service {
   Result<Device> revoke_device(int64_t id, const Principal& who);
 
  private:
+  //! A room's place, when named, is a function room inside the community (422 otherwise).
+  Status room_place_ok(const RoomChange& in, const std::string& community_path, const Principal& who);
   Result<Alarm> raise_in(store::Conn& c, int64_t person_id, bool drill, const std::string& source,
                          std::optional<int64_t> device_id, std::optional<int64_t> by, int64_t now);
   //! Alerts the accounts of `level` (skipping levels with nobody, up to the top), sets the
@@ -213,7 +325,7 @@ class Service {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false, woken_ = false;
-  std::thread escalator_;
+  std::thread escalator_, planner_;
 };
 
 }  // namespace mashang::care

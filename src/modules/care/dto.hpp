@@ -4,40 +4,12 @@
 #include <string>
 
 #include "core/text.hpp"
+#include "http/json_write.hpp"
 #include "modules/care/care.hpp"
 
 namespace mashang::care::dto {
 
-inline void str(std::string& o, const char* k, std::string_view v) {
-  o += ",\"";
-  o += k;
-  o += "\":";
-  text::append_json_string(o, v);
-}
-inline void num(std::string& o, const char* k, int64_t v) {
-  o += ",\"";
-  o += k;
-  o += "\":" + std::to_string(v);
-}
-inline void opt(std::string& o, const char* k, const std::optional<int64_t>& v) {
-  o += ",\"";
-  o += k;
-  o += "\":" + (v ? std::to_string(*v) : std::string("null"));
-}
-inline void opt_str(std::string& o, const char* k, const std::optional<std::string>& v) {
-  o += ",\"";
-  o += k;
-  o += "\":";
-  if (v)
-    text::append_json_string(o, *v);
-  else
-    o += "null";
-}
-inline void flag(std::string& o, const char* k, bool v) {
-  o += ",\"";
-  o += k;
-  o += v ? "\":true" : "\":false";
-}
+using namespace http::json;
 
 inline std::string alarm_json(const Alarm& a) {
   std::string o = "{\"id\":" + std::to_string(a.id);
@@ -127,6 +99,84 @@ inline std::string duty_json(const Duty& d) {
   num(o, "starts_at", d.starts_at);
   num(o, "ends_at", d.ends_at);
   num(o, "created_at", d.created_at);
+  return o + "}";
+}
+
+inline std::string visit_json(const Visit& v) {
+  std::string o = "{\"id\":" + std::to_string(v.id);
+  num(o, "person_id", v.person_id);
+  num(o, "household_id", v.household_id);
+  str(o, "path", v.path);
+  num(o, "visited_by", v.visited_by);
+  str(o, "visitor_name", v.visitor_name);
+  str(o, "note", v.note);
+  opt(o, "systolic", v.systolic);
+  opt(o, "diastolic", v.diastolic);
+  opt(o, "pulse", v.pulse);
+  opt_flag(o, "water_ok", v.water_ok);
+  opt_flag(o, "power_ok", v.power_ok);
+  opt_flag(o, "gas_ok", v.gas_ok);
+  o += ",\"flags\":[";
+  for (size_t i = 0; i < v.flags.size(); ++i) {
+    if (i) o += ',';
+    text::append_json_string(o, v.flags[i]);
+  }
+  o += ']';
+  num(o, "at", v.at);
+  return o + "}";
+}
+
+inline std::string due_json(const VisitDue& d) {
+  std::string o = "{\"person_id\":" + std::to_string(d.person_id);
+  str(o, "name", d.name);
+  str(o, "address", d.address);
+  str(o, "path", d.path);
+  num(o, "visit_every_days", d.visit_every_days);
+  opt(o, "last_visit_at", d.last_visit_at);
+  num(o, "due_at", d.due_at);
+  flag(o, "overdue", d.overdue);
+  return o + "}";
+}
+
+inline std::string room_json(const Room& r) {
+  std::string o = "{\"id\":" + std::to_string(r.id);
+  num(o, "community_id", r.community_id);
+  str(o, "path", r.path);
+  str(o, "name", r.name);
+  opt(o, "place_id", r.place_id);
+  num(o, "capacity", r.capacity);
+  num(o, "slot_minutes", r.slot_minutes);
+  num(o, "opens", r.opens);
+  num(o, "closes", r.closes);
+  str(o, "days", r.days);
+  flag(o, "active", r.active);
+  num(o, "created_at", r.created_at);
+  num(o, "updated_at", r.updated_at);
+  return o + "}";
+}
+
+inline std::string slot_json(const Slot& s) {
+  std::string o = "{\"starts_at\":" + std::to_string(s.starts_at);
+  num(o, "ends_at", s.ends_at);
+  num(o, "capacity", s.capacity);
+  num(o, "booked", s.booked);
+  flag(o, "bookable", s.bookable);
+  opt_str(o, "why_not", s.why_not.empty() ? std::nullopt : std::optional(s.why_not));
+  return o + "}";
+}
+
+inline std::string booking_json(const Booking& b) {
+  std::string o = "{\"id\":" + std::to_string(b.id);
+  num(o, "room_id", b.room_id);
+  str(o, "room_name", b.room_name);
+  num(o, "person_id", b.person_id);
+  num(o, "account_id", b.account_id);
+  num(o, "starts_at", b.starts_at);
+  num(o, "ends_at", b.ends_at);
+  str(o, "status", b.status);
+  num(o, "created_at", b.created_at);
+  opt(o, "cancelled_at", b.cancelled_at);
+  opt(o, "checked_in_at", b.checked_in_at);
   return o + "}";
 }
 

@@ -26,6 +26,9 @@ std::optional<int64_t> segment_id(const std::string& path, int n);
 std::string contacts_text(const std::vector<Contact>& v);
 std::vector<Contact> contacts_of(const std::string& text, bool reveal);
 
+//! The path of a street, community, grid, compound or building node (what lists are kept by).
+std::optional<std::string> place_path(const Directory& dir, store::Conn& c, int64_t node_id);
+
 extern const char* const kAlarmColumns;
 Alarm alarm_of(const store::Row& r);
 std::optional<Alarm> alarm_in(store::Conn& c, int64_t id);

@@ -251,6 +251,178 @@ Response revoke_device(Service& svc, Request& req) {
   return http::json_text(200, dto::device_json(*d));
 }
 
+Result<std::optional<bool>> optional_flag(const boost::json::object& body, const char* field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->value().is_null()) return std::optional<bool>{};
+  if (!it->value().is_bool())
+    return make_error(Errc::invalid_input, std::string(field) + " must be true or false", field);
+  return std::optional<bool>(it->value().as_bool());
+}
+
+Response record_visit(Service& svc, Request& req) {
+  auto body = http::parse_object(req);
+  if (!body.ok()) return fail(body.error());
+  NewVisit in;
+  auto token = http::require_string(*body, "token", 256);
+  if (!token.ok()) return fail(token.error());
+  in.token = *token;
+  auto person = optional_int(*body, "person_id");
+  if (!person.ok()) return fail(person.error());
+  in.person_id = *person;
+  auto note = http::optional_string(*body, "note", 1000);
+  if (!note.ok()) return fail(note.error());
+  in.note = note->value_or("");
+  for (auto [field, dest] :
+       {std::pair{"systolic", &in.systolic}, std::pair{"diastolic", &in.diastolic}, std::pair{"pulse", &in.pulse}}) {
+    auto v = optional_int(*body, field);
+    if (!v.ok()) return fail(v.error());
+    *dest = *v;
+  }
+  for (auto [field, dest] :
+       {std::pair{"water_ok", &in.water_ok}, std::pair{"power_ok", &in.power_ok}, std::pair{"gas_ok", &in.gas_ok}}) {
+    auto v = optional_flag(*body, field);
+    if (!v.ok()) return fail(v.error());
+    *dest = *v;
+  }
+  auto v = svc.record_visit(in, *req.principal);
+  if (!v.ok()) return fail(v.error());
+  return http::json_text(201, dto::visit_json(*v));
+}
+
+Response visits(Service& svc, Request& req) {
+  auto person = http::query_opt_int(req, "person_id");
+  if (!person.ok()) return fail(person.error());
+  if (!*person) return http::error_response(Errc::invalid_input, "person_id is required", "person_id");
+  auto before = http::query_int(req, "before", 0);
+  if (!before.ok()) return fail(before.error());
+  auto limit = http::query_int(req, "limit", 50);
+  if (!limit.ok()) return fail(limit.error());
+  auto list = svc.visits(**person, *before, *limit, *req.principal);
+  if (!list.ok()) return fail(list.error());
+  std::string o = list_json(*list, dto::visit_json);
+  o.pop_back();
+  o += ",\"next_before\":";
+  o += static_cast<int64_t>(list->size()) == *limit && !list->empty() ? std::to_string(list->back().id) : "null";
+  return http::json_text(200, o + "}");
+}
+
+Response visits_due(Service& svc, Request& req) {
+  auto node = http::query_opt_int(req, "node_id");
+  if (!node.ok()) return fail(node.error());
+  if (!*node) return http::error_response(Errc::invalid_input, "node_id is required", "node_id");
+  auto overdue = http::query_flag(req, "overdue", false);
+  if (!overdue.ok()) return fail(overdue.error());
+  auto list = svc.visits_due(**node, *overdue, *req.principal);
+  if (!list.ok()) return fail(list.error());
+  return http::json_text(200, list_json(*list, dto::due_json));
+}
+
+Result<RoomChange> room_change(const boost::json::object& body) {
+  RoomChange in;
+  auto name = http::require_string(body, "name", 256);
+  if (!name.ok()) return name.error();
+  in.name = *name;
+  for (auto [field, dest, fallback] :
+       {std::tuple{"capacity", &in.capacity, int64_t{1}}, std::tuple{"slot_minutes", &in.slot_minutes, int64_t{60}},
+        std::tuple{"opens", &in.opens, int64_t{480}}, std::tuple{"closes", &in.closes, int64_t{1260}}}) {
+    auto v = optional_int(body, field);
+    if (!v.ok()) return v.error();
+    *dest = v->value_or(fallback);
+  }
+  auto days = http::optional_string(body, "days", 16);
+  if (!days.ok()) return days.error();
+  in.days = days->value_or("1234567");
+  auto place = optional_int(body, "place_id");
+  if (!place.ok()) return place.error();
+  in.place_id = *place;
+  auto active = optional_flag(body, "active");
+  if (!active.ok()) return active.error();
+  in.active = active->value_or(true);
+  return in;
+}
+
+Response add_room(Service& svc, Request& req) {
+  auto body = http::parse_object(req);
+  if (!body.ok()) return fail(body.error());
+  auto community = http::require_int(*body, "community_id");
+  if (!community.ok()) return fail(community.error());
+  auto in = room_change(*body);
+  if (!in.ok()) return fail(in.error());
+  auto r = svc.add_room(*community, *in, *req.principal);
+  if (!r.ok()) return fail(r.error());
+  return http::json_text(201, dto::room_json(*r));
+}
+
+Response change_room(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such room");
+  auto body = http::parse_object(req);
+  if (!body.ok()) return fail(body.error());
+  auto in = room_change(*body);
+  if (!in.ok()) return fail(in.error());
+  auto r = svc.change_room(*id, *in, *req.principal);
+  if (!r.ok()) return fail(r.error());
+  return http::json_text(200, dto::room_json(*r));
+}
+
+Response rooms(Service& svc, Request& req) {
+  auto community = http::query_opt_int(req, "community_id");
+  if (!community.ok()) return fail(community.error());
+  auto list = svc.rooms(*community, *req.principal);
+  if (!list.ok()) return fail(list.error());
+  return http::json_text(200, list_json(*list, dto::room_json));
+}
+
+Response slots(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such room");
+  auto list = svc.slots(*id, req.query_param("date").value_or(""), *req.principal);
+  if (!list.ok()) return fail(list.error());
+  return http::json_text(200, list_json(*list, dto::slot_json));
+}
+
+Response book(Service& svc, Request& req) {
+  auto body = http::parse_object(req);
+  if (!body.ok()) return fail(body.error());
+  auto room = http::require_int(*body, "room_id");
+  if (!room.ok()) return fail(room.error());
+  auto starts = http::require_int(*body, "starts_at");
+  if (!starts.ok()) return fail(starts.error());
+  auto b = svc.book(*room, *starts, *req.principal);
+  if (!b.ok()) return fail(b.error());
+  return http::json_text(201, dto::booking_json(*b));
+}
+
+Response cancel_booking(Service& svc, Request& req) {
+  auto id = http::path_id(req, "id");
+  if (!id) return http::error_response(Errc::not_found, "no such booking");
+  auto b = svc.cancel_booking(*id, *req.principal);
+  if (!b.ok()) return fail(b.error());
+  return http::json_text(200, dto::booking_json(*b));
+}
+
+Response check_in(Service& svc, Request& req) {
+  auto body = http::parse_object(req);
+  if (!body.ok()) return fail(body.error());
+  auto token = http::require_string(*body, "token", 256);
+  if (!token.ok()) return fail(token.error());
+  auto b = svc.check_in(*token, *req.principal);
+  if (!b.ok()) return fail(b.error());
+  return http::json_text(200, dto::booking_json(*b));
+}
+
+Response bookings(Service& svc, Request& req) {
+  auto room = http::query_opt_int(req, "room_id");
+  if (!room.ok()) return fail(room.error());
+  auto from = http::query_int(req, "from", 0);
+  if (!from.ok()) return fail(from.error());
+  auto to = http::query_int(req, "to", INT64_MAX);
+  if (!to.ok()) return fail(to.error());
+  auto list = svc.bookings(*room, *from, *to, *req.principal);
+  if (!list.ok()) return fail(list.error());
+  return http::json_text(200, list_json(*list, dto::booking_json));
+}
+
 }  // namespace
 
 void register_routes(http::Router& r, Service& svc) {
@@ -277,6 +449,23 @@ void register_routes(http::Router& r, Service& svc) {
   r.add("PUT", "/api/care/elders/{person_id}", [&svc](Request& q) { return put_profile(svc, q); },
         {.auth = Auth::session, .body_bytes_max = 16384, .json_body = true});
   r.add("GET", "/api/care/elders/{person_id}", [&svc](Request& q) { return profile(svc, q); }, {.auth = Auth::session});
+  r.add("POST", "/api/care/visits", [&svc](Request& q) { return record_visit(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 8192, .json_body = true});
+  r.add("GET", "/api/care/visits", [&svc](Request& q) { return visits(svc, q); }, {.auth = Auth::session});
+  r.add("GET", "/api/care/visits/due", [&svc](Request& q) { return visits_due(svc, q); }, {.auth = Auth::session});
+  r.add("POST", "/api/care/rooms", [&svc](Request& q) { return add_room(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 4096, .json_body = true});
+  r.add("PUT", "/api/care/rooms/{id}", [&svc](Request& q) { return change_room(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 4096, .json_body = true});
+  r.add("GET", "/api/care/rooms", [&svc](Request& q) { return rooms(svc, q); }, {.auth = Auth::session});
+  r.add("GET", "/api/care/rooms/{id}/slots", [&svc](Request& q) { return slots(svc, q); }, {.auth = Auth::session});
+  r.add("POST", "/api/care/bookings", [&svc](Request& q) { return book(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 4096, .json_body = true});
+  r.add("GET", "/api/care/bookings", [&svc](Request& q) { return bookings(svc, q); }, {.auth = Auth::session});
+  r.add("POST", "/api/care/bookings/check-in", [&svc](Request& q) { return check_in(svc, q); },
+        {.auth = Auth::session, .body_bytes_max = 4096, .json_body = true});
+  r.add("POST", "/api/care/bookings/{id}/cancel", [&svc](Request& q) { return cancel_booking(svc, q); },
+        {.auth = Auth::session});
   r.add("POST", "/api/care/devices", [&svc](Request& q) { return add_device(svc, q); },
         {.auth = Auth::session, .body_bytes_max = 4096, .json_body = true});
   r.add("GET", "/api/care/devices", [&svc](Request& q) { return devices(svc, q); }, {.auth = Auth::session});

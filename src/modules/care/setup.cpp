@@ -117,9 +117,7 @@ Result<std::vector<Assignment>> Service::assignments(std::optional<int64_t> node
   db_.read([&](store::Conn& c) {
     std::vector<store::Row> rows;
     if (node) {
-      std::optional<std::string> path;
-      for (const char* kind : {"street", "community", "building"})
-        if (!path && dir_.node_path) path = dir_.node_path(c, *node, kind);
+      auto path = place_path(dir_, c, *node);
       if (!path || !staff_over(who, *path)) {
         st = make_error(Errc::not_found, "no such place", "node_id");
         return;

@@ -5,41 +5,12 @@
 #include <string>
 
 #include "core/text.hpp"
+#include "http/json_write.hpp"
 #include "modules/points/points.hpp"
 
 namespace mashang::points::dto {
 
-inline void str(std::string& o, const char* k, std::string_view v) {
-  o += ",\"";
-  o += k;
-  o += "\":";
-  text::append_json_string(o, v);
-}
-inline void num(std::string& o, const char* k, int64_t v) {
-  o += ",\"";
-  o += k;
-  o += "\":" + std::to_string(v);
-}
-inline void opt(std::string& o, const char* k, const std::optional<int64_t>& v) {
-  o += ",\"";
-  o += k;
-  o += "\":" + (v ? std::to_string(*v) : std::string("null"));
-}
-inline void flag(std::string& o, const char* k, bool v) {
-  o += ",\"";
-  o += k;
-  o += v ? "\":true" : "\":false";
-}
-inline void strings(std::string& o, const char* k, const std::vector<std::string>& v) {
-  o += ",\"";
-  o += k;
-  o += "\":[";
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) o += ',';
-    text::append_json_string(o, v[i]);
-  }
-  o += ']';
-}
+using namespace http::json;
 
 inline std::string item_json(const Item& i) {
   std::string o = "{\"code\":";

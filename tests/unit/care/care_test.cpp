@@ -125,6 +125,23 @@ class Care : public ::testing::TestWithParam<std::string> {
       if (kind == "street" && id == kStreet) return std::string("/2");
       return std::nullopt;
     };
+    dir.door = [](const std::string& token, const Principal&) -> Result<Door> {
+      if (token == "door-11") return Door{900, 11, kPath};
+      if (token == "door-12") return Door{901, 12, "/2/8/10/11/9"};
+      if (token == "stall-1") return make_error(Errc::invalid_input, "this is not a household's door code", "token");
+      return make_error(Errc::not_found, "no such code");
+    };
+    dir.room_place = [](const std::string& token, const Principal&) -> Result<int64_t> {
+      if (token == "room-1") return int64_t{77};
+      if (token == "stall-1") return make_error(Errc::invalid_input, "this is not a function room's code", "token");
+      return make_error(Errc::not_found, "no such code");
+    };
+    dir.room_place_path = [](int64_t place, const Principal&) -> Result<std::string> {
+      if (place == 77) return std::string("/2/3/4");  // the station, in community 3
+      if (place == 78) return std::string("/2/8");    // another community's
+      return make_error(Errc::not_found, "no such place");
+    };
+    dir.booking_days = [this](int64_t) { return ahead.load(); };
     return std::make_unique<Service>(*db, clock, keys, std::move(dir), outbox.get(), Service::Options{60'000, 60'000});
   }
 
@@ -163,6 +180,7 @@ class Care : public ::testing::TestWithParam<std::string> {
   std::map<int64_t, Home> homes;
   std::map<int64_t, Member> members;
   std::map<int64_t, int64_t> links;  // account → person
+  std::atomic<int64_t> ahead{3};     // booking days ahead (the points tier)
   Principal elder = with(501, {{"resident", kPath}});
   Principal steward = with(20, {{"steward", kPath}});
   Principal backup = with(21, {{"steward", "/2/3/4/5/7"}});
@@ -460,6 +478,160 @@ TEST_P(Care, EachAlertReachesAFlakyGatewayExactlyOnce) {
   EXPECT_EQ(outbox->message(inbox->items[0].id, backup).error().code, Errc::not_found);
   EXPECT_EQ(outbox->deliveries("", 0, 50, steward).error().code, Errc::forbidden);
   EXPECT_EQ(outbox->deliveries("sent", 0, 50, with(1, {{"district_admin", "/"}}))->size(), 6u);
+}
+
+TEST_P(Care, VisitsAreProvenByTheDoorFlaggedAndPlanned) {
+  staff_everything();
+  ASSERT_TRUE(svc->put_profile(101, {"高血压", {}, 7}, steward, "").ok());
+  NewVisit in{"door-11", std::nullopt, "精神不错", 150, 95, 80, true, true, false};
+  EXPECT_EQ(svc->record_visit(in, outsider).error().code, Errc::not_found);  // not among theirs
+  EXPECT_EQ(svc->record_visit(in, with(41, {{"volunteer", "/2/3"}})).error().code, Errc::forbidden);
+  auto v = svc->record_visit(in, steward);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(v->person_id, 101);  // the household's one elder with a profile
+  EXPECT_EQ(v->code_id, 900);
+  EXPECT_EQ(v->flags, (std::vector<std::string>{"bp_high", "gas"}));
+  EXPECT_EQ(v->visitor_name, "楼栋管家张敏");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM events WHERE type = 'care.visit_recorded'"), 1);
+  // The door decides where; the readings must make sense.
+  auto field = [&](NewVisit x) {
+    auto r = svc->record_visit(x, steward);
+    return r.ok() ? std::string("(ok)") : r.error().field;
+  };
+  NewVisit x = in;
+  x.token = "nope";
+  EXPECT_EQ(field(x), "token");
+  x.token = "stall-1";
+  EXPECT_EQ(field(x), "token");
+  x = in;
+  x.person_id = 102;
+  EXPECT_EQ(field(x), "person_id");  // lives elsewhere
+  x = in;
+  x.token = "door-12";
+  EXPECT_EQ(svc->record_visit(x, with(1, {{"district_admin", "/"}})).error().field, "person_id");  // no profile there
+  x = in;
+  x.systolic = 300;
+  EXPECT_EQ(field(x), "systolic");
+  x = in;
+  x.diastolic.reset();
+  EXPECT_EQ(field(x), "diastolic");
+  x = in;
+  x.systolic = 80;
+  x.diastolic = 90;
+  EXPECT_EQ(field(x), "diastolic");
+  // Who sees them.
+  EXPECT_EQ(svc->visits(101, 0, 50, elder)->size(), 1u);
+  EXPECT_EQ(svc->visits(101, 0, 50, outsider).error().code, Errc::not_found);
+  // The plan: every 7 days from the last visit; overdue told to the steward once per due date.
+  auto due = svc->visits_due(kCommunity, false, cstaff);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ(due->at(0).due_at, v->at + 7 * 86'400'000LL);
+  EXPECT_FALSE(due->at(0).overdue);
+  EXPECT_TRUE(svc->visits_due(kCommunity, true, cstaff)->empty());
+  EXPECT_EQ(svc->notify_overdue(clock.now_ms()), 0);
+  clock.advance_ms(8 * 86'400'000LL);
+  EXPECT_EQ(svc->visits_due(kCommunity, true, cstaff)->size(), 1u);
+  EXPECT_EQ(svc->notify_overdue(clock.now_ms()), 1);
+  EXPECT_EQ(svc->notify_overdue(clock.now_ms()), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM notify_messages WHERE kind = 'care.visit_due' AND account_id = 20"), 1);
+  EXPECT_EQ(svc->visits_due(kCommunity, false, outsider).error().code, Errc::not_found);
+}
+
+TEST_P(Care, RoomsAreBookedInHoursWithinTheWindowAndNeverPastCapacity) {
+  // Residents 110–119 of the building, each with an account 610–619.
+  for (int64_t i = 0; i < 10; ++i) {
+    homes[110 + i] = Home{110 + i, 20 + i, kBuilding, 2, "居民" + std::to_string(i), "1号楼", kPath, {}, {}};
+    links[610 + i] = 110 + i;
+  }
+  auto resident = [](int64_t i) { return with(610 + i, {{"resident", kPath}}); };
+  RoomChange in{"棋牌室", 2, 60, 480, 720, "12345", 77, true};
+  EXPECT_EQ(svc->add_room(kCommunity, in, steward).error().code, Errc::not_found);
+  EXPECT_EQ(svc->add_room(kCommunity, in, with(40, {{"doctor", "/2/3"}})).error().code, Errc::forbidden);
+  RoomChange bad = in;
+  bad.closes = 480;
+  EXPECT_EQ(svc->add_room(kCommunity, bad, cstaff).error().field, "closes");
+  bad = in;
+  bad.days = "71";
+  EXPECT_EQ(svc->add_room(kCommunity, bad, cstaff).error().field, "days");
+  bad = in;
+  bad.place_id = 78;
+  EXPECT_EQ(svc->add_room(kCommunity, bad, cstaff).error().field, "place_id");
+  auto room = svc->add_room(kCommunity, in, cstaff);
+  ASSERT_TRUE(room.ok()) << room.error().message;
+  EXPECT_EQ(svc->rooms(std::nullopt, elder)->size(), 1u);
+  EXPECT_EQ(svc->rooms(kCommunity, outsider).error().code, Errc::not_found);
+  // Now: Thursday 2026-01-01 08:00 in UTC+8. Friday's slots: 08:00–12:00, four of them.
+  constexpr int64_t kFriday8 = 1'767'312'000'000, kHour = 3'600'000;
+  auto fri = svc->slots(room->id, "2026-01-02", elder);
+  ASSERT_TRUE(fri.ok()) << fri.error().message;
+  ASSERT_EQ(fri->size(), 4u);
+  EXPECT_EQ(fri->at(0).starts_at, kFriday8);
+  EXPECT_TRUE(fri->at(0).bookable);
+  EXPECT_TRUE(svc->slots(room->id, "2026-01-03", elder)->empty());  // Saturday: closed
+  EXPECT_EQ(svc->slots(room->id, "2026-1-3", elder).error().field, "date");
+  // The checks, each with its reason.
+  auto field = [&](int64_t at, const Principal& who) {
+    auto r = svc->book(room->id, at, who);
+    return r.ok() ? std::string("(ok)") : r.error().field + ": " + r.error().message;
+  };
+  EXPECT_EQ(field(kFriday8 + kHour / 2, elder).substr(0, 9), "starts_at");                   // not a slot's start
+  EXPECT_EQ(field(kFriday8 + 4 * kHour, elder).substr(0, 9), "starts_at");                   // closed by then
+  EXPECT_EQ(field(kFriday8 + 24 * kHour, elder), "starts_at: the room is closed that day");  // Saturday
+  EXPECT_EQ(field(kFriday8 - 24 * kHour, elder), "starts_at: the slot has begun already");   // today 08:00
+  EXPECT_EQ(field(kFriday8 + 4 * 24 * kHour, elder),
+            "starts_at: you may book up to 3 days ahead (your points tier)");       // Tuesday
+  EXPECT_EQ(svc->book(room->id, kFriday8, steward).error().code, Errc::forbidden);  // no person
+  EXPECT_EQ(svc->book(room->id, kFriday8, with(502, {{"resident", "/2/8"}})).error().code, Errc::forbidden);
+  // Two places: the third is refused, a cancellation frees one.
+  auto a = svc->book(room->id, kFriday8, elder);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(svc->book(room->id, kFriday8, elder).error().code, Errc::conflict);  // once
+  ASSERT_TRUE(svc->book(room->id, kFriday8, resident(0)).ok());
+  EXPECT_EQ(svc->book(room->id, kFriday8, resident(1)).error().message, "the slot is full");
+  EXPECT_EQ(svc->slots(room->id, "2026-01-02", resident(1))->at(0).why_not, "full");
+  EXPECT_EQ(svc->cancel_booking(a->id, outsider).error().code, Errc::not_found);
+  ASSERT_EQ(svc->cancel_booking(a->id, elder)->status, "cancelled");
+  EXPECT_EQ(svc->cancel_booking(a->id, elder).error().code, Errc::conflict);
+  auto b = svc->book(room->id, kFriday8, resident(1));
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  // A longer window for a higher tier.
+  ahead = 7;
+  EXPECT_TRUE(svc->book(room->id, kFriday8 + 4 * 24 * kHour, elder).ok());
+  // Check in by the room's code, from 15 minutes before the slot.
+  clock.set_ms(kFriday8 - 20 * 60'000);
+  EXPECT_EQ(svc->check_in("room-1", resident(1)).error().code, Errc::conflict);  // too early
+  clock.set_ms(kFriday8 - 10 * 60'000);
+  EXPECT_EQ(svc->check_in("stall-1", resident(1)).error().field, "token");
+  EXPECT_EQ(svc->check_in("nope", resident(1)).error().code, Errc::not_found);
+  auto in_ = svc->check_in("room-1", resident(1));
+  ASSERT_TRUE(in_.ok()) << in_.error().message;
+  EXPECT_EQ(in_->status, "checked_in");
+  EXPECT_EQ(svc->cancel_booking(b->id, resident(1)).error().code, Errc::conflict);
+  EXPECT_EQ(svc->bookings(room->id, 0, INT64_MAX, cstaff)->size(), 4u);
+  EXPECT_EQ(svc->bookings(std::nullopt, 0, INT64_MAX, elder)->size(), 2u);
+  EXPECT_EQ(svc->bookings(room->id, 0, INT64_MAX, elder).error().code, Errc::not_found);
+}
+
+TEST_P(Care, TenResidentsRacingForTwoPlacesGetExactlyTwo) {
+  for (int64_t i = 0; i < 10; ++i) {
+    homes[110 + i] = Home{110 + i, 20 + i, kBuilding, 2, "居民" + std::to_string(i), "1号楼", kPath, {}, {}};
+    links[610 + i] = 110 + i;
+  }
+  auto room = svc->add_room(kCommunity, {"瑜伽室", 2, 60, 480, 720, "1234567", std::nullopt, true}, cstaff);
+  ASSERT_TRUE(room.ok());
+  constexpr int64_t kFriday8 = 1'767'312'000'000;
+  std::atomic<int> ok{0}, full{0};
+  std::vector<std::thread> ts;
+  for (int64_t i = 0; i < 10; ++i)
+    ts.emplace_back([&, i] {
+      auto r = svc->book(room->id, kFriday8, with(610 + i, {{"resident", kPath}}));
+      (r.ok() ? ok : full)++;
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(ok.load(), 2);
+  EXPECT_EQ(full.load(), 8);
+  EXPECT_EQ(count("SELECT booked FROM care_room_slots"), 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, Care, ::testing::ValuesIn(urls()),
