@@ -67,6 +67,8 @@ const knownTypes = new Set<string>([
   'care.alarm_acknowledged',
   'care.alarm_arrived',
   'care.alarm_closed',
+  'care.visit_recorded',
+  'care.booking_changed',
 ])
 
 const BACKOFF_MIN_MS = 1000

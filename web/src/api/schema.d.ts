@@ -3256,17 +3256,23 @@ export interface paths {
          *     `422` (`field` `token`); `note` over 1,000 bytes `422` (`field` `note`); a reading out of
          *     its range — `systolic` 50 to 260, `diastolic` 30 to 180, `pulse` 20 to 250 — `422` naming
          *     it; blood pressure is both numbers or neither, and `systolic` above `diastolic` (`422`,
-         *     `field` `diastolic`); then the code: unknown `404`, revoked or rotated `410`, a code
-         *     that is not a household's door (a building's, a compound's, a place's) `422` (`field`
-         *     `token`); then the caller: not care staff over the household `403`; then the elder:
-         *     `person_id` must live in the household (`422`, `field` `person_id`); left out, the
+         *     `field` `diastolic`); then the caller: an account holding no care role at all (a
+         *     resident, a vendor, a volunteer, a committee member…) `403`, before the code is looked
+         *     at, so nobody else learns anything of a token here; then the code: unknown `404`,
+         *     revoked or rotated `410`, a code that is not a household's door (a building's, a
+         *     compound's, a place's) `422` (`field` `token`); a household outside the caller's places
+         *     (care staff whose grants do not cover its building) `404` (`field` `token`, "no such
+         *     household among yours"); then the elder: `person_id` must live in the household
+         *     (`422`, `field` `person_id`); left out, the
          *     household must have exactly one person with a care profile (`putCareProfile`), who is
          *     the one visited (`422`, `field` `person_id`, otherwise). A value of the wrong type
          *     `422` naming it. `flags` names what was out of range or not working: `bp_high`
          *     (systolic ≥ 140 or diastolic ≥ 90), `bp_low` (systolic ≤ 90 or diastolic ≤ 60),
          *     `pulse_high` (> 100), `pulse_low` (< 50), `water`, `power`, `gas` (the check `false`).
          *     Published as `care.visit_recorded` (subject `care_visit:<id>`, scope the building's
-         *     path; payload `visit_id`, `person_id`, `flags`).
+         *     path; payload `visit_id`, `person_id` only: scoped events reach every staff role over
+         *     the place, so what the visit found — readings, flags — is read through
+         *     `listCareVisits`, which checks who asks).
          */
         post: operations["recordCareVisit"];
         delete?: never;
@@ -3284,9 +3290,9 @@ export interface paths {
         };
         /**
          * Elders under a place, by when their next visit is due
-         * @description The elders with a care profile at the node (a street, a community or a building) or below
-         *     it, for care staff over it; anyone else, and a node that is none of these, `404` (`field`
-         *     `node_id`). `node_id` missing or not an integer `422`. Each is due `visit_every_days`
+         * @description The elders with a care profile at the node (a street, a community, a grid, a compound or
+         *     a building) or below it, for care staff over it; anyone else, and a node of another kind
+         *     (or none), `404` (`field` `node_id`). `node_id` missing or not an integer `422`. Each is due `visit_every_days`
          *     days after the last visit (or, before the first, after the profile was last written);
          *     `overdue` once that time has passed. Sorted by `due_at`. `overdue=true` lists only the
          *     overdue; `overdue` other than `true`, `false`, `1`, `0` `422`. Once a minute the server
@@ -3296,6 +3302,192 @@ export interface paths {
         get: operations["listCareVisitsDue"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/rooms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A community's function rooms
+         * @description Care staff over the community (stewards and grid workers are below it: not over it) get
+         *     all its rooms, closed ones (`active` `false`) too. Anyone else gets their own community's
+         *     open rooms — the community of the household of the person their account is linked to
+         *     (`community_id` optional for them); another community, or a caller linked to no person,
+         *     `404` (`field` `community_id`). By id. `community_id` not an integer `422`.
+         */
+        get: operations["listCareRooms"];
+        put?: never;
+        /**
+         * Add a function room (功能室) of a community's elder-care station
+         * @description By community or street staff over the community (and district admins). The body is
+         *     checked first, each failure `422` naming its field: `community_id` missing or not an
+         *     integer, `name` missing or empty, a value of the wrong type (a number that is not an
+         *     integer, `days` not a string, `active` not a boolean); then, in this order: `name` one
+         *     line of 1 to 64 bytes; `capacity` 1 to 500 (default 1); `slot_minutes` 15 to 480
+         *     (default 60); `opens` minute 0 to 1439 of the day on the UTC+8 clock (default 480 =
+         *     08:00); `closes` after `opens`, at most 1440 (default 1260 = 21:00); the opening hours
+         *     hold at least one whole slot (`field` `slot_minutes`); `days` the ISO weekdays it is
+         *     open, `1` Monday to `7` Sunday, in order, each once (default `1234567`). Then the
+         *     caller: other care staff over the
+         *     community (a doctor of it) `403`; anyone else, and an id that names no community, `404`
+         *     (`field` `community_id`). `place_id` names the room's function_room place (二维码+),
+         *     whose code checks bookings in (`checkInCareBooking`): a place that is not a function room
+         *     the caller sees inside the community `422`, a place already on another room `409` (both
+         *     `field` `place_id`).
+         */
+        post: operations["addCareRoom"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/rooms/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change a function room
+         * @description Replaces the room's name, capacity, slots, opening hours and days, place and `active`
+         *     (a field left out takes its default, as in `addCareRoom`; `community_id` is ignored: a
+         *     room stays in its community), checked as in `addCareRoom`, the body before the caller.
+         *     By community or street staff over the room's community (and district admins); other care
+         *     staff over it `403`; anyone else, and an id that names no room, `404`. Bookings already
+         *     made stay as they are: the change applies to the slots booked from now on. `active`
+         *     `false` closes the room to residents (not listed, not bookable).
+         */
+        put: operations["changeCareRoom"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/rooms/{id}/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A room's slots of a day, with what is left and whether the caller may book
+         * @description `date` (`YYYY-MM-DD`, the day on the UTC+8 clock) missing or malformed `422` (`field`
+         *     `date`), checked first. For care staff over the room's community (any room) and the
+         *     residents of the community (open rooms); anyone else, and an id that names no room,
+         *     `404`. The day's slots from `opens` in steps of `slot_minutes` while a whole slot fits
+         *     before `closes`; none on a day the room is closed. Each with its `capacity`, how many
+         *     are `booked`, and for the caller `bookable`, or `why_not`: `past` (begun or over),
+         *     `full`, `window` (beyond the caller's booking window, `booking_days_ahead` of their
+         *     points tier — today and that many days after; a caller linked to no person books
+         *     nothing).
+         */
+        get: operations["listCareRoomSlots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A room's bookings (staff), or the caller's own
+         * @description With `room_id`: the room's bookings, for care staff over its community; anyone else, and
+         *     an id that names no room, `404` (`field` `room_id`). Without it: the bookings the caller
+         *     made. Those whose slot starts in `[from, to)`, by start (at most 2,000), cancelled and
+         *     checked-in ones too. A query value that is not an integer `422` naming it.
+         */
+        get: operations["listCareBookings"];
+        put?: never;
+        /**
+         * Book a slot of a function room
+         * @description A resident books a place in a slot of a room of their own community, for the person their
+         *     account is linked to. `room_id` and `starts_at` missing or not integers `422` naming
+         *     them; then, in this order: the account linked to no person `403`; no such open room in
+         *     the caller's community `404` (`field` `room_id`); `422` (`field` `starts_at`, the reason
+         *     in words): the room is closed that day ("the room is closed that day"); not the start of
+         *     a slot within the opening hours ("not the start of a slot: the room is open 08:00–21:00
+         *     in slots of 60 minutes"); the slot has begun ("the slot has begun already"); beyond the
+         *     caller's booking window — `booking_days_ahead` of their points tier (standard 3, silver
+         *     5, gold 7), today and that many days after on the UTC+8 clock ("you may book up to 3 days
+         *     ahead (your points tier)"); `409` booked by them already ("you have booked this slot
+         *     already"; a cancelled booking may be booked again); `409` the slot is full ("the slot is
+         *     full"). The slot's count is a row moved by a conditional UPDATE, so a slot is never
+         *     booked past its capacity, however many book at once. Published as
+         *     `care.booking_changed` (subject `care_booking:<id>`, scope the community's path; payload
+         *     `booking_id`, `room_id`, `status` `booked`).
+         */
+        post: operations["bookCareRoom"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/bookings/check-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check in by scanning the room's code
+         * @description The booker scans the code of the room's function_room place (`token`, the last segment of
+         *     its URL; the scan is logged by the codes module) from 15 minutes before their slot until
+         *     it ends: their booking of that room for now is `checked_in`. `token` missing or empty
+         *     `422` (`field` `token`); then the code: unknown `404`, revoked or rotated `410`, not a
+         *     function room's code, or the code of a place that is no room's `422` (`field` `token`);
+         *     no booking of the caller for this room now (none, cancelled, checked in already, too
+         *     early, over) `409`.
+         */
+        post: operations["checkInCareBooking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/bookings/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a booking before its slot begins
+         * @description By the account that booked it, or care staff over the room's community; anyone else, and
+         *     an id that names no booking, `404`. Cancelled or checked in already `409`; the slot has
+         *     begun `409`. The place is free again (the slot's count goes down). No body. Published as
+         *     `care.booking_changed` (payload `status` `cancelled`).
+         */
+        post: operations["cancelCareBooking"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3554,7 +3746,9 @@ export interface paths {
          *     steward, the backup, the duty officers); payload `alarm_id`, `status`, `level`,
          *     `round`, `drill`, `community_id`, `building_id`, `due_at`. `care.visit_recorded` (a visit
          *     recorded by a door-code scan; subject `care_visit:<id>`, scope the building's path;
-         *     payload `visit_id`, `person_id`, `flags`).
+         *     payload `visit_id`, `person_id` — not what the visit found). `care.booking_changed` (a
+         *     room's booking made or cancelled; subject `care_booking:<id>`, scope the community's
+         *     path; payload `booking_id`, `room_id`, `status`).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -4523,7 +4717,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"] | components["schemas"]["OrderEvent"] | components["schemas"]["ReportEvent"] | components["schemas"]["PointsProposedEvent"] | components["schemas"]["PointsDecisionEvent"] | components["schemas"]["PointsPostedEvent"] | components["schemas"]["PointsCatalogChangedEvent"] | components["schemas"]["PointsGoodsChangedEvent"] | components["schemas"]["PointsRedemptionEvent"] | components["schemas"]["PointsAppealEvent"] | components["schemas"]["CareAlarmEvent"] | components["schemas"]["CareVisitEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"] | components["schemas"]["OrderEvent"] | components["schemas"]["ReportEvent"] | components["schemas"]["PointsProposedEvent"] | components["schemas"]["PointsDecisionEvent"] | components["schemas"]["PointsPostedEvent"] | components["schemas"]["PointsCatalogChangedEvent"] | components["schemas"]["PointsGoodsChangedEvent"] | components["schemas"]["PointsRedemptionEvent"] | components["schemas"]["PointsAppealEvent"] | components["schemas"]["CareAlarmEvent"] | components["schemas"]["CareVisitEvent"] | components["schemas"]["CareBookingEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -8118,6 +8312,195 @@ export interface components {
             items: components["schemas"]["CareVisitDue"][];
         };
         /**
+         * @description A function room (功能室) of a community's elder-care station.
+         * @example {
+         *       "id": 1,
+         *       "community_id": 3,
+         *       "path": "/2/3",
+         *       "name": "老年活动室",
+         *       "place_id": 4,
+         *       "capacity": 20,
+         *       "slot_minutes": 60,
+         *       "opens": 480,
+         *       "closes": 1260,
+         *       "days": "1234567",
+         *       "active": true,
+         *       "created_at": 1764300000000,
+         *       "updated_at": 1764300000000
+         *     }
+         */
+        CareRoom: {
+            /** Format: int64 */
+            id: number;
+            community_id: components["schemas"]["NodeId"];
+            /** @description The community's path. */
+            path: components["schemas"]["NodePath"];
+            name: string;
+            /**
+             * Format: int64
+             * @description The room's function_room place (二维码+), whose code checks bookings in; `null` without one.
+             */
+            place_id: number | null;
+            /** @description Places in each slot. */
+            capacity: number;
+            slot_minutes: number;
+            /** @description The minute of the day (UTC+8) the first slot starts, e.g. 480 = 08:00. */
+            opens: number;
+            /** @description The minute of the day (UTC+8) it closes, after `opens`; 1440 = midnight. */
+            closes: number;
+            /** @description The ISO weekdays it is open, `1` Monday to `7` Sunday, in order. */
+            days: string;
+            /** @description Open to residents (listed and bookable); `false` closes it. */
+            active: boolean;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        CareRoomList: {
+            /** @description By id. */
+            items: components["schemas"]["CareRoom"][];
+        };
+        /**
+         * @description A room as added (`addCareRoom`, with `community_id`) or changed (`changeCareRoom`, every
+         *     field replaced: one left out takes its default). `null` is the same as left out.
+         * @example {
+         *       "community_id": 3,
+         *       "name": "书画室",
+         *       "capacity": 8,
+         *       "slot_minutes": 90,
+         *       "opens": 510,
+         *       "closes": 1050,
+         *       "days": "12345",
+         *       "place_id": 5,
+         *       "active": true
+         *     }
+         */
+        CareRoomChange: {
+            /** @description The community (required by `addCareRoom`; ignored by `changeCareRoom`). */
+            community_id?: components["schemas"]["NodeId"];
+            /** @description One line of 1 to 64 bytes. */
+            name: string;
+            /** @default 1 */
+            capacity: number | null;
+            /** @default 60 */
+            slot_minutes: number | null;
+            /**
+             * @description Minute of the day on the UTC+8 clock (480 = 08:00).
+             * @default 480
+             */
+            opens: number | null;
+            /**
+             * @description After `opens`, at most 1440; the hours hold at least one whole slot.
+             * @default 1260
+             */
+            closes: number | null;
+            /**
+             * @description ISO weekdays open, in order, each once.
+             * @default 1234567
+             */
+            days: string | null;
+            /**
+             * Format: int64
+             * @description The room's function_room place; `null` for none.
+             */
+            place_id?: number | null;
+            /** @default true */
+            active: boolean | null;
+        };
+        /**
+         * @description A slot of a room on a day, with what is left, for the caller.
+         * @example {
+         *       "starts_at": 1764381600000,
+         *       "ends_at": 1764385200000,
+         *       "capacity": 20,
+         *       "booked": 3,
+         *       "bookable": true,
+         *       "why_not": null
+         *     }
+         */
+        CareSlot: {
+            starts_at: components["schemas"]["Timestamp"];
+            /** @description `starts_at` plus the room's `slot_minutes`. */
+            ends_at: components["schemas"]["Timestamp"];
+            capacity: number;
+            /** @description Places booked (cancelled bookings not counted). */
+            booked: number;
+            /** @description The caller may book it now (`why_not` `null`). */
+            bookable: boolean;
+            /**
+             * @description Why not bookable: `past` (the slot has begun), `full`, `window` (beyond the caller's
+             *     booking window, or the caller is linked to no person); `null` when bookable.
+             */
+            why_not: ("past" | "full" | "window") | null;
+        };
+        CareSlotList: {
+            /** @description By time; empty on a day the room is closed. */
+            items: components["schemas"]["CareSlot"][];
+        };
+        /**
+         * @description A place booked in a slot of a room.
+         * @example {
+         *       "id": 7,
+         *       "room_id": 1,
+         *       "room_name": "老年活动室",
+         *       "person_id": 12,
+         *       "account_id": 6,
+         *       "starts_at": 1764381600000,
+         *       "ends_at": 1764385200000,
+         *       "status": "booked",
+         *       "created_at": 1764300000000,
+         *       "cancelled_at": null,
+         *       "checked_in_at": null
+         *     }
+         */
+        CareBooking: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            room_id: number;
+            room_name: string;
+            /** @description The person it is for (the booker's linked person). */
+            person_id: components["schemas"]["PersonId"];
+            /** @description The account that booked it. */
+            account_id: components["schemas"]["AccountId"];
+            starts_at: components["schemas"]["Timestamp"];
+            ends_at: components["schemas"]["Timestamp"];
+            /** @enum {string} */
+            status: "booked" | "cancelled" | "checked_in";
+            created_at: components["schemas"]["Timestamp"];
+            cancelled_at: components["schemas"]["Timestamp"] | null;
+            checked_in_at: components["schemas"]["Timestamp"] | null;
+        };
+        CareBookingList: {
+            /** @description By start, then id. */
+            items: components["schemas"]["CareBooking"][];
+        };
+        /**
+         * @description A slot to book.
+         * @example {
+         *       "room_id": 1,
+         *       "starts_at": 1764381600000
+         *     }
+         */
+        CareNewBooking: {
+            /** Format: int64 */
+            room_id: number;
+            /**
+             * Format: int64
+             * @description The slot's start (UTC milliseconds), as `listCareRoomSlots` answers it.
+             */
+            starts_at: number;
+        };
+        /**
+         * @description The room's code, scanned.
+         * @example {
+         *       "token": "Ab3dEf6hIj9kLm2nOp5qRs8t"
+         *     }
+         */
+        CareCheckIn: {
+            /** @description The token of the room's function_room place code (the last segment of its URL). */
+            token: string;
+        };
+        /**
          * @description A step of an alarm: `care.alarm_raised`, `care.alarm_pressed`, `care.alarm_escalated`,
          *     `care.alarm_acknowledged`, `care.alarm_arrived` and `care.alarm_closed` (scope the
          *     building's path; raised, acknowledged, arrived and closed with a copy addressed to the
@@ -8144,7 +8527,11 @@ export interface components {
                 due_at: components["schemas"]["Timestamp"] | null;
             };
         };
-        /** @description A visit recorded (`recordCareVisit`); seen by those whose grant covers the building. */
+        /**
+         * @description A visit recorded (`recordCareVisit`); seen by those whose grant covers the building. It
+         *     says that a visit happened, not what it found: the readings and flags are read through
+         *     `listCareVisits`.
+         */
         CareVisitEvent: {
             id: components["schemas"]["EventId"];
             /** @enum {string} */
@@ -8157,7 +8544,31 @@ export interface components {
                 /** Format: int64 */
                 visit_id: number;
                 person_id: components["schemas"]["PersonId"];
-                flags: components["schemas"]["CareVisitFlag"][];
+            };
+        };
+        /**
+         * @description A booking made (`bookCareRoom`) or cancelled (`cancelCareBooking`); seen by those whose
+         *     grant covers the room's community.
+         */
+        CareBookingEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "care.booking_changed";
+            /** @description The booking the event is about. */
+            subject: string;
+            /** @description The community's path. */
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                /** Format: int64 */
+                booking_id: number;
+                /** Format: int64 */
+                room_id: number;
+                /**
+                 * @description The booking's status after the change (booked, cancelled, or checked in by the room's code).
+                 * @enum {string}
+                 */
+                status: "booked" | "cancelled" | "checked_in";
             };
         };
         /** @description A message to an account (written with the event it announces). */
@@ -8558,6 +8969,10 @@ export interface components {
         CarePersonIdPath: string;
         /** @description Device id. Anything that is not a positive integer names no device (`404`). */
         CareDeviceIdPath: string;
+        /** @description Room id. Anything that is not a positive integer names no room (`404`). */
+        CareRoomIdPath: string;
+        /** @description Booking id. Anything that is not a positive integer names no booking (`404`). */
+        CareBookingIdPath: string;
         /** @description Message id. Anything that is not a positive integer names no message (`404`). */
         NotificationIdPath: string;
         /** @description An upload id (22 characters of `A-Z a-z 0-9 _ -`). Anything else names no photo (`404`). */
@@ -13377,7 +13792,7 @@ export interface operations {
     listCareVisitsDue: {
         parameters: {
             query?: {
-                /** @description A street, a community or a building (required; staff over it). */
+                /** @description A street, a community, a grid, a compound or a building (required; staff over it). */
                 node_id?: number;
                 /** @description Only the overdue ones. */
                 overdue?: boolean;
@@ -13403,6 +13818,294 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCareRooms: {
+        parameters: {
+            query?: {
+                /** @description The community (for staff over it; residents may leave it out). */
+                community_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rooms. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareRoomList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addCareRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareRoomChange"] & Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Added; the room. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareRoom"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    changeCareRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Room id. Anything that is not a positive integer names no room (`404`). */
+                id: components["parameters"]["CareRoomIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareRoomChange"];
+            };
+        };
+        responses: {
+            /** @description Changed; the room. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareRoom"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCareRoomSlots: {
+        parameters: {
+            query?: {
+                /** @description The day, `YYYY-MM-DD` on the UTC+8 clock (required). */
+                date?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Room id. Anything that is not a positive integer names no room (`404`). */
+                id: components["parameters"]["CareRoomIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The slots of the day, by time. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareSlotList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCareBookings: {
+        parameters: {
+            query?: {
+                /** @description The room (staff over it); left out, the caller's own bookings. */
+                room_id?: number;
+                /** @description Only slots starting at or after this time (UTC milliseconds); default 0. */
+                from?: number;
+                /** @description Only slots starting before this time (UTC milliseconds); default no end. */
+                to?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bookings, by start. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareBookingList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    bookCareRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareNewBooking"];
+            };
+        };
+        responses: {
+            /** @description Booked; the booking. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareBooking"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    checkInCareBooking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareCheckIn"];
+            };
+        };
+        responses: {
+            /** @description Checked in; the booking. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareBooking"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelCareBooking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Booking id. Anything that is not a positive integer names no booking (`404`). */
+                id: components["parameters"]["CareBookingIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled; the booking. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareBooking"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];

@@ -167,6 +167,26 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'care.detail.title', roles: [...CARE_RESPONDER_ROLES] },
       },
       {
+        // 待探访: the elders due a visit in a steward's (grid worker's, staff's) places.
+        path: 'care/visits',
+        name: 'm-care-visits',
+        component: () => import('@/modules/care/PhoneCareVisits.vue'),
+        meta: { title: 'care.visits.title', roles: [...CARE_RESPONDER_ROLES] },
+      },
+      {
+        path: 'care/visits/:id(\\d+)',
+        name: 'm-care-visit-history',
+        component: () => import('@/modules/care/PhoneCareVisitHistory.vue'),
+        meta: { title: 'care.visits.historyTitle', roles: [...CARE_RESPONDER_ROLES] },
+      },
+      {
+        // 功能室预约: a resident books the station's rooms (one linked to no household is told so).
+        path: 'care/rooms',
+        name: 'm-care-rooms',
+        component: () => import('@/modules/care/PhoneCareRooms.vue'),
+        meta: { title: 'care.rooms.title' },
+      },
+      {
         path: 'messages',
         name: 'm-messages',
         component: () => import('@/modules/platform/PhoneMessages.vue'),

@@ -17,6 +17,17 @@ import type {
   CareNewDuty,
   CareProfile,
   CareProfileChange,
+  CareBooking,
+  CareBookingList,
+  CareNewRoom,
+  CareNewVisit,
+  CareRoom,
+  CareRoomChange,
+  CareRoomList,
+  CareSlotList,
+  CareVisit,
+  CareVisitDueList,
+  CareVisitList,
 } from './types'
 
 /** Page size asked for in lists (the server's largest is 200). */
@@ -95,3 +106,52 @@ export const registerDevice = (body: CareNewDevice) =>
   apiFetch<CareDevice>('/api/care/devices', { method: 'POST', body, notify: false })
 
 export const revokeDevice = (id: number) => apiFetch<CareDevice>(`/api/care/devices/${id}/revoke`, { method: 'POST', notify: false })
+
+// Visits (探访) -------------------------------------------------------------------------------
+
+/** A visit, proven by the household's door code (`token`). Errors are the form's. */
+export const recordVisit = (body: CareNewVisit) => apiFetch<CareVisit>('/api/care/visits', { method: 'POST', body, notify: false })
+
+/** An elder's visits, newest first (`before`: the previous page's `next_before`). */
+export const listVisits = (personId: number, before?: number | null, limit = PAGE) =>
+  apiFetch<CareVisitList>('/api/care/visits', { query: { person_id: personId, before: before ?? undefined, limit }, notify: false })
+
+/** The elders with a profile at a place (a street, community, grid, compound or building), by
+ *  when their next visit is due; `overdue` only those overdue. */
+export const listVisitsDue = (nodeId: number, overdue = false) =>
+  apiFetch<CareVisitDueList>('/api/care/visits/due', { query: { node_id: nodeId, overdue: overdue ? 'true' : undefined }, notify: false }).then(
+    (l) => l.items,
+  )
+
+// The station's rooms (功能室) and bookings -------------------------------------------------
+
+/** A community's rooms (staff over it: all); residents leave `communityId` out: their own
+ *  community's open rooms. */
+export const listRooms = (communityId?: number | null) =>
+  apiFetch<CareRoomList>('/api/care/rooms', { query: { community_id: communityId ?? undefined }, notify: false }).then((l) => l.items)
+
+export const addRoom = (body: CareNewRoom) => apiFetch<CareRoom>('/api/care/rooms', { method: 'POST', body, notify: false })
+
+export const changeRoom = (id: number, body: CareRoomChange) =>
+  apiFetch<CareRoom>(`/api/care/rooms/${id}`, { method: 'PUT', body, notify: false })
+
+/** A room's slots on a UTC+8 date ("YYYY-MM-DD"), with places left and whether I may book. */
+export const listSlots = (roomId: number, date: string) =>
+  apiFetch<CareSlotList>(`/api/care/rooms/${roomId}/slots`, { query: { date }, notify: false }).then((l) => l.items)
+
+export const book = (roomId: number, startsAt: number) =>
+  apiFetch<CareBooking>('/api/care/bookings', { method: 'POST', body: { room_id: roomId, starts_at: startsAt }, notify: false })
+
+export const cancelBooking = (id: number) => apiFetch<CareBooking>(`/api/care/bookings/${id}/cancel`, { method: 'POST', notify: false })
+
+/** Checks in the caller's booking at the room whose code was scanned (`token`). */
+export const checkInBooking = (token: string) =>
+  apiFetch<CareBooking>('/api/care/bookings/check-in', { method: 'POST', body: { token }, notify: false })
+
+/** The caller's own bookings (from `from` on). */
+export const myBookings = (from?: number) =>
+  apiFetch<CareBookingList>('/api/care/bookings', { query: { from }, notify: false }).then((l) => l.items)
+
+/** A room's bookings in `[from, to)`, for staff over it. */
+export const roomBookings = (roomId: number, from: number, to: number) =>
+  apiFetch<CareBookingList>('/api/care/bookings', { query: { room_id: roomId, from, to }, notify: false }).then((l) => l.items)

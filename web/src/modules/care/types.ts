@@ -1,5 +1,6 @@
 // Types of the care API (docs/reference/care.md): alarms and their timeline, stewards, duty,
-// elder profiles and devices — the generated OpenAPI schemas.
+// elder profiles and devices, visits, the station's rooms and their bookings — the generated
+// OpenAPI schemas.
 import type { components } from '@/api/schema'
 
 type S = components['schemas']
@@ -28,6 +29,24 @@ export type CareDeviceList = S['CareDeviceList']
 export type CareNewDevice = S['CareNewDevice']
 export type CareAlarmEvent = S['CareAlarmEvent']
 export type CareEventType = CareAlarmEvent['type']
+export type CareVisit = S['CareVisit']
+export type CareVisitList = S['CareVisitList']
+export type CareNewVisit = S['CareNewVisit']
+export type CareVisitFlag = S['CareVisitFlag']
+export type CareVisitDue = S['CareVisitDue']
+export type CareVisitDueList = S['CareVisitDueList']
+export type CareVisitEvent = S['CareVisitEvent']
+export type CareRoom = S['CareRoom']
+export type CareRoomList = S['CareRoomList']
+/** A room changed (every field replaced); with `community_id` when added. */
+export type CareRoomChange = Omit<S['CareRoomChange'], 'community_id'>
+export type CareNewRoom = CareRoomChange & { community_id: number }
+export type CareSlot = S['CareSlot']
+export type CareSlotList = S['CareSlotList']
+export type CareBooking = S['CareBooking']
+export type CareBookingList = S['CareBookingList']
+export type CareBookingStatus = CareBooking['status']
+export type CareBookingEvent = S['CareBookingEvent']
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 
@@ -48,6 +67,21 @@ export const CARE_EVENT_TYPES = [
   'care.alarm_closed',
 ] as const
 export const CARE_EVENT_TYPES_MATCH_OPENAPI: Same<(typeof CARE_EVENT_TYPES)[number], CareEventType> = true
+
+/** The care events that are not an alarm's: a visit recorded, a booking made or changed. */
+export const CARE_VISIT_EVENT = 'care.visit_recorded'
+export const CARE_BOOKING_EVENT = 'care.booking_changed'
+export const CARE_VISIT_EVENT_MATCHES_OPENAPI: Same<typeof CARE_VISIT_EVENT, CareVisitEvent['type']> = true
+export const CARE_BOOKING_EVENT_MATCHES_OPENAPI: Same<typeof CARE_BOOKING_EVENT, CareBookingEvent['type']> = true
+
+export const CARE_BOOKING_STATUSES = ['booked', 'cancelled', 'checked_in'] as const
+export const CARE_BOOKING_STATUSES_MATCH_OPENAPI: Same<(typeof CARE_BOOKING_STATUSES)[number], CareBookingStatus> = true
+
+export const CARE_SLOT_REASONS = ['past', 'full', 'window'] as const
+export const CARE_SLOT_REASONS_MATCH_OPENAPI: Same<(typeof CARE_SLOT_REASONS)[number], NonNullable<CareSlot['why_not']>> = true
+
+export const CARE_VISIT_FLAGS = ['bp_high', 'bp_low', 'pulse_high', 'pulse_low', 'water', 'power', 'gas'] as const
+export const CARE_VISIT_FLAGS_MATCH_OPENAPI: Same<(typeof CARE_VISIT_FLAGS)[number], CareVisitFlag> = true
 
 export const CARE_STEP_KINDS = ['raised', 'pressed', 'alerted', 'skipped', 'escalated', 'acknowledged', 'arrived', 'closed'] as const
 export const CARE_STEP_KINDS_MATCH_OPENAPI: Same<(typeof CARE_STEP_KINDS)[number], CareStepKind> = true

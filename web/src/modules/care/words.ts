@@ -1,7 +1,10 @@
-// The care pages' words: levels, statuses, outcomes, timeline steps and the elder's stage, in
-// the current language (vue-i18n's global instance, so plain functions work in any component).
+// The care pages' words: levels, statuses, outcomes, timeline steps and the elder's stage, a
+// visit's flags, a room's days and hours, slots and bookings, in the current language (vue-i18n's
+// global instance, so plain functions work in any component).
 import { i18n } from '@/i18n'
 import { alertedOf, elderStage, levelKey } from './care'
+import { bookingState, daysFromToday, daysShape, localClock, localDate, minutesToClock, monthDay, weekdayOf, whyNotKey } from './rooms'
+import { daysSince, daysUntilDue, overdueDays } from './visits'
 import type { CareAlarmStep, CareAlarmView } from './types'
 
 const t = (key: string, params?: Record<string, unknown>) => i18n.global.t(key, params ?? {})
@@ -61,4 +64,82 @@ export function alertedNames(view: Pick<CareAlarmView, 'timeline'>, sep = '、')
   const names: string[] = []
   for (const a of alertedOf(view.timeline)) if (a.name && !names.includes(a.name)) names.push(a.name)
   return names.join(sep)
+}
+
+// Visits and rooms ----------------------------------------------------------------------------
+
+/** A visit's flag in words: "血压偏高", "燃气异常"… */
+export const flagName = (f: string) => (te(`care.visits.flags.${f}`) ? t(`care.visits.flags.${f}`) : f)
+
+/** A weekday (ISO, 1 = Monday) in short: "周一", "Mon". */
+export const weekdayName = (d: number) => t(`care.rooms.weekdays.${d}`)
+
+/** A room's open days in words: "每天", "周一至周五", "周一、周三、周五"… */
+export function daysText(days: string): string {
+  const s = daysShape(days)
+  switch (s.kind) {
+    case 'every':
+      return t('care.rooms.days.every')
+    case 'weekdays':
+      return t('care.rooms.days.weekdays')
+    case 'weekend':
+      return t('care.rooms.days.weekend')
+    case 'none':
+      return t('care.rooms.days.none')
+    case 'range':
+      return t('care.rooms.days.range', { from: weekdayName(s.from), to: weekdayName(s.to) })
+    default:
+      return s.days.map(weekdayName).join(t('care.rooms.days.sep'))
+  }
+}
+
+/** A room's hours: "08:00–21:00 · 每 60 分钟一场". */
+export function hoursText(r: { opens: number; closes: number; slot_minutes: number }): string {
+  return t('care.rooms.hours', { opens: minutesToClock(r.opens), closes: minutesToClock(r.closes), n: r.slot_minutes })
+}
+
+/** A UTC+8 date for a day picker: "今天", "明天", "后天", else "周五 12-05". */
+export function dayLabel(date: string, now: number): string {
+  const n = daysFromToday(date, now)
+  if (n === 0) return t('care.rooms.today')
+  if (n === 1) return t('care.rooms.tomorrow')
+  if (n === 2) return t('care.rooms.dayAfter')
+  const w = weekdayOf(date)
+  return w === null ? date : `${weekdayName(w)} ${monthDay(date)}`
+}
+
+/** Why a slot cannot be booked: "已过", "已满", "超出可预约天数". */
+export function whyNotText(s: { bookable: boolean; why_not?: string | null }): string {
+  const k = whyNotKey(s)
+  return k === null ? '' : t(`care.rooms.why.${k}`)
+}
+
+/** A booking's state in words (booked, checked in, cancelled, ongoing, missed). */
+export function bookingStateText(b: { status: string; starts_at: number; ends_at: number }, now: number): string {
+  const k = bookingState(b, now)
+  return te(`care.rooms.status.${k}`) ? t(`care.rooms.status.${k}`) : k
+}
+
+/** A slot's time on the UTC+8 clock: "08:00–09:00". */
+export const slotTime = (s: { starts_at: number; ends_at: number }) => `${localClock(s.starts_at)}–${localClock(s.ends_at)}`
+
+/** When a booking is, for a list: "12-05 周五 08:00–09:00". */
+export function bookingWhen(b: { starts_at: number; ends_at: number }): string {
+  const date = localDate(b.starts_at)
+  const w = weekdayOf(date)
+  return `${monthDay(date)} ${w === null ? '' : weekdayName(w)} ${slotTime(b)}`
+}
+
+/** When an elder's visit is due, for a list: "逾期 3 天", "今天到期", "2 天后到期". */
+export function dueText(d: { due_at: number; overdue: boolean }, now: number): string {
+  if (d.overdue) return t('care.visits.overdueDays', { n: Math.max(1, overdueDays(d.due_at, now)) })
+  const n = daysUntilDue(d.due_at, now)
+  return n <= 1 ? t('care.visits.dueSoon') : t('care.visits.dueIn', { n })
+}
+
+/** The last visit, for a list: "上次探访：3 天前", "从未探访". */
+export function lastVisitText(lastAt: number | null, now: number): string {
+  if (lastAt === null) return t('care.visits.never')
+  const n = daysSince(lastAt, now)
+  return n === 0 ? t('care.visits.lastToday') : t('care.visits.lastDaysAgo', { n })
 }
