@@ -393,6 +393,15 @@ class PgDb final : public Db {
           backoff_ms = 250;
         }
         catch_up(c);  // also after a reconnect: what was committed meanwhile
+        // A notification that arrived with the catch-up's answer is already in libpq's queue,
+        // not on the socket: poll would sleep through it (up to 10 s) while its event, committed
+        // after the catch-up's snapshot, waits unpublished. Catch up again instead.
+        bool queued = false;
+        while (PGnotify* n = PQnotifies(c)) {
+          PQfreemem(n);
+          queued = true;
+        }
+        if (queued) continue;
         pollfd fds[2] = {{PQsocket(c), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
         if (::poll(fds, 2, 10'000) < 0 && errno != EINTR) throw Fault(Errc::internal, "poll failed");
         if (stop_) break;

@@ -115,6 +115,13 @@ int64_t Service::dispatch_due() {
   // Claim: each due delivery (pending, or sending with its lease run out) for one dispatcher,
   // read with its message in the same transaction.
   std::vector<std::pair<Delivery, std::optional<Stored>>> claimed;
+  // Most rounds find nothing due: a read says so without opening a write transaction.
+  bool due = false;
+  db_.read([&](store::Conn& c) {
+    due =
+        c.query_one("SELECT 1 FROM notify_outbox WHERE status <> 'sent' AND next_at <= $1 LIMIT 1", {now}).has_value();
+  });
+  if (!due) return 0;
   (void)db_.write([&](store::Conn& c) -> Status {
     claimed.clear();
     for (const auto& r : c.query("SELECT id FROM notify_outbox WHERE status <> 'sent' AND next_at <= $1 "
