@@ -54,4 +54,30 @@ inline void strings(std::string& o, const char* k, const std::vector<std::string
   o += ']';
 }
 
+//! The JSON texts `f(x)` of a list's elements, comma-separated.
+template <class T, class F>
+std::string elements(const std::vector<T>& list, F f) {
+  std::string o;
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i) o += ',';
+    o += f(list[i]);
+  }
+  return o;
+}
+
+//! `{"items":[…]}`.
+template <class T, class F>
+std::string items(const std::vector<T>& list, F f) {
+  return "{\"items\":[" + elements(list, f) + "]}";
+}
+
+//! `{"items":[…],"next_before":…}`: a page of a list read newest first, `limit` at most; when
+//! it is full, the last element's id is where the next (older) page starts, else null.
+template <class T, class F>
+std::string page(const std::vector<T>& list, int64_t limit, F f) {
+  std::string o = "{\"items\":[" + elements(list, f) + "],\"next_before\":";
+  o += static_cast<int64_t>(list.size()) == limit && !list.empty() ? std::to_string(list.back().id) : "null";
+  return o + "}";
+}
+
 }  // namespace mashang::http::json

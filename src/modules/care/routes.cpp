@@ -3,6 +3,7 @@
 
 #include "http/error_map.hpp"
 #include "http/json_body.hpp"
+#include "http/json_write.hpp"
 #include "http/params.hpp"
 #include "modules/care/dto.hpp"
 
@@ -13,16 +14,6 @@ using http::Request;
 using http::Response;
 
 Response fail(const Error& e) { return http::error_response(e); }
-
-template <class T, class F>
-std::string list_json(const std::vector<T>& list, F f) {
-  std::string o = "{\"items\":[";
-  for (size_t i = 0; i < list.size(); ++i) {
-    if (i) o += ',';
-    o += f(list[i]);
-  }
-  return o + "]}";
-}
 
 Result<std::optional<int64_t>> optional_int(const boost::json::object& body, const char* field) {
   auto it = body.find(field);
@@ -85,11 +76,7 @@ Response alarms(Service& svc, Request& req) {
   }
   auto list = svc.alarms(*node, req.query_param("state").value_or(""), drill, *before, *limit, *req.principal);
   if (!list.ok()) return fail(list.error());
-  std::string o = list_json(*list, dto::alarm_json);
-  o.pop_back();
-  o += ",\"next_before\":";
-  o += static_cast<int64_t>(list->size()) == *limit && !list->empty() ? std::to_string(list->back().id) : "null";
-  return http::json_text(200, o + "}");
+  return http::json_text(200, http::json::page(*list, *limit, dto::alarm_json));
 }
 
 Response alarm(Service& svc, Request& req) {
@@ -140,7 +127,7 @@ Response assignments(Service& svc, Request& req) {
   if (!node.ok()) return fail(node.error());
   auto list = svc.assignments(*node, *req.principal);
   if (!list.ok()) return fail(list.error());
-  return http::json_text(200, list_json(*list, dto::assignment_json));
+  return http::json_text(200, http::json::items(*list, dto::assignment_json));
 }
 
 Response add_duty(Service& svc, Request& req) {
@@ -168,7 +155,7 @@ Response duties(Service& svc, Request& req) {
   if (!to.ok()) return fail(to.error());
   auto list = svc.duties(**node, *from, *to, *req.principal);
   if (!list.ok()) return fail(list.error());
-  return http::json_text(200, list_json(*list, dto::duty_json));
+  return http::json_text(200, http::json::items(*list, dto::duty_json));
 }
 
 Response remove_duty(Service& svc, Request& req) {
@@ -240,7 +227,7 @@ Response devices(Service& svc, Request& req) {
   if (!*person) return http::error_response(Errc::invalid_input, "person_id is required", "person_id");
   auto list = svc.devices(**person, *req.principal);
   if (!list.ok()) return fail(list.error());
-  return http::json_text(200, list_json(*list, dto::device_json));
+  return http::json_text(200, http::json::items(*list, dto::device_json));
 }
 
 Response revoke_device(Service& svc, Request& req) {
@@ -299,11 +286,7 @@ Response visits(Service& svc, Request& req) {
   if (!limit.ok()) return fail(limit.error());
   auto list = svc.visits(**person, *before, *limit, *req.principal);
   if (!list.ok()) return fail(list.error());
-  std::string o = list_json(*list, dto::visit_json);
-  o.pop_back();
-  o += ",\"next_before\":";
-  o += static_cast<int64_t>(list->size()) == *limit && !list->empty() ? std::to_string(list->back().id) : "null";
-  return http::json_text(200, o + "}");
+  return http::json_text(200, http::json::page(*list, *limit, dto::visit_json));
 }
 
 Response visits_due(Service& svc, Request& req) {
@@ -314,7 +297,7 @@ Response visits_due(Service& svc, Request& req) {
   if (!overdue.ok()) return fail(overdue.error());
   auto list = svc.visits_due(**node, *overdue, *req.principal);
   if (!list.ok()) return fail(list.error());
-  return http::json_text(200, list_json(*list, dto::due_json));
+  return http::json_text(200, http::json::items(*list, dto::due_json));
 }
 
 Result<RoomChange> room_change(const boost::json::object& body) {
@@ -370,7 +353,7 @@ Response rooms(Service& svc, Request& req) {
   if (!community.ok()) return fail(community.error());
   auto list = svc.rooms(*community, *req.principal);
   if (!list.ok()) return fail(list.error());
-  return http::json_text(200, list_json(*list, dto::room_json));
+  return http::json_text(200, http::json::items(*list, dto::room_json));
 }
 
 Response slots(Service& svc, Request& req) {
@@ -378,7 +361,7 @@ Response slots(Service& svc, Request& req) {
   if (!id) return http::error_response(Errc::not_found, "no such room");
   auto list = svc.slots(*id, req.query_param("date").value_or(""), *req.principal);
   if (!list.ok()) return fail(list.error());
-  return http::json_text(200, list_json(*list, dto::slot_json));
+  return http::json_text(200, http::json::items(*list, dto::slot_json));
 }
 
 Response book(Service& svc, Request& req) {
@@ -420,7 +403,7 @@ Response bookings(Service& svc, Request& req) {
   if (!to.ok()) return fail(to.error());
   auto list = svc.bookings(*room, *from, *to, *req.principal);
   if (!list.ok()) return fail(list.error());
-  return http::json_text(200, list_json(*list, dto::booking_json));
+  return http::json_text(200, http::json::items(*list, dto::booking_json));
 }
 
 }  // namespace

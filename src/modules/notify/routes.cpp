@@ -3,6 +3,7 @@
 
 #include "http/error_map.hpp"
 #include "http/json_body.hpp"
+#include "http/json_write.hpp"
 #include "http/params.hpp"
 #include "modules/notify/dto.hpp"
 
@@ -21,11 +22,7 @@ Response inbox(Service& svc, Request& req) {
   if (!unread.ok()) return http::error_response(unread.error());
   auto page = svc.inbox(*req.principal, *before, *limit, *unread);
   if (!page.ok()) return http::error_response(page.error());
-  std::string o = "{\"items\":[";
-  for (size_t i = 0; i < page->items.size(); ++i) {
-    if (i) o += ',';
-    o += dto::message_json(page->items[i]);
-  }
+  std::string o = "{\"items\":[" + http::json::elements(page->items, dto::message_json);
   o += "],\"unread\":" + std::to_string(page->unread) +
        ",\"next_before\":" + (page->next_before ? std::to_string(*page->next_before) : std::string("null")) + "}";
   return http::json_text(200, o);
@@ -52,12 +49,8 @@ Response message(Service& svc, Request& req) {
   if (!id) return http::error_response(Errc::not_found, "no such message");
   auto m = svc.message(*id, *req.principal);
   if (!m.ok()) return http::error_response(m.error());
-  std::string o = "{\"message\":" + dto::message_json(m->first) + ",\"deliveries\":[";
-  for (size_t i = 0; i < m->second.size(); ++i) {
-    if (i) o += ',';
-    o += dto::delivery_json(m->second[i]);
-  }
-  return http::json_text(200, o + "]}");
+  return http::json_text(200, "{\"message\":" + dto::message_json(m->first) + ",\"deliveries\":[" +
+                                  http::json::elements(m->second, dto::delivery_json) + "]}");
 }
 
 Response outbox(Service& svc, Request& req) {
@@ -67,14 +60,7 @@ Response outbox(Service& svc, Request& req) {
   if (!limit.ok()) return http::error_response(limit.error());
   auto list = svc.deliveries(req.query_param("status").value_or(""), *before, *limit, *req.principal);
   if (!list.ok()) return http::error_response(list.error());
-  std::string o = "{\"items\":[";
-  for (size_t i = 0; i < list->size(); ++i) {
-    if (i) o += ',';
-    o += dto::delivery_json((*list)[i]);
-  }
-  o += "],\"next_before\":";
-  o += static_cast<int64_t>(list->size()) == *limit && !list->empty() ? std::to_string(list->back().id) : "null";
-  return http::json_text(200, o + "}");
+  return http::json_text(200, http::json::page(*list, *limit, dto::delivery_json));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "http/error_map.hpp"
 #include "http/json_body.hpp"
+#include "http/json_write.hpp"
 #include "http/params.hpp"
 #include "modules/points/dto.hpp"
 #include "modules/points/internal.hpp"
@@ -15,17 +16,6 @@ using http::Request;
 using http::Response;
 
 Response fail(const Error& e) { return http::error_response(e); }
-
-//! The JSON texts `f(x)` of a list's elements, comma-separated.
-template <class T, class F>
-std::string joined(const std::vector<T>& list, F f) {
-  std::string o;
-  for (size_t i = 0; i < list.size(); ++i) {
-    if (i) o += ',';
-    o += f(list[i]);
-  }
-  return o;
-}
 
 //! `evidence`: a list of strings (absent = none).
 Result<std::vector<std::string>> evidence_of(const boost::json::object& body) {
@@ -63,7 +53,7 @@ Response catalog(Service& svc, Request& req) {
   bool all = req.query_param("all").value_or("") == "true";
   if (all && (!req.principal || !req.principal->has_role("district_admin", "/")))
     return http::error_response(Errc::forbidden, "only district admins see inactive items");
-  return http::json_text(200, "{\"items\":[" + joined(svc.catalog(all), dto::item_json) + "]}");
+  return http::json_text(200, "{\"items\":[" + http::json::elements(svc.catalog(all), dto::item_json) + "]}");
 }
 
 Response put_item(Service& svc, Request& req) {
@@ -127,7 +117,7 @@ Response accounts_json(Service& svc, Result<std::vector<Account>> a) {
   if (!a.ok()) return fail(a.error());
   int64_t person = a->front().owner_id;
   std::string o = "{\"person_id\":" + std::to_string(person) + ",\"accounts\":[";
-  o += joined(*a, dto::account_json);
+  o += http::json::elements(*a, dto::account_json);
   o += "],\"tier\":" + dto::tier_json(svc.tier_of(person));
   return http::json_text(200, o + "}");
 }
@@ -144,7 +134,7 @@ Response person(Service& svc, Request& req) {
 
 Response tiers_list(Request&) {
   std::string o = "{\"items\":[";
-  o += joined(tiers(), dto::tier_json);
+  o += http::json::elements(tiers(), dto::tier_json);
   return http::json_text(200, o + "]}");
 }
 
@@ -343,11 +333,7 @@ Response proposals(Service& svc, Request& req) {
   if (!limit.ok()) return fail(limit.error());
   auto list = svc.proposals(req.query_param("status").value_or(""), *community, *before, *limit, *req.principal);
   if (!list.ok()) return fail(list.error());
-  std::string o = "{\"items\":[";
-  o += joined(*list, dto::proposal_json);
-  o += "],\"next_before\":";
-  o += static_cast<int64_t>(list->size()) == *limit && !list->empty() ? std::to_string(list->back().id) : "null";
-  return http::json_text(200, o + "}");
+  return http::json_text(200, http::json::page(*list, *limit, dto::proposal_json));
 }
 
 Response proposal(Service& svc, Request& req) {
@@ -396,7 +382,7 @@ Response goods_list(Service& svc, Request& req) {
   auto list = svc.goods(*community, *req.principal);
   if (!list.ok()) return fail(list.error());
   std::string o = "{\"items\":[";
-  o += joined(*list, dto::goods_json);
+  o += http::json::elements(*list, dto::goods_json);
   return http::json_text(200, o + "]}");
 }
 
@@ -471,11 +457,8 @@ Response redemptions(Service& svc, Request& req) {
   if (!limit.ok()) return fail(limit.error());
   auto list = svc.redemptions(*community, req.query_param("status").value_or(""), *before, *limit, *req.principal);
   if (!list.ok()) return fail(list.error());
-  std::string o = "{\"items\":[";
-  o += joined(*list, [&](const Redemption& r) { return dto::redemption_json(r, !*community); });
-  o += "],\"next_before\":";
-  o += static_cast<int64_t>(list->size()) == *limit && !list->empty() ? std::to_string(list->back().id) : "null";
-  return http::json_text(200, o + "}");
+  return http::json_text(
+      200, http::json::page(*list, *limit, [&](const Redemption& r) { return dto::redemption_json(r, !*community); }));
 }
 
 Response by_code(Service& svc, Request& req) {
@@ -542,11 +525,7 @@ Response appeals(Service& svc, Request& req) {
   if (!limit.ok()) return fail(limit.error());
   auto list = svc.appeals(req.query_param("status").value_or(""), *community, *before, *limit, *req.principal);
   if (!list.ok()) return fail(list.error());
-  std::string o = "{\"items\":[";
-  o += joined(*list, dto::appeal_json);
-  o += "],\"next_before\":";
-  o += static_cast<int64_t>(list->size()) == *limit && !list->empty() ? std::to_string(list->back().id) : "null";
-  return http::json_text(200, o + "}");
+  return http::json_text(200, http::json::page(*list, *limit, dto::appeal_json));
 }
 
 Response appeal_one(Service& svc, Request& req) {
