@@ -13,117 +13,20 @@
 //
 // Credentials: MASHANG_STEWARD_* / MASHANG_ELDER_* / MASHANG_ADMIN_* (login, password), else the
 // demo's `steward`, `elder` and `admin` from MASHANG_DEMO_JSON. The admin looks the codes up.
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { ARTIFACTS, BASE, PHONE, account, logIn, useBrowsers, api } from './browser.mjs'
 
-const WAIT_MS = 10_000
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url))
-const BASE = (process.env.MASHANG_URL ?? '').replace(/\/+$/, '')
-const CHROMIUM = process.env.MASHANG_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const PHONE = { width: 390, height: 844 }
 const DAY_MS = 86_400_000
 const SHIFT_MS = 8 * 3_600_000
 
-/** playwright-core from tests/node_modules; falls back to require() so NODE_PATH works too. */
-async function loadChromium() {
-  try {
-    return (await import('playwright-core')).chromium
-  } catch {
-    return createRequire(import.meta.url)('playwright-core').chromium
-  }
+const creds = {
+  steward: account('STEWARD', { login: 'steward' }),
+  elder: account('ELDER', { login: 'elder' }),
+  admin: account('ADMIN', { login: 'admin' }),
 }
-
-/** {steward, elder, admin}: each {login, password} or null. */
-function credentials() {
-  let demo = []
-  if (process.env.MASHANG_DEMO_JSON) {
-    const parsed = JSON.parse(process.env.MASHANG_DEMO_JSON)
-    demo = Array.isArray(parsed) ? parsed : (parsed.accounts ?? [])
-  }
-  const pick = (prefix, login) => {
-    const l = process.env[`MASHANG_${prefix}_LOGIN`]
-    const password = process.env[`MASHANG_${prefix}_PASSWORD`]
-    if (l && password) return { login: l, password }
-    const a = demo.find((x) => (x.login ?? x.username) === login)
-    return a ? { login, password: a.password } : null
-  }
-  return { steward: pick('STEWARD', 'steward'), elder: pick('ELDER', 'elder'), admin: pick('ADMIN', 'admin') }
-}
-
-const creds = credentials()
-let chromium
-const profiles = []
-
-before(async () => {
-  chromium = await loadChromium()
-  mkdirSync(ARTIFACTS, { recursive: true })
-})
-
-after(() => {
-  for (const dir of profiles) rmSync(dir, { recursive: true, force: true })
-})
-
-/** A page in a fresh Chromium profile: {page, close, problems} (uncaught errors, CSP). */
-async function openBrowser(viewport) {
-  const profile = mkdtempSync(join(tmpdir(), 'mashang-e2e-'))
-  profiles.push(profile)
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport,
-    locale: 'zh-CN',
-  })
-  const problems = []
-  const page = context.pages()[0] ?? (await context.newPage())
-  page.setDefaultTimeout(WAIT_MS)
-  page.setDefaultNavigationTimeout(WAIT_MS)
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`)
-  })
-  return { page, problems, close: () => context.close() }
-}
-
-async function logIn(page, who) {
-  await page.goto(`${BASE}/login`)
-  await page.getByTestId('login-account').fill(who.login)
-  await page.getByTestId('login-password').fill(who.password)
-  await page.getByTestId('login-submit').click()
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
-}
-
-/** `method path` with the page's session (and its CSRF token): the answer's status and JSON. */
-async function api(page, method, path, body) {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const headers = { Accept: 'application/json' }
-      if (method !== 'GET') {
-        const me = await (await fetch('/api/me', { headers })).json()
-        headers['X-CSRF-Token'] = me.csrf_token
-        if (body !== undefined) headers['Content-Type'] = 'application/json'
-      }
-      const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-      const text = await res.text()
-      return { status: res.status, json: text ? JSON.parse(text) : null }
-    },
-    { method, path, body },
-  )
-}
+const openBrowser = useBrowsers()
 
 /** The answer to the next `method path` request of the page. */
 const answer = (page, method, path) =>

@@ -21,120 +21,16 @@
 // and `elder` (刘桂兰, who lives there, her account linked to her person) from
 // MASHANG_DEMO_JSON. The default acknowledgement deadline (care.ack_seconds, 60 s) leaves the
 // steward time enough.
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { ARTIFACTS, BASE, WAIT_MS, PHONE, account, logIn, useBrowsers, api } from './browser.mjs'
 
-const WAIT_MS = 10_000
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url))
-const BASE = (process.env.MASHANG_URL ?? '').replace(/\/+$/, '')
-const CHROMIUM = process.env.MASHANG_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const PHONE = { width: 390, height: 844 }
 /** How long the alarm button is held (the page calls after one second). */
 const HOLD_MS = 1400
 
-/** playwright-core from tests/node_modules; falls back to require() so NODE_PATH works too. */
-async function loadChromium() {
-  try {
-    return (await import('playwright-core')).chromium
-  } catch {
-    return createRequire(import.meta.url)('playwright-core').chromium
-  }
-}
-
-/** {steward, elder}: each {login, password} or null. */
-function credentials() {
-  let demo = []
-  if (process.env.MASHANG_DEMO_JSON) {
-    const parsed = JSON.parse(process.env.MASHANG_DEMO_JSON)
-    demo = Array.isArray(parsed) ? parsed : (parsed.accounts ?? [])
-  }
-  const pick = (prefix, login) => {
-    const l = process.env[`MASHANG_${prefix}_LOGIN`]
-    const password = process.env[`MASHANG_${prefix}_PASSWORD`]
-    if (l && password) return { login: l, password }
-    const a = demo.find((x) => (x.login ?? x.username) === login)
-    return a ? { login, password: a.password } : null
-  }
-  return { steward: pick('STEWARD', 'steward'), elder: pick('ELDER', 'elder') }
-}
-
-const creds = credentials()
-let chromium
-const profiles = []
-
-before(async () => {
-  chromium = await loadChromium()
-  mkdirSync(ARTIFACTS, { recursive: true })
-})
-
-after(() => {
-  for (const dir of profiles) rmSync(dir, { recursive: true, force: true })
-})
-
-/**
- * A browser in a fresh Chromium profile: {page, close, problems}. `problems` collects uncaught
- * page errors and Content-Security-Policy violations.
- */
-async function openBrowser(viewport) {
-  const profile = mkdtempSync(join(tmpdir(), 'mashang-e2e-'))
-  profiles.push(profile)
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport,
-    locale: 'zh-CN',
-  })
-  const problems = []
-  const page = context.pages()[0] ?? (await context.newPage())
-  page.setDefaultTimeout(WAIT_MS)
-  page.setDefaultNavigationTimeout(WAIT_MS)
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`)
-  })
-  return { page, context, problems, close: () => context.close() }
-}
-
-async function logIn(page, who) {
-  await page.goto(`${BASE}/login`)
-  await page.getByTestId('login-account').fill(who.login)
-  await page.getByTestId('login-password').fill(who.password)
-  await page.getByTestId('login-submit').click()
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
-}
-
-/** `method path` with the page's session (and its CSRF token): the answer's status and JSON. */
-async function api(page, method, path, body) {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const headers = { Accept: 'application/json' }
-      if (method !== 'GET') {
-        const me = await (await fetch('/api/me', { headers })).json()
-        headers['X-CSRF-Token'] = me.csrf_token
-        if (body !== undefined) headers['Content-Type'] = 'application/json'
-      }
-      const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-      const text = await res.text()
-      return { status: res.status, json: text ? JSON.parse(text) : null }
-    },
-    { method, path, body },
-  )
-}
+const creds = { steward: account('STEWARD', { login: 'steward' }), elder: account('ELDER', { login: 'elder' }) }
+const openBrowser = useBrowsers()
 
 /** Marks the page's window: `stillSamePage` then tells that no navigation reloaded it. */
 const markPage = (page) => page.evaluate(() => (window.__careE2E = true))

@@ -13,29 +13,11 @@
 // MASHANG_COMMITTEE2_PASSWORD (the member who decides the appeal) and MASHANG_RESIDENT_LOGIN /
 // MASHANG_RESIDENT_PASSWORD, else from MASHANG_DEMO_JSON (the output of `mashang demo --json`:
 // 康城社区's staff, the first and second members of its points committee, and 王芳).
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { ARTIFACTS, BASE, PHONE, DESKTOP, account, logIn, useBrowsers } from './browser.mjs'
 
-const WAIT_MS = 10_000
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url))
-const BASE = (process.env.MASHANG_URL ?? '').replace(/\/+$/, '')
-const CHROMIUM = process.env.MASHANG_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const PHONE = { width: 390, height: 844 }
-const DESKTOP = { width: 1280, height: 800 }
 /** Person deductions community staff may propose, each at most once a day (a rerun on the same
  *  server takes the next one). */
 const DEDUCTIONS = [
@@ -49,78 +31,13 @@ const DEDUCTIONS = [
 ]
 const KEY_RE = /^[A-Za-z0-9\-_.:]{1,64}$/
 
-async function loadChromium() {
-  try {
-    return (await import('playwright-core')).chromium
-  } catch {
-    return createRequire(import.meta.url)('playwright-core').chromium
-  }
+const creds = {
+  staff: account('STAFF', { role: 'community_staff' }),
+  committee: account('COMMITTEE', { role: 'committee_member', nth: 0 }),
+  committee2: account('COMMITTEE2', { role: 'committee_member', nth: 1 }),
+  resident: account('RESIDENT', { role: 'resident' }),
 }
-
-/** {staff, committee, committee2, resident}: each {login, password} or null. */
-function credentials() {
-  let demo = []
-  if (process.env.MASHANG_DEMO_JSON) {
-    const parsed = JSON.parse(process.env.MASHANG_DEMO_JSON)
-    demo = Array.isArray(parsed) ? parsed : (parsed.accounts ?? [])
-  }
-  const rolesOf = (a) => [a.role, ...(a.roles ?? []).map((r) => (typeof r === 'string' ? r : r.role))]
-  const pick = (prefix, role, nth = 0) => {
-    const login = process.env[`MASHANG_${prefix}_LOGIN`]
-    const password = process.env[`MASHANG_${prefix}_PASSWORD`]
-    if (login && password) return { login, password }
-    const a = demo.filter((x) => rolesOf(x).includes(role))[nth]
-    return a ? { login: a.login ?? a.username, password: a.password } : null
-  }
-  return {
-    staff: pick('STAFF', 'community_staff'),
-    committee: pick('COMMITTEE', 'committee_member', 0),
-    committee2: pick('COMMITTEE2', 'committee_member', 1),
-    resident: pick('RESIDENT', 'resident'),
-  }
-}
-
-const creds = credentials()
-let chromium
-const profiles = []
-
-before(async () => {
-  chromium = await loadChromium()
-  mkdirSync(ARTIFACTS, { recursive: true })
-})
-
-after(() => {
-  for (const dir of profiles) rmSync(dir, { recursive: true, force: true })
-})
-
-async function openBrowser(viewport) {
-  const profile = mkdtempSync(join(tmpdir(), 'mashang-e2e-'))
-  profiles.push(profile)
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport,
-    locale: 'zh-CN',
-  })
-  const problems = []
-  const page = context.pages()[0] ?? (await context.newPage())
-  page.setDefaultTimeout(WAIT_MS)
-  page.setDefaultNavigationTimeout(WAIT_MS)
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`)
-  })
-  return { page, context, problems, close: () => context.close() }
-}
-
-async function logIn(page, who) {
-  await page.goto(`${BASE}/login`)
-  await page.getByTestId('login-account').fill(who.login)
-  await page.getByTestId('login-password').fill(who.password)
-  await page.getByTestId('login-submit').click()
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
-}
+const openBrowser = useBrowsers()
 
 /** A request of the test itself (a bearer token, no browser): {status, body}. */
 async function http(method, path, body, token) {

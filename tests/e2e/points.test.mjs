@@ -15,29 +15,11 @@
 // first community_staff / committee_member / resident in MASHANG_DEMO_JSON (the output of
 // `mashang demo --json`: 康城社区's staff, its points committee and 王芳, who holds some points
 // and lives in 康城社区, whose shop sells 毛巾 at 5 points).
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { ARTIFACTS, BASE, WAIT_MS, PHONE, DESKTOP, account, logIn, useBrowsers } from './browser.mjs'
 
-const WAIT_MS = 10_000
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url))
-const BASE = (process.env.MASHANG_URL ?? '').replace(/\/+$/, '')
-const CHROMIUM = process.env.MASHANG_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const PHONE = { width: 390, height: 844 }
-const DESKTOP = { width: 1280, height: 800 }
 /** A person item community staff may propose (5 points, evidence needed, 4 a month). */
 const ITEM = 'bonus.dispute_mediation'
 const ITEM_NAME = '调解邻里纠纷'
@@ -46,84 +28,12 @@ const ITEM_POINTS = 5
 const GOODS = '毛巾'
 const QUANTITY = 2
 
-/** playwright-core from tests/node_modules; falls back to require() so NODE_PATH works too. */
-async function loadChromium() {
-  try {
-    return (await import('playwright-core')).chromium
-  } catch {
-    return createRequire(import.meta.url)('playwright-core').chromium
-  }
+const creds = {
+  staff: account('STAFF', { role: 'community_staff' }),
+  committee: account('COMMITTEE', { role: 'committee_member' }),
+  resident: account('RESIDENT', { role: 'resident' }),
 }
-
-/** {staff, committee, resident}: each {login, password} or null. */
-function credentials() {
-  let demo = []
-  if (process.env.MASHANG_DEMO_JSON) {
-    const parsed = JSON.parse(process.env.MASHANG_DEMO_JSON)
-    demo = Array.isArray(parsed) ? parsed : (parsed.accounts ?? [])
-  }
-  const rolesOf = (a) => [a.role, ...(a.roles ?? []).map((r) => (typeof r === 'string' ? r : r.role))]
-  const pick = (prefix, role) => {
-    const login = process.env[`MASHANG_${prefix}_LOGIN`]
-    const password = process.env[`MASHANG_${prefix}_PASSWORD`]
-    if (login && password) return { login, password }
-    const a = demo.find((x) => rolesOf(x).includes(role))
-    return a ? { login: a.login ?? a.username, password: a.password } : null
-  }
-  return {
-    staff: pick('STAFF', 'community_staff'),
-    committee: pick('COMMITTEE', 'committee_member'),
-    resident: pick('RESIDENT', 'resident'),
-  }
-}
-
-const creds = credentials()
-let chromium
-const profiles = []
-
-before(async () => {
-  chromium = await loadChromium()
-  mkdirSync(ARTIFACTS, { recursive: true })
-})
-
-after(() => {
-  for (const dir of profiles) rmSync(dir, { recursive: true, force: true })
-})
-
-/**
- * A browser in a fresh Chromium profile: {page, close, problems}. `problems` collects uncaught
- * page errors and Content-Security-Policy violations.
- */
-async function openBrowser(viewport) {
-  const profile = mkdtempSync(join(tmpdir(), 'mashang-e2e-'))
-  profiles.push(profile)
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport,
-    locale: 'zh-CN',
-  })
-  const problems = []
-  const page = context.pages()[0] ?? (await context.newPage())
-  page.setDefaultTimeout(WAIT_MS)
-  page.setDefaultNavigationTimeout(WAIT_MS)
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`)
-  })
-  return { page, context, problems, close: () => context.close() }
-}
-
-// Element Plus passes a field's data-testid to its <input> or <textarea>, which is filled
-// directly; Vant keeps it on the field's wrapper.
-async function logIn(page, who) {
-  await page.goto(`${BASE}/login`)
-  await page.getByTestId('login-account').fill(who.login)
-  await page.getByTestId('login-password').fill(who.password)
-  await page.getByTestId('login-submit').click()
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
-}
+const openBrowser = useBrowsers()
 
 /** GET `path` with the page's session (the answer's JSON). */
 async function api(page, path) {
