@@ -1,6 +1,8 @@
 #include "app/demo.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <map>
 
 #include "app/demo_plan.hpp"
@@ -40,6 +42,8 @@ const DemoAccount kAccounts[] = {
     {"vendor", "13900000010", "夜市摊主", "vendor", "vendor", "康城社区"},
     {"volunteer", "13900000011", "志愿者", "volunteer", "volunteer", "康城社区"},
     {"doctor", "13900000012", "社区医生", "doctor", "community doctor", "格德热格社区"},
+    // 康城社区's doctor: over 刘桂兰, so her consultations reach a demo account.
+    {"doctor2", "13900000015", "康城社区医生", "doctor", "community doctor, 康城社区", "康城社区"},
     {"teacher", "13900000013", "暑期课堂老师", "teacher", "summer class teacher", "康城社区"},
 };
 
@@ -301,6 +305,21 @@ Status build_care(System& sys, int64_t building, int64_t community, int64_t stre
           p.id,   true};
       if (auto room = sys.care->add_room(community, r, admin); !room.ok()) return room.error();
     }
+  }
+  // The station's kitchen: menus for tomorrow and the day after (UTC+8), ordered until 09:00.
+  int64_t tomorrow = (now + 8 * 3'600'000) / 86'400'000 + 1;  // days since the epoch, UTC+8
+  for (int64_t d = 0; d < 2; ++d) {
+    std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{tomorrow + d}}};
+    char date[48];
+    std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()));
+    care::MenuChange m;
+    m.date = date;
+    m.pickup = m.delivery = true;
+    m.note = "少盐少油，软烂易嚼";
+    m.items = {{0, "番茄炒蛋套餐", 1200, 60, 0}, {0, "清蒸鱼套餐", 1800, 40, 0}, {0, "小米粥", 300, 80, 0}};
+    auto made = sys.care->add_menu(community, m, admin);
+    if (!made.ok() && made.error().code != Errc::conflict) return made.error();
   }
   if (!sys.care->profile(person, std::nullopt, admin, "").ok()) {
     care::ProfileChange p{"高血压，每日早晚服降压药；膝关节不好，上下楼需搀扶。", {{"刘伟", "儿子", "13900000016"}}, 7};

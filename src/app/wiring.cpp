@@ -232,6 +232,29 @@ Result<std::unique_ptr<System>> open_system(const Config& cfg) {
     return p->path;
   };
   care_dir.booking_days = [pts = sys->points.get()](int64_t person) { return pts->tier_of(person).booking_days_ahead; };
+  care_dir.holders = [](store::Conn& c, const std::string& role, const std::string& path) {
+    return accounts::holders_in(c, role, path);
+  };
+  auto service_order = [](const orders::Report& r) {
+    return care::ServiceOrder{r.id, r.token, r.order_id, r.order_due_at, r.order_status};
+  };
+  care_dir.file_report = [ords = sys->orders.get(), service_order](
+                             const std::string& category, const std::string& description, const std::string& path,
+                             const Principal& who) -> Result<care::ServiceOrder> {
+    orders::NewReport in;
+    in.category_code = category;
+    in.description = description;
+    in.path = path;
+    auto r = ords->report(in, &who);
+    if (!r.ok()) return r.error();
+    return service_order(*r);
+  };
+  care_dir.report_state = [ords = sys->orders.get(),
+                           service_order](const std::string& token) -> std::optional<care::ServiceOrder> {
+    auto r = ords->report_by_token(token);
+    if (!r) return std::nullopt;
+    return service_order(*r);
+  };
   sys->care = std::make_unique<care::Service>(
       *sys->db, sys->clock, sys->keys, std::move(care_dir), sys->notify.get(),
       care::Service::Options{cfg.care.ack_seconds * 1000, cfg.care.step_seconds * 1000});

@@ -44,6 +44,22 @@ Result<int64_t> require_int(const json::object& o, std::string_view field) {
   return make_error(Errc::invalid_input, name + " must be an integer", name);
 }
 
+Result<std::optional<int64_t>> optional_int(const json::object& o, std::string_view field) {
+  auto it = o.find(field);
+  if (it == o.end() || it->value().is_null()) return std::optional<int64_t>{};
+  auto v = require_int(o, field);
+  if (!v.ok()) return v.error();
+  return std::optional<int64_t>(*v);
+}
+
+Result<bool> optional_bool(const json::object& o, std::string_view field, bool fallback) {
+  auto it = o.find(field);
+  if (it == o.end() || it->value().is_null()) return fallback;
+  std::string name(field);
+  if (!it->value().is_bool()) return make_error(Errc::invalid_input, name + " must be true or false", name);
+  return it->value().as_bool();
+}
+
 Response json_response(int status, const json::value& v) {
   Response r;
   r.status = status;

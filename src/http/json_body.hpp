@@ -25,6 +25,12 @@ Result<std::optional<double>> optional_number(const boost::json::object& o, std:
 //! A required integer field (a JSON number without fraction); 422 naming the field.
 Result<int64_t> require_int(const boost::json::object& o, std::string_view field);
 
+//! An optional integer field; absent or null → nullopt; wrong type → 422.
+Result<std::optional<int64_t>> optional_int(const boost::json::object& o, std::string_view field);
+
+//! An optional boolean field; absent or null → `fallback`; wrong type → 422.
+Result<bool> optional_bool(const boost::json::object& o, std::string_view field, bool fallback);
+
 //! A JSON response with `status`.
 Response json_response(int status, const boost::json::value& v);
 

@@ -66,6 +66,9 @@ inline constexpr int64_t kPageSizeMax = 200;
 //! An account by id inside a transaction, with its grants and no permission check (for modules
 //! that check their own, e.g. care naming a building's steward).
 std::optional<Account> account_in(store::Conn& c, int64_t id);
+//! The active accounts holding `role` on a scope that covers `path` (e.g. the doctors over a
+//! building), by id.
+std::vector<int64_t> holders_in(store::Conn& c, const std::string& role, const std::string& path);
 
 class Service {
  public:

@@ -415,4 +415,14 @@ Result<Account> Service::change_grant(int64_t account_id, const Grant& g, const 
 
 std::optional<Account> account_in(store::Conn& c, int64_t id) { return sql::load_account(c, id); }
 
+std::vector<int64_t> holders_in(store::Conn& c, const std::string& role, const std::string& path) {
+  std::vector<int64_t> out;
+  for (const auto& r : c.query("SELECT DISTINCT g.account_id FROM grants g JOIN accounts a ON a.id = g.account_id "
+                               "WHERE g.role = $1 AND a.status = 'active' AND (g.scope = '/' OR g.scope = $2 OR "
+                               "$2 LIKE g.scope || '/%') ORDER BY g.account_id",
+                               {role, path}))
+    out.push_back(r.integer(0));
+  return out;
+}
+
 }  // namespace mashang::accounts

@@ -4,6 +4,7 @@
 // and, for each account alerted, the notification outbox — in the step's transaction.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "core/text.hpp"
 #include "modules/audit/audit.hpp"
@@ -115,6 +116,42 @@ std::string alarm_event(const Alarm& a) {
                   ",\"drill\":" + (a.drill ? "true" : "false") + ",\"community_id\":" + std::to_string(a.community_id) +
                   ",\"building_id\":" + std::to_string(a.building_id) + ",\"due_at\":";
   return o + (a.due_at ? std::to_string(*a.due_at) : "null") + "}";
+}
+
+std::optional<int64_t> day_of(const std::string& date) {
+  int y = 0, m = 0, d = 0;
+  if (date.size() != 10 || std::sscanf(date.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 ||
+      d > 31 || y < 2000 || y > 2100 || date[4] != '-' || date[7] != '-')
+    return std::nullopt;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) return std::nullopt;
+  int64_t yy = y - (m <= 2), era = yy / 400, yoe = yy - era * 400;
+  int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return (era * 146097 + doe - 719468) * kDayMs - kShiftMs;
+}
+
+std::string date_of(int64_t day_start) {
+  // Days since the epoch → civil date (Howard Hinnant's algorithm).
+  int64_t z = (day_start + kShiftMs) / kDayMs + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+  char b[48];
+  std::snprintf(b, sizeof b, "%04d-%02d-%02d", static_cast<int>(y), static_cast<int>(m), static_cast<int>(d));
+  return b;
+}
+
+Result<Home> subject_in(const Directory& dir, store::Conn& c, const Principal& who, std::optional<int64_t> person_id) {
+  std::optional<int64_t> mine = dir.person_of ? dir.person_of(c, who.account_id) : std::nullopt;
+  if (!person_id) {
+    if (!mine) return make_error(Errc::forbidden, "your account is linked to no person");
+    person_id = mine;
+  }
+  auto home = dir.home ? dir.home(c, *person_id) : std::nullopt;
+  if (!home || (mine != person_id && !staff_over(who, home->path)))
+    return make_error(Errc::not_found, "no such person", "person_id");
+  return *home;
 }
 
 }  // namespace detail

@@ -52,6 +52,14 @@ struct Door {
   std::string path;  //!< the building's
 };
 
+//! A work order made for a home service, as the orders module tells it.
+struct ServiceOrder {
+  int64_t report_id = 0;
+  std::string token;
+  std::optional<int64_t> order_id, order_due_at;
+  std::optional<std::string> order_status;
+};
+
 //! Where care meets the rest of the system (wired in app/wiring.cpp), on the caller's connection.
 struct Directory {
   std::function<std::optional<Home>(store::Conn&, int64_t person_id)> home;
@@ -69,6 +77,15 @@ struct Directory {
   std::function<Result<std::string>(int64_t place_id, const Principal& who)> room_place_path;
   //! How many days ahead a person may book (their points tier; outside any transaction).
   std::function<int64_t(int64_t person_id)> booking_days;
+  //! The active accounts holding a role over a path (the doctors over a building).
+  std::function<std::vector<int64_t>(store::Conn&, const std::string& role, const std::string& path)> holders;
+  //! Files a home service as a report of an orders category at a building, by the caller
+  //! (outside any transaction; the orders module makes its order in the pool).
+  std::function<Result<ServiceOrder>(const std::string& category, const std::string& description,
+                                     const std::string& path, const Principal& who)>
+      file_report;
+  //! A filed report's order as it stands now (outside any transaction).
+  std::function<std::optional<ServiceOrder>(const std::string& report_token)> report_state;
 };
 
 //! A function room of the community's elder-care station.
@@ -102,6 +119,113 @@ struct Booking {
   std::string room_name;
   int64_t created_at = 0;
   std::optional<int64_t> cancelled_at, checked_in_at;
+};
+
+//! A dish of a day's menu.
+struct MenuItem {
+  int64_t id = 0;  //!< 0: a new dish (in a change)
+  std::string name;
+  int64_t price_fen = 0, portions = 1, ordered = 0;
+};
+
+//! A community's menu for a day (助餐).
+struct Menu {
+  int64_t id = 0, community_id = 0;
+  std::string path, date;  //!< date: YYYY-MM-DD, UTC+8
+  int64_t cutoff_at = 0;
+  bool pickup = true, delivery = false;
+  std::string note;
+  bool open = false;  //!< before the cut-off
+  std::vector<MenuItem> items;
+  int64_t created_at = 0, updated_at = 0;
+};
+
+struct MenuChange {
+  std::string date;  //!< only when adding
+  std::optional<int64_t> cutoff_at;
+  bool pickup = true, delivery = false;
+  std::string note;
+  std::vector<MenuItem> items;
+};
+
+struct MealLine {
+  int64_t item_id = 0, qty = 0;
+  std::string name;
+  int64_t price_fen = 0;
+};
+
+//! A person's order from a menu.
+struct Meal {
+  int64_t id = 0, menu_id = 0;
+  std::string date;
+  int64_t person_id = 0;
+  std::string person_name;
+  int64_t placed_by = 0;
+  std::string mode, note, status;  //!< mode: pickup | delivery; status: ordered | cancelled | served
+  std::vector<MealLine> items;
+  int64_t total_fen = 0;
+  std::optional<std::string> address;  //!< the staff's list, for a delivery
+  std::optional<int64_t> floor;
+  int64_t created_at = 0;
+  std::optional<int64_t> cancelled_at, served_at;
+};
+
+struct NewMeal {
+  int64_t menu_id = 0;
+  std::string mode, note;
+  std::vector<MealLine> items;  //!< item_id and qty
+  std::optional<int64_t> person_id;
+};
+
+//! What the kitchen cooks for a menu.
+struct KitchenLine {
+  int64_t item_id = 0;
+  std::string name;
+  int64_t portions = 0, total = 0, pickup = 0, delivery = 0;
+};
+
+struct Kitchen {
+  int64_t menu_id = 0;
+  std::string date;
+  std::vector<KitchenLine> items;
+  int64_t orders = 0, pickup = 0, delivery = 0, served = 0;
+};
+
+//! A doctor consultation (问诊): the topic and notes sealed, masked unless revealed.
+struct Consultation {
+  int64_t id = 0, person_id = 0;
+  std::string person_name, path, mode, status;  //!< mode: online | clinic | home
+  std::optional<std::string> topic, notes;
+  bool revealed = false;
+  int64_t requested_by = 0;
+  std::string requested_by_name;
+  std::optional<int64_t> preferred_at, doctor_id;
+  std::optional<std::string> doctor_name;
+  std::optional<int64_t> scheduled_at;
+  std::string cancel_reason;
+  int64_t created_at = 0, updated_at = 0;
+  std::optional<int64_t> closed_at;
+};
+
+struct NewConsultation {
+  std::string mode, topic;
+  std::optional<int64_t> person_id, preferred_at;
+};
+
+//! A repair or utility check at an elder's home, filed as a work order.
+struct HomeService {
+  int64_t id = 0, person_id = 0;
+  std::string person_name, kind, description;
+  int64_t report_id = 0;
+  std::optional<int64_t> order_id, order_due_at;
+  std::optional<std::string> order_status;
+  std::string address;
+  int64_t floor = 0, requested_by = 0, created_at = 0;
+};
+
+struct NewHomeService {
+  std::string kind, description;
+  std::optional<int64_t> person_id;
 };
 
 //! A visit at an elder's door.
@@ -267,8 +391,9 @@ class Service {
   //! A person's visits, newest first: staff over them, or the elder.
   Result<std::vector<Visit>> visits(int64_t person_id, int64_t before, int64_t limit, const Principal& who);
   //! Elders with a profile under a node (staff over it), by when their next visit is due;
-  //! `overdue_only` keeps those past due.
-  Result<std::vector<VisitDue>> visits_due(int64_t node_id, bool overdue_only, const Principal& who);
+  //! `overdue_only` keeps those past due. Without a node: the buildings where the caller is
+  //! steward or backup (the steward's "my elders").
+  Result<std::vector<VisitDue>> visits_due(std::optional<int64_t> node_id, bool overdue_only, const Principal& who);
   //! Tells each overdue elder's steward once per due date. The escalator's thread
   //! calls it once a minute; returns how many were told.
   int64_t notify_overdue(int64_t now);
@@ -292,6 +417,45 @@ class Service {
   //! The caller's own bookings, or a room's for staff over it, from `from` to `to`.
   Result<std::vector<Booking>> bookings(std::optional<int64_t> room_id, int64_t from, int64_t to, const Principal& who);
 
+  // -- meals ---------------------------------------------------------------------------------
+  //! Community or street staff over a community (and district admins) publish a day's menu.
+  Result<Menu> add_menu(int64_t community_id, const MenuChange& in, const Principal& who);
+  //! Dishes with an id are kept, without one added, left out withdrawn (none with orders).
+  Result<Menu> change_menu(int64_t id, const MenuChange& in, const Principal& who);
+  //! A community's menus from `from` to `to` ("" for today and the 6 after): staff over it, or a
+  //! resident of it.
+  Result<std::vector<Menu>> menus(std::optional<int64_t> community_id, const std::string& from, const std::string& to,
+                                  const Principal& who);
+  Result<Menu> menu(int64_t id, const Principal& who);
+  Result<Kitchen> kitchen(int64_t menu_id, const Principal& who);
+  //! A resident orders for their person, care staff for an elder: before the cut-off, never
+  //! past a dish's portions.
+  Result<Meal> order_meal(const NewMeal& in, const Principal& who);
+  Result<Meal> cancel_meal(int64_t id, const Principal& who);
+  Result<Meal> serve_meal(int64_t id, const Principal& who);
+  //! A menu's orders (staff over it, with delivery addresses), or the caller's own.
+  Result<std::vector<Meal>> meals(std::optional<int64_t> menu_id, const Principal& who);
+
+  // -- consultations ----------------------------------------------------------------------------
+  //! The elder, or care staff for an elder, asks for a doctor; every doctor over the elder's
+  //! building is told at once (the 24-hour online consultation included).
+  Result<Consultation> consult(const NewConsultation& in, const Principal& who);
+  Result<Consultation> schedule_consultation(int64_t id, int64_t at, const Principal& who);
+  Result<Consultation> complete_consultation(int64_t id, const std::string& notes, const Principal& who);
+  Result<Consultation> cancel_consultation(int64_t id, const std::string& reason, const Principal& who);
+  //! Under a node for care staff over it; without one, the caller's own, asked for, or scheduled.
+  Result<std::vector<Consultation>> consultations(std::optional<int64_t> node_id, const std::string& state,
+                                                  const Principal& who);
+  //! Masked; `reveal`: the elder's own, or a doctor over the elder (audited).
+  Result<Consultation> consultation(int64_t id, bool reveal, const Principal& who, const std::string& ip);
+
+  // -- home services ------------------------------------------------------------------------------
+  //! The elder, or care staff for an elder, files a repair or utility check as a work order.
+  Result<HomeService> request_home_service(const NewHomeService& in, const Principal& who);
+  //! An elder's (staff over them, or the elder), an order's (staff over its elder), or the caller's own.
+  Result<std::vector<HomeService>> home_services(std::optional<int64_t> person_id, std::optional<int64_t> order_id,
+                                                 const Principal& who);
+
   // -- elders and their devices -------------------------------------------------------------
   Result<Profile> put_profile(int64_t person_id, const ProfileChange& in, const Principal& who, const std::string& ip);
   //! Masked; or, with a `reveal_reason` (4–200 characters, one line), unmasked and audited with
@@ -314,6 +478,10 @@ class Service {
   Result<Alarm> change(int64_t id, const Principal& who,
                        const std::function<Status(store::Conn&, Alarm&, int64_t now)>& fn);
   bool responder_in(store::Conn& c, const Alarm& a, const Principal& who);
+  //! A consultation's change by `fn` (it sets the status and fields), for a doctor over the
+  //! elder (`doctor_only`) or, for a cancel, the elder and whoever asked too.
+  Result<Consultation> consultation_step(int64_t id, const Principal& who, bool doctor_only,
+                                         const std::function<Status(store::Conn&, Consultation&)>& fn);
   void wake_escalator();
 
   store::Db& db_;

@@ -1,6 +1,6 @@
 #pragma once
 // JSON shapes of care (docs/openapi.yaml: CareAlarm, CareAlarmView, CareAssignment, CareDuty,
-// CareProfile, CareDevice).
+// CareProfile, CareDevice, CareMenu, CareMeal, CareKitchen, CareConsultation, CareHomeService).
 #include <string>
 
 #include "core/text.hpp"
@@ -187,6 +187,121 @@ inline std::string device_json(const Device& d) {
   opt_str(o, "token", d.token.empty() ? std::nullopt : std::optional(d.token));
   num(o, "created_at", d.created_at);
   opt(o, "revoked_at", d.revoked_at);
+  return o + "}";
+}
+
+inline std::string menu_item_json(const MenuItem& i) {
+  std::string o = "{\"id\":" + std::to_string(i.id);
+  str(o, "name", i.name);
+  num(o, "price_fen", i.price_fen);
+  num(o, "portions", i.portions);
+  num(o, "ordered", i.ordered);
+  num(o, "left", i.portions - i.ordered);
+  return o + "}";
+}
+
+inline std::string menu_json(const Menu& m) {
+  std::string o = "{\"id\":" + std::to_string(m.id);
+  num(o, "community_id", m.community_id);
+  str(o, "path", m.path);
+  str(o, "date", m.date);
+  num(o, "cutoff_at", m.cutoff_at);
+  flag(o, "pickup", m.pickup);
+  flag(o, "delivery", m.delivery);
+  str(o, "note", m.note);
+  flag(o, "open", m.open);
+  o += ",\"items\":[" + elements(m.items, menu_item_json) + "]";
+  num(o, "created_at", m.created_at);
+  num(o, "updated_at", m.updated_at);
+  return o + "}";
+}
+
+inline std::string meal_line_json(const MealLine& l) {
+  std::string o = "{\"item_id\":" + std::to_string(l.item_id);
+  str(o, "name", l.name);
+  num(o, "qty", l.qty);
+  num(o, "price_fen", l.price_fen);
+  return o + "}";
+}
+
+inline std::string meal_json(const Meal& m) {
+  std::string o = "{\"id\":" + std::to_string(m.id);
+  num(o, "menu_id", m.menu_id);
+  str(o, "date", m.date);
+  num(o, "person_id", m.person_id);
+  str(o, "person_name", m.person_name);
+  num(o, "placed_by", m.placed_by);
+  str(o, "mode", m.mode);
+  str(o, "note", m.note);
+  str(o, "status", m.status);
+  o += ",\"items\":[" + elements(m.items, meal_line_json) + "]";
+  num(o, "total_fen", m.total_fen);
+  opt_str(o, "address", m.address);
+  opt(o, "floor", m.floor);
+  num(o, "created_at", m.created_at);
+  opt(o, "cancelled_at", m.cancelled_at);
+  opt(o, "served_at", m.served_at);
+  return o + "}";
+}
+
+inline std::string kitchen_line_json(const KitchenLine& l) {
+  std::string o = "{\"item_id\":" + std::to_string(l.item_id);
+  str(o, "name", l.name);
+  num(o, "portions", l.portions);
+  num(o, "total", l.total);
+  num(o, "pickup", l.pickup);
+  num(o, "delivery", l.delivery);
+  return o + "}";
+}
+
+inline std::string kitchen_json(const Kitchen& k) {
+  std::string o = "{\"menu_id\":" + std::to_string(k.menu_id);
+  str(o, "date", k.date);
+  o += ",\"items\":[" + elements(k.items, kitchen_line_json) + "]";
+  num(o, "orders", k.orders);
+  num(o, "pickup", k.pickup);
+  num(o, "delivery", k.delivery);
+  num(o, "served", k.served);
+  return o + "}";
+}
+
+inline std::string consultation_json(const Consultation& c) {
+  std::string o = "{\"id\":" + std::to_string(c.id);
+  num(o, "person_id", c.person_id);
+  str(o, "person_name", c.person_name);
+  str(o, "path", c.path);
+  str(o, "mode", c.mode);
+  str(o, "status", c.status);
+  opt_str(o, "topic", c.topic);
+  opt_str(o, "notes", c.notes);
+  flag(o, "revealed", c.revealed);
+  num(o, "requested_by", c.requested_by);
+  str(o, "requested_by_name", c.requested_by_name);
+  opt(o, "preferred_at", c.preferred_at);
+  opt(o, "doctor_id", c.doctor_id);
+  opt_str(o, "doctor_name", c.doctor_name);
+  opt(o, "scheduled_at", c.scheduled_at);
+  str(o, "cancel_reason", c.cancel_reason);
+  num(o, "created_at", c.created_at);
+  num(o, "updated_at", c.updated_at);
+  opt(o, "closed_at", c.closed_at);
+  return o + "}";
+}
+
+inline std::string home_service_json(const HomeService& h) {
+  std::string o = "{\"id\":" + std::to_string(h.id);
+  num(o, "person_id", h.person_id);
+  str(o, "person_name", h.person_name);
+  str(o, "kind", h.kind);
+  str(o, "description", h.description);
+  num(o, "report_id", h.report_id);
+  opt(o, "order_id", h.order_id);
+  opt_str(o, "order_status", h.order_status);
+  opt(o, "order_due_at", h.order_due_at);
+  str(o, "address", h.address);
+  num(o, "floor", h.floor);
+  num(o, "requested_by", h.requested_by);
+  num(o, "created_at", h.created_at);
   return o + "}";
 }
 

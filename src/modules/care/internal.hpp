@@ -21,6 +21,19 @@ std::optional<std::string> street_path(const std::string& path);
 //! The id of a path's n-th segment (1: street, 2: community).
 std::optional<int64_t> segment_id(const std::string& path, int n);
 
+//! The UTC+8 clock of the station's rooms and menus.
+inline constexpr int64_t kDayMs = 86'400'000, kShiftMs = 8 * 3'600'000, kMinuteMs = 60'000;
+//! The start (UTC ms) of the UTC+8 day holding `t`.
+inline int64_t local_day_start(int64_t t) { return ((t + kShiftMs) / kDayMs) * kDayMs - kShiftMs; }
+//! "YYYY-MM-DD" (UTC+8) → the day's start in UTC ms; and back.
+std::optional<int64_t> day_of(const std::string& date);
+std::string date_of(int64_t day_start);
+
+//! Whose care a request is for: `person_id` for care staff over them (404 otherwise, `field`
+//! person_id; the caller's own person passes too), or the caller's own person (403 when their
+//! account is linked to none).
+Result<Home> subject_in(const Directory& dir, store::Conn& c, const Principal& who, std::optional<int64_t> person_id);
+
 //! Emergency contacts as sealed: one "name<TAB>relation<TAB>phone" a line; and back (phones
 //! masked unless `reveal`).
 std::string contacts_text(const std::vector<Contact>& v);

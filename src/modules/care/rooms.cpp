@@ -13,10 +13,8 @@ using namespace detail;
 
 namespace {
 
-constexpr int64_t kDayMs = 86'400'000, kShiftMs = 8 * 3'600'000, kMinuteMs = 60'000;
 constexpr int64_t kCheckInEarlyMs = 15 * kMinuteMs;
 
-int64_t local_day_start(int64_t t) { return ((t + kShiftMs) / kDayMs) * kDayMs - kShiftMs; }
 int64_t minute_of_day(int64_t t) { return ((t + kShiftMs) % kDayMs) / kMinuteMs; }
 int weekday(int64_t t) { return static_cast<int>(((t + kShiftMs) / kDayMs + 3) % 7) + 1; }  // 1 = Monday
 
@@ -24,20 +22,6 @@ std::string clock_text(int64_t minute) {
   char b[8];
   std::snprintf(b, sizeof b, "%02d:%02d", static_cast<int>(minute / 60), static_cast<int>(minute % 60));
   return b;
-}
-
-//! "YYYY-MM-DD" (UTC+8) → the day's start in UTC ms.
-std::optional<int64_t> day_of(const std::string& date) {
-  int y = 0, m = 0, d = 0;
-  if (date.size() != 10 || std::sscanf(date.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 ||
-      d > 31 || y < 2000 || y > 2100)
-    return std::nullopt;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) return std::nullopt;
-  int64_t yy = y - (m <= 2), era = yy / 400, yoe = yy - era * 400;
-  int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return (era * 146097 + doe - 719468) * kDayMs - kShiftMs;
 }
 
 constexpr const char* kRoomColumns =

@@ -15,22 +15,6 @@ using http::Response;
 
 Response fail(const Error& e) { return http::error_response(e); }
 
-Result<std::optional<int64_t>> optional_int(const boost::json::object& body, const char* field) {
-  auto it = body.find(field);
-  if (it == body.end() || it->value().is_null()) return std::optional<int64_t>{};
-  auto v = http::require_int(body, field);
-  if (!v.ok()) return v.error();
-  return std::optional<int64_t>(*v);
-}
-
-Result<bool> optional_bool(const boost::json::object& body, const char* field) {
-  auto it = body.find(field);
-  if (it == body.end() || it->value().is_null()) return false;
-  if (!it->value().is_bool())
-    return make_error(Errc::invalid_input, std::string(field) + " must be true or false", field);
-  return it->value().as_bool();
-}
-
 //! The alarm's body: JSON, or nothing at all (a button that posts no body).
 Result<boost::json::object> alarm_body(const Request& req) {
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return boost::json::object{};
@@ -43,9 +27,9 @@ Result<boost::json::object> alarm_body(const Request& req) {
 Response raise(Service& svc, Request& req) {
   auto body = alarm_body(req);
   if (!body.ok()) return fail(body.error());
-  auto drill = optional_bool(*body, "drill");
+  auto drill = http::optional_bool(*body, "drill", false);
   if (!drill.ok()) return fail(drill.error());
-  auto person = optional_int(*body, "person_id");
+  auto person = http::optional_int(*body, "person_id");
   if (!person.ok()) return fail(person.error());
   auto token = http::optional_string(*body, "device_token", 128);
   if (!token.ok()) return fail(token.error());
@@ -115,7 +99,7 @@ Response assign(Service& svc, Request& req) {
   if (!body.ok()) return fail(body.error());
   auto steward = http::require_int(*body, "steward_id");
   if (!steward.ok()) return fail(steward.error());
-  auto backup = optional_int(*body, "backup_id");
+  auto backup = http::optional_int(*body, "backup_id");
   if (!backup.ok()) return fail(backup.error());
   auto a = svc.assign(*building, *steward, *backup, *req.principal);
   if (!a.ok()) return fail(a.error());
@@ -174,7 +158,7 @@ Response put_profile(Service& svc, Request& req) {
   auto notes = http::optional_string(*body, "health_notes", 2000);
   if (!notes.ok()) return fail(notes.error());
   in.health_notes = notes->value_or("");
-  auto days = optional_int(*body, "visit_every_days");
+  auto days = http::optional_int(*body, "visit_every_days");
   if (!days.ok()) return fail(days.error());
   in.visit_every_days = days->value_or(7);
   if (auto it = body->find("contacts"); it != body->end() && !it->value().is_null()) {
@@ -253,7 +237,7 @@ Response record_visit(Service& svc, Request& req) {
   auto token = http::require_string(*body, "token", 256);
   if (!token.ok()) return fail(token.error());
   in.token = *token;
-  auto person = optional_int(*body, "person_id");
+  auto person = http::optional_int(*body, "person_id");
   if (!person.ok()) return fail(person.error());
   in.person_id = *person;
   auto note = http::optional_string(*body, "note", 1000);
@@ -261,7 +245,7 @@ Response record_visit(Service& svc, Request& req) {
   in.note = note->value_or("");
   for (auto [field, dest] :
        {std::pair{"systolic", &in.systolic}, std::pair{"diastolic", &in.diastolic}, std::pair{"pulse", &in.pulse}}) {
-    auto v = optional_int(*body, field);
+    auto v = http::optional_int(*body, field);
     if (!v.ok()) return fail(v.error());
     *dest = *v;
   }
@@ -292,10 +276,9 @@ Response visits(Service& svc, Request& req) {
 Response visits_due(Service& svc, Request& req) {
   auto node = http::query_opt_int(req, "node_id");
   if (!node.ok()) return fail(node.error());
-  if (!*node) return http::error_response(Errc::invalid_input, "node_id is required", "node_id");
   auto overdue = http::query_flag(req, "overdue", false);
   if (!overdue.ok()) return fail(overdue.error());
-  auto list = svc.visits_due(**node, *overdue, *req.principal);
+  auto list = svc.visits_due(*node, *overdue, *req.principal);
   if (!list.ok()) return fail(list.error());
   return http::json_text(200, http::json::items(*list, dto::due_json));
 }
@@ -308,14 +291,14 @@ Result<RoomChange> room_change(const boost::json::object& body) {
   for (auto [field, dest, fallback] :
        {std::tuple{"capacity", &in.capacity, int64_t{1}}, std::tuple{"slot_minutes", &in.slot_minutes, int64_t{60}},
         std::tuple{"opens", &in.opens, int64_t{480}}, std::tuple{"closes", &in.closes, int64_t{1260}}}) {
-    auto v = optional_int(body, field);
+    auto v = http::optional_int(body, field);
     if (!v.ok()) return v.error();
     *dest = v->value_or(fallback);
   }
   auto days = http::optional_string(body, "days", 16);
   if (!days.ok()) return days.error();
   in.days = days->value_or("1234567");
-  auto place = optional_int(body, "place_id");
+  auto place = http::optional_int(body, "place_id");
   if (!place.ok()) return place.error();
   in.place_id = *place;
   auto active = optional_flag(body, "active");
@@ -454,6 +437,7 @@ void register_routes(http::Router& r, Service& svc) {
   r.add("GET", "/api/care/devices", [&svc](Request& q) { return devices(svc, q); }, {.auth = Auth::session});
   r.add("POST", "/api/care/devices/{id}/revoke", [&svc](Request& q) { return revoke_device(svc, q); },
         {.auth = Auth::session});
+  register_service_routes(r, svc);
 }
 
 }  // namespace mashang::care

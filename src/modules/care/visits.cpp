@@ -200,16 +200,29 @@ std::vector<VisitDue> due_under(store::Conn& c, const Directory& dir, const std:
 
 }  // namespace
 
-Result<std::vector<VisitDue>> Service::visits_due(int64_t node_id, bool overdue_only, const Principal& who) {
+Result<std::vector<VisitDue>> Service::visits_due(std::optional<int64_t> node_id, bool overdue_only,
+                                                  const Principal& who) {
   std::vector<VisitDue> out;
   Status st = ok_status();
   db_.read([&](store::Conn& c) {
-    auto path = place_path(dir_, c, node_id);
+    int64_t now = clock_.now_ms();
+    if (!node_id) {
+      // The steward's own: the buildings where they are steward or backup.
+      for (const auto& b :
+           c.query("SELECT path FROM care_stewards WHERE steward_id = $1 OR backup_id = $1 ORDER BY path",
+                   {who.account_id}))
+        for (auto& d : due_under(c, dir_, b.text(0), now)) out.push_back(std::move(d));
+      std::sort(out.begin(), out.end(), [](const VisitDue& a, const VisitDue& b) {
+        return a.due_at != b.due_at ? a.due_at < b.due_at : a.person_id < b.person_id;
+      });
+      return;
+    }
+    auto path = place_path(dir_, c, *node_id);
     if (!path || !staff_over(who, *path)) {
       st = make_error(Errc::not_found, "no such place", "node_id");
       return;
     }
-    out = due_under(c, dir_, *path, clock_.now_ms());
+    out = due_under(c, dir_, *path, now);
   });
   if (!st.ok()) return st.error();
   if (overdue_only) std::erase_if(out, [](const VisitDue& d) { return !d.overdue; });

@@ -76,6 +76,11 @@ std::vector<Category> default_catalogue() {
       make("parking.bikes", "共享单车乱停", "Shared bikes piled up", "违章停车", 60, 480, grid_inspector, {}, true,
            false),
       make("safety.hazard", "安全隐患", "Safety hazard", "安全", 15, 480, grid_inspector, property, true, true),
+      // Home services for elders (居家服务, docs/reference/care.md): filed through /api/care/home-services.
+      make("care.home_repair", "居家维修", "Home repair for an elder", "居家养老", 60, 1440, grid_steward, property,
+           false, false),
+      make("care.utility_check", "水电气检查", "Water, power and gas check for an elder", "居家养老", 120, 2880,
+           grid_steward, property, false, false),
       make("other", "其他问题", "Something else", "其他", 60, 2880, grid, {}, false, true),
   };
 }

@@ -33,22 +33,6 @@ Result<std::vector<std::string>> evidence_of(const boost::json::object& body) {
   return out;
 }
 
-Result<std::optional<int64_t>> optional_int(const boost::json::object& body, const char* field) {
-  auto it = body.find(field);
-  if (it == body.end() || it->value().is_null()) return std::optional<int64_t>{};
-  auto v = http::require_int(body, field);
-  if (!v.ok()) return v.error();
-  return std::optional<int64_t>(*v);
-}
-
-Result<bool> optional_bool(const boost::json::object& body, const char* field, bool fallback) {
-  auto it = body.find(field);
-  if (it == body.end() || it->value().is_null()) return fallback;
-  if (!it->value().is_bool())
-    return make_error(Errc::invalid_input, std::string(field) + " must be true or false", field);
-  return it->value().as_bool();
-}
-
 Response catalog(Service& svc, Request& req) {
   bool all = req.query_param("all").value_or("") == "true";
   if (all && (!req.principal || !req.principal->has_role("district_admin", "/")))
@@ -71,13 +55,13 @@ Response put_item(Service& svc, Request& req) {
   auto points = http::require_int(*body, "points");
   if (!points.ok()) return fail(points.error());
   in.points = *points;
-  auto cap = optional_int(*body, "cap_count");
+  auto cap = http::optional_int(*body, "cap_count");
   if (!cap.ok()) return fail(cap.error());
   in.cap_count = cap->value_or(0);
   for (auto [field, dest, fallback] :
        {std::tuple{"evidence_required", &in.evidence_required, true}, std::tuple{"automatic", &in.automatic, false},
         std::tuple{"active", &in.active, true}}) {
-    auto v = optional_bool(*body, field, fallback);
+    auto v = http::optional_bool(*body, field, fallback);
     if (!v.ok()) return fail(v.error());
     *dest = *v;
   }
@@ -218,10 +202,10 @@ Response propose(Service& svc, Request& req) {
   if (!item.ok()) return fail(item.error());
   if (item->empty()) return http::error_response(Errc::invalid_input, "item is required", "item");
   in.item_code = *item;
-  auto person = optional_int(*body, "person_id");
+  auto person = http::optional_int(*body, "person_id");
   if (!person.ok()) return fail(person.error());
   in.person_id = *person;
-  auto compound = optional_int(*body, "compound_id");
+  auto compound = http::optional_int(*body, "compound_id");
   if (!compound.ok()) return fail(compound.error());
   in.compound_id = *compound;
   if (in.person_id && in.compound_id)
@@ -397,7 +381,7 @@ Response goods_add(Service& svc, Request& req) {
   if (!description.ok()) return fail(description.error());
   auto price = http::require_int(*body, "price");
   if (!price.ok()) return fail(price.error());
-  auto stock = optional_int(*body, "stock");
+  auto stock = http::optional_int(*body, "stock");
   if (!stock.ok()) return fail(stock.error());
   auto g = svc.add_goods(*community, *name, description->value_or(""), *price, stock->value_or(0), *req.principal);
   if (!g.ok()) return fail(g.error());
@@ -416,10 +400,10 @@ Response goods_change(Service& svc, Request& req) {
   auto description = http::optional_string(*body, "description", 8192);
   if (!description.ok()) return fail(description.error());
   in.description = *description;
-  auto price = optional_int(*body, "price");
+  auto price = http::optional_int(*body, "price");
   if (!price.ok()) return fail(price.error());
   in.price = *price;
-  auto restock = optional_int(*body, "restock");
+  auto restock = http::optional_int(*body, "restock");
   if (!restock.ok()) return fail(restock.error());
   in.restock = *restock;
   if (auto it = body->find("active"); it != body->end() && !it->value().is_null()) {
@@ -440,7 +424,7 @@ Response redeem(Service& svc, Request& req) {
   if (auto s = detail::valid_key(*key); !s.ok()) return fail(s.error());
   auto goods = http::require_int(*body, "goods_id");
   if (!goods.ok()) return fail(goods.error());
-  auto quantity = optional_int(*body, "quantity");
+  auto quantity = http::optional_int(*body, "quantity");
   if (!quantity.ok()) return fail(quantity.error());
   bool replay = false;
   auto r = svc.redeem(*key, *goods, quantity->value_or(1), *req.principal, &replay);
@@ -493,10 +477,10 @@ Response appeal(Service& svc, Request& req) {
   if (!key.ok()) return fail(key.error());
   if (auto s = detail::valid_key(*key); !s.ok()) return fail(s.error());
   in.key = *key;
-  auto posting = optional_int(*body, "posting_id");
+  auto posting = http::optional_int(*body, "posting_id");
   if (!posting.ok()) return fail(posting.error());
   in.posting_id = *posting;
-  auto proposal = optional_int(*body, "proposal_id");
+  auto proposal = http::optional_int(*body, "proposal_id");
   if (!proposal.ok()) return fail(proposal.error());
   in.proposal_id = *proposal;
   if (in.posting_id.has_value() == in.proposal_id.has_value())
