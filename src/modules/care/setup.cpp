@@ -127,10 +127,13 @@ Result<std::vector<Assignment>> Service::assignments(std::optional<int64_t> node
           "WHERE path = $1 OR path LIKE $2 ORDER BY building_id LIMIT 5000",
           {*path, *path + "/%"});
     } else {
+      // The caller's own: where they are steward or backup, and their home's ("my steward").
+      auto mine = dir_.person_of ? dir_.person_of(c, who.account_id) : std::nullopt;
+      auto home = mine && dir_.home ? dir_.home(c, *mine) : std::nullopt;
       rows = c.query(
           "SELECT building_id, path, steward_id, backup_id, updated_at FROM care_stewards "
-          "WHERE steward_id = $1 OR backup_id = $1 ORDER BY building_id LIMIT 5000",
-          {who.account_id});
+          "WHERE steward_id = $1 OR backup_id = $1 OR building_id = $2 ORDER BY building_id LIMIT 5000",
+          {who.account_id, home ? home->building_id : int64_t{-1}});
     }
     for (const auto& r : rows) out.push_back(assignment_of(r, dir_, c));
   });

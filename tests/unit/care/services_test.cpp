@@ -256,6 +256,10 @@ TEST_P(CareServices, HomeServicesBecomeWorkOrdersAndStewardsListTheirElders) {
   EXPECT_EQ(svc->visits_due(std::nullopt, false, backup)->size(), 1u);
   EXPECT_TRUE(svc->visits_due(std::nullopt, false, cstaff)->empty());
   EXPECT_TRUE(svc->visits_due(std::nullopt, false, elder)->empty());
+  // The elder's "my steward": her building's assignment.
+  auto mine_steward = svc->assignments(std::nullopt, elder);
+  ASSERT_EQ(mine_steward->size(), 1u);
+  EXPECT_EQ(mine_steward->at(0).steward_name, "楼栋管家张敏");
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, CareServices, ::testing::ValuesIn(urls()),
