@@ -99,11 +99,11 @@ const claimed = async (who = grid, category = 'road.streetlight') => {
 // ---------------------------------------------------------------------------------------
 
 describe('categories', () => {
-  test('the default catalogue of a Chinese district: 20 categories, readable without a session', async () => {
-    assert.equal(catalogue.length, 20)
-    assert.equal(new Set(catalogue.map((c) => c.code)).size, 20, 'codes repeat')
+  test('the default catalogue of a Chinese district: 22 categories (two of them 居家养老, for home services), readable without a session', async () => {
+    assert.equal(catalogue.length, 22)
+    assert.equal(new Set(catalogue.map((c) => c.code)).size, 22, 'codes repeat')
     const groups = new Set(catalogue.map((c) => c.group))
-    for (const g of ['市容环境', '道路设施', '绿化', '物业', '噪音', '消防通道', '占道经营', '违章停车'])
+    for (const g of ['市容环境', '道路设施', '绿化', '物业', '噪音', '消防通道', '占道经营', '违章停车', '居家养老'])
       assert.ok(groups.has(g), `no category in the group ${g}: ${[...groups]}`)
     for (const c of catalogue) {
       assert.ok(c.active, `${c.code} is listed but inactive`)
