@@ -33,13 +33,19 @@ bool Principal::has_role(std::string_view role, std::string_view path) const {
   return false;
 }
 
+bool is_care_role(std::string_view role) {
+  static constexpr std::string_view kCareRoles[] = {"steward",      "grid_worker",    "community_staff",
+                                                    "street_staff", "district_admin", "doctor"};
+  return std::find(std::begin(kCareRoles), std::end(kCareRoles), role) != std::end(kCareRoles);
+}
+
 bool Principal::can_see_event(std::string_view type, std::string_view scope, std::optional<int64_t> addressee) const {
   if (addressee) return *addressee == account_id || has_role("district_admin", "/");
   static constexpr std::string_view kOrderStaff[] = {"district_admin", "street_staff", "community_staff",
                                                      "grid_worker",    "steward",      "inspector"};
-  bool order = type.starts_with("order.");
+  bool order = type.starts_with("order."), care = type.starts_with("care.");
   for (const auto& g : grants) {
-    if (g.role == "resident") continue;
+    if (g.role == "resident" || (care && !is_care_role(g.role))) continue;
     if (!order) {
       if (scope_covers(g.scope, scope)) return true;
     } else if (std::find(std::begin(kOrderStaff), std::end(kOrderStaff), g.role) != std::end(kOrderStaff) &&

@@ -38,6 +38,10 @@ std::vector<std::string> outermost_scopes(std::vector<std::string> scopes);
 //! True when territory path `scope` covers `path` (equal, or `path` lies below it).
 bool scope_covers(std::string_view scope, std::string_view path);
 
+//! The roles that look after elders (docs/reference/care.md): stewards, grid workers, community
+//! and street staff, district admins, doctors. Only they see care's scoped events.
+bool is_care_role(std::string_view role);
+
 struct Principal {
   int64_t account_id = 0;
   std::string username;      //!< may be empty
@@ -58,7 +62,8 @@ struct Principal {
   //! scope, of any role but `resident` (residents get what is addressed to them). Work-order
   //! events (`order.*`) go to the staff and workers who see orders there — grants covering
   //! the scope or lying below it (an escalated order is in the pool of the grids below), and to
-  //! members of organisations (departments) placed there the same way.
+  //! members of organisations (departments) placed there the same way. Elder care's events
+  //! (`care.*`) go to the care roles covering the scope only (not vendors, volunteers, …).
   bool can_see_event(std::string_view type, std::string_view scope, std::optional<int64_t> account_id) const;
 };
 

@@ -15,16 +15,11 @@ namespace mashang::care {
 
 namespace detail {
 
-constexpr std::string_view kCareRoles[] = {"steward",      "grid_worker",    "community_staff",
-                                           "street_staff", "district_admin", "doctor"};
-
-bool care_role(std::string_view role) {
-  return std::find(std::begin(kCareRoles), std::end(kCareRoles), role) != std::end(kCareRoles);
-}
+bool care_role(std::string_view role) { return is_care_role(role); }
 
 bool staff_over(const Principal& who, const std::string& path) {
-  return std::any_of(std::begin(kCareRoles), std::end(kCareRoles),
-                     [&](std::string_view r) { return who.has_role(r, path); });
+  return std::any_of(who.grants.begin(), who.grants.end(),
+                     [&](const Grant& g) { return is_care_role(g.role) && scope_covers(g.scope, path); });
 }
 
 bool manager_over(const Principal& who, const std::string& path) {

@@ -110,7 +110,7 @@ std::string w3c_datetime(int64_t ms) {
   std::time_t t = static_cast<std::time_t>((ms + kOffsetMs) / 1000 - ((ms + kOffsetMs) % 1000 < 0 ? 1 : 0));
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[40];
+  char buf[96];  // room for any int the format could be given (GCC checks)
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                 tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;

@@ -137,4 +137,11 @@ TEST(Principal, SeesOwnPrivateEventsAndScopedOnes) {
   vendor.grants = {{"vendor", "/1"}};
   EXPECT_FALSE(vendor.can_see_event("order.claimed", "/1/2", std::nullopt));
   EXPECT_TRUE(vendor.can_see_event("place.created", "/1/2", std::nullopt));
+  // Elder care's events go to the care roles only: a vendor or volunteer there sees none.
+  EXPECT_FALSE(vendor.can_see_event("care.alarm_raised", "/1/2", std::nullopt));
+  EXPECT_TRUE(p.can_see_event("care.alarm_raised", "/1/2/9", std::nullopt));
+  EXPECT_FALSE(p.can_see_event("care.alarm_raised", "/1", std::nullopt));
+  Principal doctor;
+  doctor.grants = {{"doctor", "/1"}};
+  EXPECT_TRUE(doctor.can_see_event("care.consultation_changed", "/1/2", std::nullopt));
 }
