@@ -8,10 +8,13 @@
 // elder 刘桂兰). Outside = a branch made here as the admin under 青春山街道 (another street),
 // down to a building with a household and a person: visible only to the grants at "/"
 // (admin, resident, inspector). The doctor (格德热格社区, also in 青春山街道) sees neither.
+// `doctor2`, 康城社区's doctor, holds the doctor role at the community: outside care it is one
+// more community role (as the teacher, the `'*'` entries), in care it is care staff over 康城社区
+// and 1号楼.
 //
 // Expected statuses come from docs/reference/platform.md, docs/reference/codes.md and the
 // behaviour the other test files pin down (territory.test.mjs, registry.test.mjs,
-// accounts.test.mjs, codes.test.mjs, orders.test.mjs, reports.test.mjs, points.test.mjs, points-shop.test.mjs, points-appeals.test.mjs, care.test.mjs, care-visits.test.mjs, care-rooms.test.mjs, notify.test.mjs; docs/reference/points.md, docs/reference/care.md). Where codes.md names only who may, the platform's rule
+// accounts.test.mjs, codes.test.mjs, orders.test.mjs, reports.test.mjs, points.test.mjs, points-shop.test.mjs, points-appeals.test.mjs, care.test.mjs, care-visits.test.mjs, care-rooms.test.mjs, care-meals.test.mjs, care-consult.test.mjs, notify.test.mjs; docs/reference/points.md, docs/reference/care.md). Where codes.md names only who may, the platform's rule
 // stands: a caller who sees the target but may not answers 403, one who does not see it 404. Writes use bodies that
 // succeed when allowed (fresh names), so the status only reflects authorization.
 import assert from 'node:assert/strict'
@@ -33,7 +36,7 @@ const ROUTES = JSON.parse(routesJson).map((r) => `${r.method.toUpperCase()} ${r.
 
 /** The demo accounts the expectations below are written for (README.md). */
 const LOGINS = ['admin', 'resident', 'street', 'community', 'grid', 'steward', 'elder', 'committee', 'committee2', 'mediator',
-  'inspector', 'vendor', 'volunteer', 'teacher', 'doctor']
+  'inspector', 'vendor', 'volunteer', 'teacher', 'doctor', 'doctor2']
 /** Every caller of the matrix: each demo account, and no session at all. */
 const CALLERS = [...LOGINS, 'none']
 
@@ -1036,7 +1039,7 @@ Object.assign(RULES, {
         request: get('/api/categories'),
         expect: { '*': 200, none: 200 },
         verify: (body) => {
-          if (body.items.length !== 20) return `${body.items.length} categories, expected the 20 of the default catalogue`
+          if (body.items.length !== 22) return `${body.items.length} categories, expected the 22 of the default catalogue (居家养老's two included)`
         },
       },
     },
@@ -1938,15 +1941,15 @@ Object.assign(RULES, {
 // the elder 刘桂兰 in 1号楼 (her steward the `steward`, backup the grid worker, named here);
 // outside: the outside person in the outside building (its steward made here). Staff over an
 // elder (who read and answer alarms, write profiles, register devices): the district admin,
-// street, community and grid staff and the steward — not the committee members, the inspector
-// or the other roles, and not the doctor, whose grant is in another street. Stewards and the
-// duty roster are kept by community and street staff over the place (and district admins);
-// other staff over the building 403. The elder reads her own alarms, profile, devices and
+// street, community and grid staff, the steward and 康城社区's doctor (`doctor2`) — not the
+// committee members, the inspector or the other roles, and not the doctor, whose grant is in
+// another street. Stewards and the duty roster are kept by community and street staff over the
+// place (and district admins); other staff over the building 403. The elder reads her own alarms, profile, devices and
 // visits, and may not answer her own alarm (403). Visits are recorded by staff over the
 // household through its door code (care staff whose places do not cover it 404, callers
 // holding no care role 403). Each acknowledge, arrive, close, duty removal and
 // device revocation is of a fresh one.
-const CARE_STAFF_IN = ['admin', 'street', 'community', 'grid', 'steward']
+const CARE_STAFF_IN = ['admin', 'street', 'community', 'grid', 'steward', 'doctor2']
 const careAs = (who, method, path, json) => srv.request(method, path, { token: (who.token ? who : sessions[who]).token, json })
 const outSteward = await loginMade([{ role: 'steward', scope: outBuilding.path }], 'matrix.outsteward')
 check(await careAs(admin, 'PUT', `/api/care/stewards/${building.id}`, { steward_id: sessions.steward.account.id, backup_id: sessions.grid.account.id }), 200)
@@ -2097,7 +2100,7 @@ Object.assign(RULES, {
     scopes: {
       inside: {
         request: () => ({ method: 'PUT', path: `/api/care/stewards/${building.id}`, json: { steward_id: sessions.steward.account.id, backup_id: sessions.grid.account.id } }),
-        expect: only(MANAGERS, 200, 404, { grid: 403, steward: 403 }),
+        expect: only(MANAGERS, 200, 404, { grid: 403, steward: 403, doctor2: 403 }),
       },
       outside: {
         request: () => ({ method: 'PUT', path: `/api/care/stewards/${outBuilding.id}`, json: { steward_id: outSteward.account.id } }),
@@ -2113,22 +2116,23 @@ Object.assign(RULES, {
     },
   },
   // Duty: kept at a community or a street by its community and street staff; staff below the
-  // community (the grid worker, the steward) do not see it (404).
+  // community (the grid worker, the steward) do not see it (404); its doctor reads it, keeps
+  // none (403).
   'POST /api/care/duty': {
     scopes: {
-      inside: { request: () => ({ method: 'POST', path: '/api/care/duty', json: dutyBody(kangcheng, sessions.community.account) }), expect: only(MANAGERS, 201, 404) },
+      inside: { request: () => ({ method: 'POST', path: '/api/care/duty', json: dutyBody(kangcheng, sessions.community.account) }), expect: only(MANAGERS, 201, 404, { doctor2: 403 }) },
       outside: { request: () => ({ method: 'POST', path: '/api/care/duty', json: dutyBody(outCommunity, outSteward.account) }), expect: only(['admin'], 201, 404) },
     },
   },
   'GET /api/care/duty': {
     scopes: {
-      inside: { request: get(`/api/care/duty?node_id=${kangcheng.id}`), expect: only(MANAGERS, 200, 404) },
+      inside: { request: get(`/api/care/duty?node_id=${kangcheng.id}`), expect: only([...MANAGERS, 'doctor2'], 200, 404) },
       outside: { request: get(`/api/care/duty?node_id=${outCommunity.id}`), expect: only(['admin'], 200, 404) },
     },
   },
   'DELETE /api/care/duty/{id}': {
     scopes: Object.fromEntries(
-      [['inside', kangcheng, sessions.community.account, only(MANAGERS, 204, 404)], ['outside', outCommunity, outSteward.account, only(['admin'], 204, 404)]].map(
+      [['inside', kangcheng, sessions.community.account, only(MANAGERS, 204, 404, { doctor2: 403 })], ['outside', outCommunity, outSteward.account, only(['admin'], 204, 404)]].map(
         ([scope, node, account, expect]) => [
           scope,
           { request: async () => ({ method: 'DELETE', path: `/api/care/duty/${(await made('/api/care/duty', dutyBody(node, account))).id}` }), expect },
@@ -2165,7 +2169,7 @@ Object.assign(RULES, {
       },
       outside: {
         request: () => ({ method: 'POST', path: '/api/care/visits', json: { token: outDoor.token } }),
-        expect: only(['admin'], 201, 403, Object.fromEntries(['street', 'community', 'grid', 'steward', 'doctor'].map((l) => [l, 404]))),
+        expect: only(['admin'], 201, 403, Object.fromEntries(['street', 'community', 'grid', 'steward', 'doctor', 'doctor2'].map((l) => [l, 404]))),
         verify: (body) => {
           if (body.person_id !== outPerson.id) return `not the outside person's visit: ${JSON.stringify(body)}`
         },
@@ -2180,6 +2184,17 @@ Object.assign(RULES, {
   },
   'GET /api/care/visits/due': {
     scopes: {
+      // Without node_id, "my elders": the buildings where the caller is steward or backup (1号楼:
+      // the steward and the grid worker); [] for everyone else.
+      own: {
+        request: get('/api/care/visits/due'),
+        expect: { '*': 200 },
+        verify: (body, caller) => {
+          const mine = ['steward', 'grid'].includes(caller)
+          if (body.items.some((x) => x.person_id === elder.id) !== mine) return `the elder is ${mine ? 'not ' : ''}listed: ${JSON.stringify(body.items)}`
+          if (!mine && body.items.length) return `a list for a steward of nowhere: ${JSON.stringify(body.items)}`
+        },
+      },
       inside: { request: get(`/api/care/visits/due?node_id=${building.id}`), expect: only(CARE_STAFF_IN, 200, 404), verify: listsCare(elder.id, 'person_id') },
       outside: { request: get(`/api/care/visits/due?node_id=${outCommunity.id}`), expect: only(['admin'], 200, 404), verify: listsCare(outPerson.id, 'person_id') },
     },
@@ -2216,12 +2231,13 @@ Object.assign(RULES, {
 })
 
 // The station's rooms (docs/reference/care.md, care-rooms.test.mjs). Rooms are kept by
-// community and street staff over the community and district admins (the managers; nobody
-// else here is care staff over 康城社区: the steward's and the grid worker's grants lie below
-// it, the doctor's in another street) — everyone else 404. Rooms and slots are read by staff
-// over the community and by the residents linked to a person there (the demo resident and the
-// elder); a resident books in their own community (a room elsewhere 404), an account linked
-// to no person 403. A room's bookings are listed for staff over it, one's own for everyone.
+// community and street staff over the community and district admins (the managers); its
+// doctor (`doctor2`), care staff over it too, 403; nobody else here is care staff over 康城社区
+// (the steward's and the grid worker's grants lie below it, the doctor's in another street) —
+// everyone else 404. Rooms and slots are read by care staff over the community and by the
+// residents linked to a person there (the demo resident and the elder); a resident books in
+// their own community (a room elsewhere 404), an account linked to no person 403. A room's
+// bookings are listed for staff over it, one's own for everyone.
 // Check-in by the room's code: the booker with a booking now 200, anyone else 409 (the code
 // itself is no secret). A booking is cancelled by its booker or staff over the room; each
 // cancellation is of a fresh booking (the inside ones the resident's, the outside ones the
@@ -2262,12 +2278,14 @@ let cancelSlot = 40
 const freshBooking = (who, room) => async () => bookAs(who, room, tomorrowAt(cancelSlot++ * 15))
 const roomBody = () => ({ name: fresh('矩阵改名'), capacity: 30, slot_minutes: 30, opens: 480, closes: 1200, days: '12345' })
 const slotsDate = new Date(tomorrowAt(0) + 8 * 3600000).toISOString().slice(0, 10)
-const ROOM_READERS = [...MANAGERS, 'resident', 'elder']
+/** Care staff over 康城社区: the managers and its doctor. */
+const CARE_COMMUNITY = [...MANAGERS, 'doctor2']
+const ROOM_READERS = [...CARE_COMMUNITY, 'resident', 'elder']
 
 Object.assign(RULES, {
   'POST /api/care/rooms': {
     scopes: Object.fromEntries(
-      [['inside', kangcheng, only(MANAGERS, 201, 404)], ['outside', outCommunity, only(['admin'], 201, 404)]].map(([scope, node, expect]) => [
+      [['inside', kangcheng, only(MANAGERS, 201, 404, { doctor2: 403 })], ['outside', outCommunity, only(['admin'], 201, 404)]].map(([scope, node, expect]) => [
         scope,
         {
           request: () => ({ method: 'POST', path: '/api/care/rooms', json: { community_id: node.id, name: fresh('矩阵新房间'), capacity: 5 } }),
@@ -2281,7 +2299,7 @@ Object.assign(RULES, {
   },
   'PUT /api/care/rooms/{id}': {
     scopes: Object.fromEntries(
-      [['inside', inPutRoom, only(MANAGERS, 200, 404)], ['outside', outPutRoom, only(['admin'], 200, 404)]].map(([scope, room, expect]) => [
+      [['inside', inPutRoom, only(MANAGERS, 200, 404, { doctor2: 403 })], ['outside', outPutRoom, only(['admin'], 200, 404)]].map(([scope, room, expect]) => [
         scope,
         {
           request: () => ({ method: 'PUT', path: `/api/care/rooms/${room.id}`, json: roomBody() }),
@@ -2339,7 +2357,7 @@ Object.assign(RULES, {
           if (caller === 'resident' && !ids(body).includes(inBooking.id)) return `the resident's booking ${inBooking.id} is not listed`
         },
       },
-      inside: { request: get(`/api/care/bookings?room_id=${inRoom.id}`), expect: only(MANAGERS, 200, 404), verify: listsCare(inBooking.id) },
+      inside: { request: get(`/api/care/bookings?room_id=${inRoom.id}`), expect: only(CARE_COMMUNITY, 200, 404), verify: listsCare(inBooking.id) },
       outside: { request: get(`/api/care/bookings?room_id=${outRoom.id}`), expect: only(['admin'], 200, 404), verify: listsCare(outBooking.id) },
     },
   },
@@ -2361,12 +2379,269 @@ Object.assign(RULES, {
   },
   'POST /api/care/bookings/{id}/cancel': {
     scopes: Object.fromEntries(
-      [['inside', freshBooking(sessions.resident, inRoom), only([...MANAGERS, 'resident'], 200, 404)],
+      [['inside', freshBooking(sessions.resident, inRoom), only([...CARE_COMMUNITY, 'resident'], 200, 404)],
         ['outside', freshBooking(outResident, outRoom), only(['admin'], 200, 404)]].map(([scope, fresh, expect]) => [
         scope,
         { request: async () => ({ method: 'POST', path: `/api/care/bookings/${(await fresh()).id}/cancel` }), expect, verify: statusIs('cancelled') },
       ]),
     ),
+  },
+})
+
+// Meals, consultations and home services (docs/reference/care.md, care-meals.test.mjs,
+// care-consult.test.mjs). Menus are kept by the managers of 康城社区 (its doctor 403, everyone
+// else 404) and read by care staff over the community and its residents (the demo resident,
+// the elder); the kitchen's count and a menu's orders by care staff over the community. A
+// resident orders for their own person (an account linked to no person 403; a menu of another
+// community 404), care staff over an elder for them (`person_id`; anyone else 404); an order is
+// cancelled by its person or staff over the community, served by staff over the community.
+// Consultations and home services: the elder (the resident too) for themselves, care staff
+// over an elder for them; a consultation is read by them and the elder, revealed by the elder
+// and doctors over her (other care staff 403), scheduled and completed by doctors over the
+// elder (other care staff 403), cancelled by whoever asked or a doctor (other care staff 403).
+// Each menu of the matrix is on a day of its own (from ten days ahead; the ones read five days
+// ahead, within the lists' default week); each cancellation, serving, schedule and completion is
+// of a fresh order or consultation (a consultation of a fresh person, at most five are open).
+const RESIDENTS_IN = ['resident', 'elder']
+/** YYYY-MM-DD of the UTC+8 day `days` after today. */
+const dateIn = (days) => new Date(localDay(Date.now()) + days * LOCAL_DAY + 8 * 3600000).toISOString().slice(0, 10)
+let menuDay = 10
+const menuBody = (node) => ({ community_id: node.id, date: dateIn(menuDay++), pickup: true, delivery: true, items: [{ name: '矩阵套餐', price_fen: 1000, portions: 500 }] })
+const menuOf = async (node, date) => made('/api/care/menus', { ...menuBody(node), ...(date ? { date } : {}) })
+const inMenu = await menuOf(kangcheng, dateIn(5))
+const outMenu = await menuOf(outCommunity, dateIn(5))
+const inPutMenu = await menuOf(kangcheng)
+const outPutMenu = await menuOf(outCommunity)
+const inOrderMenu = await menuOf(kangcheng)
+const mealBody = (menu, more = {}) => ({ menu_id: menu.id, mode: 'pickup', items: [{ item_id: menu.items[0].id, qty: 1 }], ...more })
+const mealOf = async (who, menu) => check(await srv.post('/api/care/meals', mealBody(menu), { token: who.token }), 201)
+const inMeal = await mealOf(sessions.resident, inMenu)
+const outMeal = await mealOf(outResident, outMenu)
+/** A fresh order of `who` on a fresh menu of `node`. */
+const freshMeal = (who, node) => async () => mealOf(who, await menuOf(node))
+const putMenuBody = (menu) => ({ pickup: true, delivery: false, note: fresh('矩阵改菜单'), items: menu.items.map(({ id, name, price_fen, portions }) => ({ id, name, price_fen, portions })) })
+
+const consultBody = (more = {}) => ({ mode: 'online', topic: '权限矩阵问诊', ...more })
+/** A fresh person in a new household of building `b` (as the admin). */
+const personIn = async (b) => {
+  const h = await made('/api/households', { building_id: b.id, unit: '8', floor: 8, room: fresh('8') })
+  return made(`/api/households/${h.id}/persons`, { name: fresh('矩阵老人'), gender: 'M', relation: 'head' })
+}
+const inConsult = check(await srv.post('/api/care/consultations', consultBody({ mode: 'clinic' }), { token: sessions.elder.token }), 201)
+const outConsult = await made('/api/care/consultations', consultBody({ person_id: outPerson.id }))
+/** A fresh consultation of a fresh person of building `b`, asked by the admin. */
+const freshConsult = (b) => async () => made('/api/care/consultations', consultBody({ person_id: (await personIn(b)).id }))
+const NOT_DOCTORS_IN = CARE_STAFF_IN.filter((l) => l !== 'doctor2')
+const homeBody = (more = {}) => ({ kind: 'repair', description: '权限矩阵：水管漏水', ...more })
+const inService = await made('/api/care/home-services', homeBody({ person_id: elder.id }))
+const outService = await made('/api/care/home-services', homeBody({ person_id: outPerson.id }))
+/** The answer is the caller's own (their person's, placed or asked by them). */
+const ownedBy = (key) => (body, caller) => {
+  if (body[key] !== sessions[caller].account.id) return `${key} ${body[key]}, not ${caller}'s account: ${JSON.stringify(body)}`
+}
+
+Object.assign(RULES, {
+  'POST /api/care/menus': {
+    scopes: Object.fromEntries(
+      [['inside', kangcheng, only(MANAGERS, 201, 404, { doctor2: 403 })], ['outside', outCommunity, only(['admin'], 201, 404)]].map(([scope, node, expect]) => [
+        scope,
+        {
+          request: () => ({ method: 'POST', path: '/api/care/menus', json: menuBody(node) }),
+          expect,
+          verify: (body) => {
+            if (body.community_id !== node.id || body.items.length !== 1 || body.items[0].left !== 500) return `not the menu published: ${JSON.stringify(body)}`
+          },
+        },
+      ]),
+    ),
+  },
+  'GET /api/care/menus': {
+    scopes: {
+      own: { request: get('/api/care/menus'), expect: only(RESIDENTS_IN, 200, 404), verify: listsCare(inMenu.id) },
+      inside: { request: get(`/api/care/menus?community_id=${kangcheng.id}`), expect: only(ROOM_READERS, 200, 404), verify: listsCare(inMenu.id) },
+      outside: { request: get(`/api/care/menus?community_id=${outCommunity.id}`), expect: only(['admin'], 200, 404), verify: listsCare(outMenu.id) },
+    },
+  },
+  'GET /api/care/menus/{id}': {
+    scopes: {
+      inside: { request: get(`/api/care/menus/${inMenu.id}`), expect: only(ROOM_READERS, 200, 404) },
+      outside: { request: get(`/api/care/menus/${outMenu.id}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  'PUT /api/care/menus/{id}': {
+    scopes: Object.fromEntries(
+      [['inside', inPutMenu, only(MANAGERS, 200, 404, { doctor2: 403 })], ['outside', outPutMenu, only(['admin'], 200, 404)]].map(([scope, menu, expect]) => [
+        scope,
+        {
+          request: () => ({ method: 'PUT', path: `/api/care/menus/${menu.id}`, json: putMenuBody(menu) }),
+          expect,
+          verify: (body) => {
+            if (body.id !== menu.id || body.delivery !== false || body.items[0].id !== menu.items[0].id) return `not the menu changed: ${JSON.stringify(body)}`
+          },
+        },
+      ]),
+    ),
+  },
+  'GET /api/care/menus/{id}/kitchen': {
+    scopes: {
+      inside: {
+        request: get(`/api/care/menus/${inMenu.id}/kitchen`),
+        expect: only(CARE_COMMUNITY, 200, 404),
+        verify: (body) => {
+          if (body.menu_id !== inMenu.id || body.orders < 1) return `not the menu's count: ${JSON.stringify(body)}`
+        },
+      },
+      outside: { request: get(`/api/care/menus/${outMenu.id}/kitchen`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  'POST /api/care/meals': {
+    scopes: {
+      own: {
+        request: () => ({ method: 'POST', path: '/api/care/meals', json: mealBody(inOrderMenu) }),
+        expect: only(RESIDENTS_IN, 201, 403),
+        verify: ownedBy('placed_by'),
+      },
+      // For the elder: a fresh menu each time (one order per person and menu).
+      for: {
+        request: async () => ({ method: 'POST', path: '/api/care/meals', json: mealBody(await menuOf(kangcheng), { person_id: elder.id }) }),
+        expect: only([...CARE_STAFF_IN, 'elder'], 201, 404),
+        verify: (body, caller) => {
+          if (body.person_id !== elder.id || body.placed_by !== sessions[caller].account.id) return `not the elder's order placed by ${caller}: ${JSON.stringify(body)}`
+        },
+      },
+      outside: { request: () => ({ method: 'POST', path: '/api/care/meals', json: mealBody(outMenu) }), expect: only(RESIDENTS_IN, 404, 403) },
+    },
+  },
+  'GET /api/care/meals': {
+    scopes: {
+      own: {
+        request: get('/api/care/meals'),
+        expect: { '*': 200 },
+        verify: (body, caller) => {
+          if ((caller === 'resident') !== ids(body).includes(inMeal.id)) return `the resident's order ${inMeal.id} is ${caller === 'resident' ? 'not ' : ''}listed`
+        },
+      },
+      inside: { request: get(`/api/care/meals?menu_id=${inMenu.id}`), expect: only(CARE_COMMUNITY, 200, 404), verify: listsCare(inMeal.id) },
+      outside: { request: get(`/api/care/meals?menu_id=${outMenu.id}`), expect: only(['admin'], 200, 404), verify: listsCare(outMeal.id) },
+    },
+  },
+  ...Object.fromEntries(
+    [
+      ['cancel', only([...CARE_COMMUNITY, 'resident'], 200, 404), 'cancelled'],
+      ['serve', only(CARE_COMMUNITY, 200, 404), 'served'],
+    ].map(([verb, insideExpect, status]) => [
+      `POST /api/care/meals/{id}/${verb}`,
+      {
+        scopes: Object.fromEntries(
+          [['inside', freshMeal(sessions.resident, kangcheng), insideExpect], ['outside', freshMeal(outResident, outCommunity), only(['admin'], 200, 404)]].map(
+            ([scope, freshOne, expect]) => [
+              scope,
+              { request: async () => ({ method: 'POST', path: `/api/care/meals/${(await freshOne()).id}/${verb}`, json: {} }), expect, verify: statusIs(status) },
+            ],
+          ),
+        ),
+      },
+    ]),
+  ),
+
+  'POST /api/care/consultations': {
+    scopes: {
+      own: { request: () => ({ method: 'POST', path: '/api/care/consultations', json: consultBody() }), expect: only(RESIDENTS_IN, 201, 403), verify: ownedBy('requested_by') },
+      inside: {
+        request: async () => ({ method: 'POST', path: '/api/care/consultations', json: consultBody({ person_id: (await personIn(building)).id }) }),
+        expect: only(CARE_STAFF_IN, 201, 404),
+        verify: ownedBy('requested_by'),
+      },
+      outside: {
+        request: async () => ({ method: 'POST', path: '/api/care/consultations', json: consultBody({ person_id: (await personIn(outBuilding)).id }) }),
+        expect: only(['admin'], 201, 404),
+      },
+    },
+  },
+  'GET /api/care/consultations': {
+    scopes: {
+      own: {
+        request: get('/api/care/consultations'),
+        expect: { '*': 200 },
+        // The elder's own; and a doctor's every one at the places of their doctor role (doctor2 at 康城社区).
+        verify: (body, caller) => {
+          const seen = caller === 'elder' || caller === 'doctor2'
+          if (seen !== ids(body).includes(inConsult.id)) return `the elder's consultation ${inConsult.id} is ${seen ? 'not ' : ''}listed`
+        },
+      },
+      inside: { request: get(`/api/care/consultations?node_id=${building.id}`), expect: only(CARE_STAFF_IN, 200, 404), verify: listsCare(inConsult.id) },
+      outside: { request: get(`/api/care/consultations?node_id=${outCommunity.id}`), expect: only(['admin'], 200, 404), verify: listsCare(outConsult.id) },
+    },
+  },
+  'GET /api/care/consultations/{id}': {
+    scopes: {
+      inside: {
+        request: get(`/api/care/consultations/${inConsult.id}`),
+        expect: only([...CARE_STAFF_IN, 'elder'], 200, 404),
+        verify: (body) => {
+          if (body.topic !== null || body.revealed) return `not masked: ${JSON.stringify(body)}`
+        },
+      },
+      reveal: {
+        request: get(`/api/care/consultations/${inConsult.id}?reveal=true`),
+        expect: only(['doctor2', 'elder'], 200, 404, Object.fromEntries(NOT_DOCTORS_IN.map((l) => [l, 403]))),
+        verify: (body) => {
+          if (body.topic !== '权限矩阵问诊' || !body.revealed) return `not revealed: ${JSON.stringify(body)}`
+        },
+      },
+      outside: { request: get(`/api/care/consultations/${outConsult.id}`), expect: only(['admin'], 200, 404) },
+    },
+  },
+  ...Object.fromEntries(
+    [
+      ['schedule', { scheduled_at: Date.now() + LOCAL_DAY }, only(['doctor2'], 200, 404, Object.fromEntries(NOT_DOCTORS_IN.map((l) => [l, 403]))), 'scheduled'],
+      ['complete', { notes: '权限矩阵医嘱' }, only(['doctor2'], 200, 404, Object.fromEntries(NOT_DOCTORS_IN.map((l) => [l, 403]))), 'done'],
+      // Asked by the admin: the admin cancels (whoever asked), so does the doctor; other care staff 403.
+      ['cancel', { reason: '权限矩阵取消' }, only(['admin', 'doctor2'], 200, 404, Object.fromEntries(NOT_DOCTORS_IN.filter((l) => l !== 'admin').map((l) => [l, 403]))), 'cancelled'],
+    ].map(([verb, json, insideExpect, status]) => [
+      `POST /api/care/consultations/{id}/${verb}`,
+      {
+        scopes: Object.fromEntries(
+          // Outside, no caller is a doctor over the person: the admin (care staff over it, and for `cancel` whoever asked) 403 or 200.
+          [['inside', freshConsult(building), insideExpect], ['outside', freshConsult(outBuilding), only(['admin'], verb === 'cancel' ? 200 : 403, 404)]].map(
+            ([scope, freshOne, expect]) => [
+              scope,
+              { request: async () => ({ method: 'POST', path: `/api/care/consultations/${(await freshOne()).id}/${verb}`, json }), expect, verify: statusIs(status) },
+            ],
+          ),
+        ),
+      },
+    ]),
+  ),
+
+  'POST /api/care/home-services': {
+    scopes: {
+      own: { request: () => ({ method: 'POST', path: '/api/care/home-services', json: homeBody() }), expect: only(RESIDENTS_IN, 201, 403), verify: ownedBy('requested_by') },
+      inside: {
+        request: () => ({ method: 'POST', path: '/api/care/home-services', json: homeBody({ person_id: elder.id }) }),
+        expect: only([...CARE_STAFF_IN, 'elder'], 201, 404),
+        verify: (body, caller) => {
+          if (body.person_id !== elder.id || body.requested_by !== sessions[caller].account.id || !body.order_id) return `not the elder's home service: ${JSON.stringify(body)}`
+        },
+      },
+      outside: { request: () => ({ method: 'POST', path: '/api/care/home-services', json: homeBody({ person_id: outPerson.id }) }), expect: only(['admin'], 201, 404) },
+    },
+  },
+  'GET /api/care/home-services': {
+    scopes: {
+      own: { request: get('/api/care/home-services'), expect: { '*': 200 } },
+      inside: { request: get(`/api/care/home-services?person_id=${elder.id}`), expect: only([...CARE_STAFF_IN, 'elder'], 200, 404), verify: listsCare(inService.id) },
+      outside: { request: get(`/api/care/home-services?person_id=${outPerson.id}`), expect: only(['admin'], 200, 404), verify: listsCare(outService.id) },
+      // By its work order: the home service for care staff over its elder, nothing for anyone else.
+      order: {
+        request: get(`/api/care/home-services?order_id=${inService.order_id}`),
+        expect: { '*': 200 },
+        verify: (body, caller) => {
+          const want = CARE_STAFF_IN.includes(caller) ? [inService.id] : []
+          if (JSON.stringify(ids(body)) !== JSON.stringify(want)) return `listed ${JSON.stringify(ids(body))}, not ${JSON.stringify(want)}`
+        },
+      },
+    },
   },
 })
 

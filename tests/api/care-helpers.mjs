@@ -1,4 +1,4 @@
-// Helpers of the care tests (care.test.mjs, notify.test.mjs, authz-matrix.test.mjs): the places
+// Helpers of the care tests (care*.test.mjs, notify.test.mjs, authz-matrix.test.mjs): the places
 // and people the scenarios need (fresh households and persons, accounts with grants), the
 // requests of the care routes, an alarm's timeline read back and waited on, and SQL on the
 // server's own database (sqlite3 or psql, as the other suites do).
@@ -208,6 +208,67 @@ export class Care {
     const who = await this.account([{ role: 'resident', scope: building.path }], 'care.resident')
     await this.link(person, who)
     return { person, who }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Meals (care-meals.test.mjs)
+
+  addMenu(json, who) {
+    return this.srv.post('/api/care/menus', json, { token: who?.token })
+  }
+  changeMenu(id, json, who) {
+    return this.srv.request('PUT', `/api/care/menus/${id}`, { token: who?.token, json })
+  }
+  menus(query, who) {
+    return this.srv.get(`/api/care/menus${query}`, { token: who?.token })
+  }
+  menu(id, who) {
+    return this.srv.get(`/api/care/menus/${id}`, { token: who?.token })
+  }
+  kitchen(id, who) {
+    return this.srv.get(`/api/care/menus/${id}/kitchen`, { token: who?.token })
+  }
+  /** POST /api/care/meals. */
+  order(json, who) {
+    return this.srv.post('/api/care/meals', json, { token: who?.token })
+  }
+  meals(query, who) {
+    return this.srv.get(`/api/care/meals${query}`, { token: who?.token })
+  }
+  cancelMeal(id, who, json = {}) {
+    return this.srv.post(`/api/care/meals/${id}/cancel`, json, { token: who?.token })
+  }
+  serveMeal(id, who, json = {}) {
+    return this.srv.post(`/api/care/meals/${id}/serve`, json, { token: who?.token })
+  }
+  /** A menu of `community` on `date` published by `who` (default the admin): three dishes unless `more.items`; asserts 201. */
+  async menuOf(community, date, more = {}, who = this.admin) {
+    const items = [{ name: '番茄炒蛋套餐', price_fen: 1200, portions: 60 }, { name: '清蒸鱼套餐', price_fen: 1800, portions: 40 },
+      { name: '小米粥', price_fen: 300, portions: 80 }]
+    return check(await this.addMenu({ community_id: community.id, date, pickup: true, delivery: true, items, ...more }, who), 201, 'CareMenu')
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Consultations and home services (care-consult.test.mjs)
+
+  consult(json, who) {
+    return this.srv.post('/api/care/consultations', json, { token: who?.token })
+  }
+  consultations(query, who) {
+    return this.srv.get(`/api/care/consultations${query}`, { token: who?.token })
+  }
+  consultation(id, who, query = '') {
+    return this.srv.get(`/api/care/consultations/${id}${query}`, { token: who?.token })
+  }
+  /** POST /api/care/consultations/{id}/<verb> (schedule, complete, cancel). */
+  actConsultation(id, verb, json, who) {
+    return this.srv.post(`/api/care/consultations/${id}/${verb}`, json, { token: who?.token })
+  }
+  homeService(json, who) {
+    return this.srv.post('/api/care/home-services', json, { token: who?.token })
+  }
+  homeServices(query, who) {
+    return this.srv.get(`/api/care/home-services${query}`, { token: who?.token })
   }
 
   // -------------------------------------------------------------------------------------

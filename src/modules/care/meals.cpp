@@ -75,12 +75,15 @@ Meal meal_of(store::Conn& c, const store::Row& r) {
   return m;
 }
 
-std::optional<Meal> meal_in(store::Conn& c, int64_t id) {
+//! A meal order with its person's name.
+std::optional<Meal> meal_in(store::Conn& c, const Directory& dir, int64_t id) {
   auto r = c.query_one(std::string("SELECT ") + kMealColumns +
                            " FROM care_meals m JOIN care_menus u ON u.id = m.menu_id WHERE m.id = $1",
                        {id});
   if (!r) return std::nullopt;
-  return meal_of(c, *r);
+  Meal m = meal_of(c, *r);
+  if (auto home = dir.home ? dir.home(c, m.person_id) : std::nullopt) m.person_name = home->name;
+  return m;
 }
 
 //! The checks of a menu's fields (not its date or community).
@@ -351,8 +354,7 @@ Result<Meal> Service::order_meal(const NewMeal& in, const Principal& who) {
     for (size_t i = 0; i < dishes.size(); ++i)
       c.exec("INSERT INTO care_meal_lines (meal_id, item_id, qty, price_fen) VALUES ($1, $2, $3, $4)",
              {meal_id, dishes[i]->id, in.items[i].qty, dishes[i]->price_fen});
-    out = *meal_in(c, meal_id);
-    out->person_name = home->name;
+    out = *meal_in(c, dir_, meal_id);
     emit_meal(c, *out, menu->path);
     return ok_status();
   });
@@ -364,7 +366,7 @@ Result<Meal> Service::cancel_meal(int64_t id, const Principal& who) {
   int64_t now = clock_.now_ms();
   Result<Meal> out = make_error(Errc::internal, "not cancelled");
   Status st = db_.write([&](store::Conn& c) -> Status {
-    auto meal = meal_in(c, id);
+    auto meal = meal_in(c, dir_, id);
     auto menu = meal ? menu_in(c, meal->menu_id, now) : std::nullopt;
     std::optional<int64_t> mine = dir_.person_of ? dir_.person_of(c, who.account_id) : std::nullopt;
     if (!meal || !menu ||
@@ -379,7 +381,7 @@ Result<Meal> Service::cancel_meal(int64_t id, const Principal& who) {
       return make_error(Errc::conflict, "the order changed meanwhile");
     for (const auto& l : meal->items)
       c.exec("UPDATE care_menu_items SET ordered = ordered - $2 WHERE id = $1 AND ordered >= $2", {l.item_id, l.qty});
-    out = *meal_in(c, id);
+    out = *meal_in(c, dir_, id);
     emit_meal(c, *out, menu->path);
     return ok_status();
   });
@@ -391,7 +393,7 @@ Result<Meal> Service::serve_meal(int64_t id, const Principal& who) {
   int64_t now = clock_.now_ms();
   Result<Meal> out = make_error(Errc::internal, "not served");
   Status st = db_.write([&](store::Conn& c) -> Status {
-    auto meal = meal_in(c, id);
+    auto meal = meal_in(c, dir_, id);
     auto path = meal ? c.query_one("SELECT path FROM care_menus WHERE id = $1", {meal->menu_id}) : std::nullopt;
     if (!meal || !path || !staff_over(who, path->text(0))) return make_error(Errc::not_found, "no such meal order");
     if (c.query("UPDATE care_meals SET status = 'served', served_at = $2 WHERE id = $1 AND status = 'ordered' "
@@ -399,7 +401,7 @@ Result<Meal> Service::serve_meal(int64_t id, const Principal& who) {
                 {id, now})
             .empty())
       return make_error(Errc::conflict, "the order is " + meal->status + " already");
-    out = *meal_in(c, id);
+    out = *meal_in(c, dir_, id);
     emit_meal(c, *out, path->text(0));
     return ok_status();
   });

@@ -145,12 +145,13 @@ Response consult(Service& svc, Request& req) {
   auto body = http::parse_object(req);
   if (!body.ok()) return fail(body.error());
   NewConsultation in;
-  auto mode = http::require_string(*body, "mode", 16);
+  // Present and of the right type here; the service checks the values, in its order.
+  auto mode = http::optional_string(*body, "mode", 16);
   if (!mode.ok()) return fail(mode.error());
-  in.mode = *mode;
-  auto topic = http::require_string(*body, "topic", 4000);
+  in.mode = mode->value_or("");
+  auto topic = http::optional_string(*body, "topic", 4000);
   if (!topic.ok()) return fail(topic.error());
-  in.topic = *topic;
+  in.topic = topic->value_or("");
   auto person = http::optional_int(*body, "person_id");
   if (!person.ok()) return fail(person.error());
   in.person_id = *person;
@@ -174,12 +175,12 @@ Response request_home_service(Service& svc, Request& req) {
   auto body = http::parse_object(req);
   if (!body.ok()) return fail(body.error());
   NewHomeService in;
-  auto kind = http::require_string(*body, "kind", 32);
+  auto kind = http::optional_string(*body, "kind", 32);
   if (!kind.ok()) return fail(kind.error());
-  in.kind = *kind;
-  auto description = http::require_string(*body, "description", 8000);
+  in.kind = kind->value_or("");
+  auto description = http::optional_string(*body, "description", 8000);
   if (!description.ok()) return fail(description.error());
-  in.description = *description;
+  in.description = description->value_or("");
   auto person = http::optional_int(*body, "person_id");
   if (!person.ok()) return fail(person.error());
   in.person_id = *person;
