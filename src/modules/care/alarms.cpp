@@ -137,6 +137,13 @@ std::string date_of(int64_t day_start) {
   return b;
 }
 
+Status read_or_reveal(store::Db& db, bool reveal, const std::function<Status(store::Conn&)>& fn) {
+  if (reveal) return db.write(fn);
+  Status st = ok_status();
+  db.read([&](store::Conn& c) { st = fn(c); });
+  return st;
+}
+
 Result<Home> subject_in(const Directory& dir, store::Conn& c, const Principal& who, std::optional<int64_t> person_id) {
   std::optional<int64_t> mine = dir.person_of ? dir.person_of(c, who.account_id) : std::nullopt;
   if (!person_id) {
@@ -536,10 +543,7 @@ Result<AlarmView> Service::alarm(int64_t id, bool reveal, const Principal& who, 
     out = std::move(v);
     return ok_status();
   };
-  // A reveal writes its audit record; a plain read only reads.
-  Status st = reveal ? db_.write(read) : Status(ok_status());
-  if (!reveal) db_.read([&](store::Conn& c) { st = read(c); });
-  if (!st.ok()) return st.error();
+  if (Status st = read_or_reveal(db_, reveal, read); !st.ok()) return st.error();
   return out;
 }
 

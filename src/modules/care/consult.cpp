@@ -56,6 +56,14 @@ std::optional<ConsultRow> consult_in(store::Conn& c, int64_t id) {
   return consult_of(*r);
 }
 
+//! The names of the elder, whoever asked and the doctor.
+void named(const Directory& dir, store::Conn& c, Consultation& v) {
+  if (auto h = dir.home ? dir.home(c, v.person_id) : std::nullopt) v.person_name = h->name;
+  if (auto m = dir.member ? dir.member(c, v.requested_by) : std::nullopt) v.requested_by_name = m->display_name;
+  if (v.doctor_id)
+    if (auto m = dir.member ? dir.member(c, *v.doctor_id) : std::nullopt) v.doctor_name = m->display_name;
+}
+
 bool text_ok(const std::string& s, size_t max_bytes) {
   return !s.empty() && s.size() <= max_bytes && text::valid_utf8(s) && s.find('\0') == std::string::npos;
 }
@@ -119,16 +127,13 @@ Result<Consultation> Service::consult(const NewConsultation& in, const Principal
     }
     c.emit({"care.consultation_changed", subject, home->path, std::nullopt,
             "{\"consultation_id\":" + std::to_string(id) + ",\"status\":\"requested\"}"});
-    out = consult_in(c, id)->v;
-    out->person_name = home->name;
+    Consultation v = consult_in(c, id)->v;
+    named(dir_, c, v);
+    out = std::move(v);
     return ok_status();
   });
   if (!st.ok()) return st.error();
   if (outbox_) outbox_->wake();
-  db_.read([&](store::Conn& c) {
-    if (auto m = dir_.member ? dir_.member(c, out->requested_by) : std::nullopt)
-      out->requested_by_name = m->display_name;
-  });
   return out;
 }
 
@@ -266,10 +271,7 @@ Result<std::vector<Consultation>> Service::consultations(std::optional<int64_t> 
     }
     for (const auto& r : rows) {
       Consultation v = consult_of(r).v;
-      if (auto h = dir_.home ? dir_.home(c, v.person_id) : std::nullopt) v.person_name = h->name;
-      if (auto m = dir_.member ? dir_.member(c, v.requested_by) : std::nullopt) v.requested_by_name = m->display_name;
-      if (v.doctor_id)
-        if (auto m = dir_.member ? dir_.member(c, *v.doctor_id) : std::nullopt) v.doctor_name = m->display_name;
+      named(dir_, c, v);
       out.push_back(std::move(v));
     }
   });
@@ -299,19 +301,11 @@ Result<Consultation> Service::consultation(int64_t id, bool reveal, const Princi
                        "consultation " + std::to_string(id), "{\"consultation_id\":" + std::to_string(id) + "}"},
                       clock_.now_ms());
     }
-    if (auto h = dir_.home ? dir_.home(c, v.person_id) : std::nullopt) v.person_name = h->name;
-    if (auto m = dir_.member ? dir_.member(c, v.requested_by) : std::nullopt) v.requested_by_name = m->display_name;
-    if (v.doctor_id)
-      if (auto m = dir_.member ? dir_.member(c, *v.doctor_id) : std::nullopt) v.doctor_name = m->display_name;
+    named(dir_, c, v);
     out = std::move(v);
     return ok_status();
   };
-  Status st = ok_status();
-  if (reveal)
-    st = db_.write(read);
-  else
-    db_.read([&](store::Conn& c) { st = read(c); });
-  if (!st.ok()) return st.error();
+  if (Status st = read_or_reveal(db_, reveal, read); !st.ok()) return st.error();
   return out;
 }
 

@@ -34,6 +34,10 @@ std::string date_of(int64_t day_start);
 //! account is linked to none).
 Result<Home> subject_in(const Directory& dir, store::Conn& c, const Principal& who, std::optional<int64_t> person_id);
 
+//! Runs `fn` in a write transaction when it reveals personal data (it writes the audit
+//! record), in a read otherwise.
+Status read_or_reveal(store::Db& db, bool reveal, const std::function<Status(store::Conn&)>& fn);
+
 //! Emergency contacts as sealed: one "name<TAB>relation<TAB>phone" a line; and back (phones
 //! masked unless `reveal`).
 std::string contacts_text(const std::vector<Contact>& v);

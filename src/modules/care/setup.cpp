@@ -272,12 +272,7 @@ Result<Profile> Service::profile(int64_t person_id, const std::optional<std::str
     out = std::move(p);
     return ok_status();
   };
-  Status st = ok_status();
-  if (reveal)
-    st = db_.write(read);
-  else
-    db_.read([&](store::Conn& c) { st = read(c); });
-  if (!st.ok()) return st.error();
+  if (Status st = read_or_reveal(db_, reveal, read); !st.ok()) return st.error();
   return out;
 }
 
