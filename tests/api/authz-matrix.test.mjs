@@ -2403,6 +2403,9 @@ Object.assign(RULES, {
 // ahead, within the lists' default week); each cancellation, serving, schedule and completion is
 // of a fresh order or consultation (a consultation of a fresh person, at most five are open).
 const RESIDENTS_IN = ['resident', 'elder']
+// Menus are read by care staff over the community and those at a place inside it (a building's
+// steward and grid worker order for their elders), and by its residents.
+const MENU_READERS = [...ROOM_READERS, 'grid', 'steward']
 /** YYYY-MM-DD of the UTC+8 day `days` after today. */
 const dateIn = (days) => new Date(localDay(Date.now()) + days * LOCAL_DAY + 8 * 3600000).toISOString().slice(0, 10)
 let menuDay = 10
@@ -2458,13 +2461,13 @@ Object.assign(RULES, {
   'GET /api/care/menus': {
     scopes: {
       own: { request: get('/api/care/menus'), expect: only(RESIDENTS_IN, 200, 404), verify: listsCare(inMenu.id) },
-      inside: { request: get(`/api/care/menus?community_id=${kangcheng.id}`), expect: only(ROOM_READERS, 200, 404), verify: listsCare(inMenu.id) },
+      inside: { request: get(`/api/care/menus?community_id=${kangcheng.id}`), expect: only(MENU_READERS, 200, 404), verify: listsCare(inMenu.id) },
       outside: { request: get(`/api/care/menus?community_id=${outCommunity.id}`), expect: only(['admin'], 200, 404), verify: listsCare(outMenu.id) },
     },
   },
   'GET /api/care/menus/{id}': {
     scopes: {
-      inside: { request: get(`/api/care/menus/${inMenu.id}`), expect: only(ROOM_READERS, 200, 404) },
+      inside: { request: get(`/api/care/menus/${inMenu.id}`), expect: only(MENU_READERS, 200, 404) },
       outside: { request: get(`/api/care/menus/${outMenu.id}`), expect: only(['admin'], 200, 404) },
     },
   },

@@ -217,7 +217,7 @@ describe('menus', () => {
     check(await srv.request('POST', '/api/care/menus', { cookie: community.token, csrf: community.csrf_token, json: body() }), 201, 'CareMenu')
   })
 
-  test('listing: from/to (default today and the 6 after, at most 31 days), by date; staff over the community; its residents; 404 otherwise', async () => {
+  test('listing: from/to (default today and the 6 after, at most 31 days), by date; care staff over or inside the community; its residents; 404 otherwise', async () => {
     // Three menus on days of their own, and 宁馨社区's on one of them.
     const d = [nextDay, nextDay + 2, nextDay + 5]
     nextDay += 6
@@ -252,17 +252,21 @@ describe('menus', () => {
     // A resident of 宁馨社区: their own; 康城社区's 404.
     assert.deepEqual(await list(`?from=${from}&to=${from}`, nxResident.who), [nx.id])
     checkError(await C.menus(`?community_id=${kangcheng.id}`, nxResident.who), 404, 'not_found', { field: 'community_id' })
-    // Linked to no person and not staff over the community (the grid worker and the steward are below it): 404.
-    for (const w of [grid, steward, committee, volunteer, doctor, nxStaff]) {
+    // Care staff at a place inside the community (the grid worker, the building's steward) read
+    // its menus: they order for their elders.
+    for (const w of [grid, steward])
+      assert.deepEqual(await list(`?community_id=${kangcheng.id}&from=${from}&to=${to}`, w), [m0.id, m1.id, m2.id], w.account.username)
+    // Linked to no person and no care role there: 404; without a community, only residents have one.
+    for (const w of [committee, volunteer, doctor, nxStaff])
       checkError(await C.menus(`?community_id=${kangcheng.id}`, w), 404, 'not_found', { field: 'community_id' })
+    for (const w of [grid, steward, committee, volunteer, doctor, nxStaff])
       checkError(await C.menus('', w), 404, 'not_found', { field: 'community_id' })
-    }
     checkError(await C.menus('', community), 404, 'not_found', { field: 'community_id' })
     checkError(await C.menus(`?community_id=${building.id}`, admin), 404, 'not_found', { field: 'community_id' })
     checkError(await C.menus(''), 401, 'unauthenticated')
     // One menu: the same readers.
-    for (const w of [community, street, admin, kDoctor, resident, elder, fresh.who]) assert.deepEqual(check(await C.menu(m1.id, w), 200, 'CareMenu'), m1)
-    for (const w of [grid, steward, committee, volunteer, doctor, nxStaff, nxResident.who]) checkError(await C.menu(m1.id, w), 404, 'not_found')
+    for (const w of [community, street, admin, kDoctor, grid, steward, resident, elder, fresh.who]) assert.deepEqual(check(await C.menu(m1.id, w), 200, 'CareMenu'), m1)
+    for (const w of [committee, volunteer, doctor, nxStaff, nxResident.who]) checkError(await C.menu(m1.id, w), 404, 'not_found')
     for (const id of [99999999, 'x']) checkError(await C.menu(id, admin), 404, 'not_found')
     checkError(await C.menu(m1.id), 401, 'unauthenticated')
   })

@@ -22,6 +22,12 @@ bool staff_over(const Principal& who, const std::string& path) {
                      [&](const Grant& g) { return is_care_role(g.role) && scope_covers(g.scope, path); });
 }
 
+bool staff_at(const Principal& who, const std::string& path) {
+  return std::any_of(who.grants.begin(), who.grants.end(), [&](const Grant& g) {
+    return is_care_role(g.role) && (scope_covers(g.scope, path) || scope_covers(path, g.scope));
+  });
+}
+
 bool manager_over(const Principal& who, const std::string& path) {
   return who.has_role("community_staff", path) || who.has_role("street_staff", path) ||
          who.has_role("district_admin", path);

@@ -13,6 +13,8 @@ namespace mashang::care::detail {
 bool care_role(std::string_view role);
 //! Staff who look after elders at a place: a grant of a care role covering `path`.
 bool staff_over(const Principal& who, const std::string& path);
+//! Care staff over `path` or at a place inside it (a building's steward, for its community).
+bool staff_at(const Principal& who, const std::string& path);
 //! Staff who manage a community's care (stewards, duty): community/street staff, district admins.
 bool manager_over(const Principal& who, const std::string& path);
 //! "/street/community" of a deeper path, and "/street".

@@ -229,7 +229,7 @@ Result<std::vector<Menu>> Service::menus(std::optional<int64_t> community_id, co
         return;
       }
     }
-    if (!path || !staff_over(who, *path)) {
+    if (!path || !staff_at(who, *path)) {
       // A resident: their own community's.
       auto mine = dir_.person_of ? dir_.person_of(c, who.account_id) : std::nullopt;
       auto home = mine && dir_.home ? dir_.home(c, *mine) : std::nullopt;
@@ -252,7 +252,7 @@ Result<Menu> Service::menu(int64_t id, const Principal& who) {
   std::optional<Menu> out;
   db_.read([&](store::Conn& c) {
     out = menu_in(c, id, clock_.now_ms());
-    if (!out || staff_over(who, out->path)) return;
+    if (!out || staff_at(who, out->path)) return;
     auto mine = dir_.person_of ? dir_.person_of(c, who.account_id) : std::nullopt;
     auto home = mine && dir_.home ? dir_.home(c, *mine) : std::nullopt;
     if (!home || community_path(home->path) != out->path) out.reset();

@@ -59,6 +59,9 @@ TEST_P(CareServices, MealsAreOrderedBeforeTheCutOffAndCountedForTheKitchen) {
   ASSERT_TRUE(meal.ok()) << meal.error().message;
   EXPECT_EQ(meal->total_fen, 2 * 1200 + 300);
   EXPECT_EQ(meal->person_id, 101);
+  // The building's steward reads the community's menus (to order for her elders).
+  EXPECT_EQ(svc->menus(kCommunity, "", "", steward)->size(), 1u);
+  EXPECT_EQ(svc->menus(kCommunity, "", "", outsider).error().code, Errc::not_found);
   EXPECT_EQ(svc->order_meal(in, elder).error().code, Errc::conflict);
   links[502] = 102;
   EXPECT_EQ(svc->order_meal(in, with(502, {{"resident", "/2/8/10/11/9"}})).error().field, "menu_id");
