@@ -69,6 +69,9 @@ const knownTypes = new Set<string>([
   'care.alarm_closed',
   'care.visit_recorded',
   'care.booking_changed',
+  'care.meal_changed',
+  'care.consultation_changed',
+  'care.consultation_request',
 ])
 
 const BACKOFF_MIN_MS = 1000

@@ -1307,7 +1307,7 @@ export interface paths {
          *     deadlines, who may claim its orders, whether a report needs photos or waits for
          *     triage, and its extra questions (Open311 attributes; the lists with their values).
          *
-         *     A fresh database gets the default catalogue of a Chinese district (20 categories);
+         *     A fresh database gets the default catalogue of a Chinese district (22 categories);
          *     the deadlines follow the urgency (a blocked fire lane or a lift with someone trapped
          *     is to be claimed within 10 minutes, a pothole within an hour).
          *
@@ -3127,10 +3127,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Buildings' stewards under a place, or where the caller is one
+         * Buildings' stewards under a place, or where the caller is one (or lives)
          * @description With `node_id` (a street, a community or a building): the assignments of its buildings, for
          *     staff over it; anyone else, and a node that is none of these, `404` (`field` `node_id`).
-         *     Without: the buildings where the caller is steward or backup. By building id.
+         *     Without: the buildings where the caller is steward or backup, and the building of the
+         *     caller's own home (the elder's "my steward"). By building id.
          */
         get: operations["listCareStewards"];
         put?: never;
@@ -3270,7 +3271,7 @@ export interface paths {
          *     (systolic ≥ 140 or diastolic ≥ 90), `bp_low` (systolic ≤ 90 or diastolic ≤ 60),
          *     `pulse_high` (> 100), `pulse_low` (< 50), `water`, `power`, `gas` (the check `false`).
          *     Published as `care.visit_recorded` (subject `care_visit:<id>`, scope the building's
-         *     path; payload `visit_id`, `person_id` only: scoped events reach every staff role over
+         *     path; payload `visit_id`, `person_id` only: scoped events reach every care role over
          *     the place, so what the visit found — readings, flags — is read through
          *     `listCareVisits`, which checks who asks).
          */
@@ -3289,10 +3290,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Elders under a place, by when their next visit is due
+         * Elders under a place (or the steward's own), by when their next visit is due
          * @description The elders with a care profile at the node (a street, a community, a grid, a compound or
          *     a building) or below it, for care staff over it; anyone else, and a node of another kind
-         *     (or none), `404` (`field` `node_id`). `node_id` missing or not an integer `422`. Each is due `visit_every_days`
+         *     (or none), `404` (`field` `node_id`). Without `node_id`, the steward's "my elders": the
+         *     elders with a profile in the buildings where the caller is steward or backup
+         *     (`assignCareStewards`); `[]` (no items) for anyone else. `node_id` not an integer `422`. Each is due `visit_every_days`
          *     days after the last visit (or, before the first, after the profile was last written);
          *     `overdue` once that time has passed. Sorted by `due_at`. `overdue=true` lists only the
          *     overdue; `overdue` other than `true`, `false`, `1`, `0` `422`. Once a minute the server
@@ -3494,6 +3497,377 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/care/menus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A community's menus for some days
+         * @description The menus of the days `from` to `to` (inclusive; default today and the 6 days after, on
+         *     the UTC+8 clock; `to` before `from`, or more than 31 days, `422` `field` `to`), by date. Care staff over
+         *     the community or at a place inside it (a building's steward, to order for its elders)
+         *     read them; residents their own community's — the community of the household
+         *     of the person their account is linked to (`community_id` optional for them); another
+         *     community, or a caller linked to no person, `404` (`field` `community_id`). Each menu
+         *     carries its dishes with `ordered` and `left`, and `open` (its cut-off not passed yet).
+         *     `community_id` not an integer, `from` or `to` not a day `422` naming it.
+         */
+        get: operations["listCareMenus"];
+        put?: never;
+        /**
+         * Publish a community's menu for a day (助餐)
+         * @description By community or street staff over the community (and district admins). The body is
+         *     checked first, each failure `422` naming its field, in this order: `community_id` missing
+         *     or not an integer; `date` not a day (`YYYY-MM-DD` on the UTC+8 clock) or before today;
+         *     `cutoff_at` (UTC milliseconds) after the end of the day (default 09:00 of the day);
+         *     neither `pickup` (default `true`) nor `delivery` (default `false`) (`field` `pickup`);
+         *     `note` over 500 bytes; `items` none or more than 20, a `name` empty, over 60 characters
+         *     or twice, `price_fen` outside 0 to 100,000, `portions` outside 1 to 2,000, an `id` (a
+         *     new menu's dishes have none) (`field` `items`); a value of the wrong type `422` naming
+         *     it (a dish's: `items`). Then the caller: other care staff over the community (a doctor
+         *     of it) `403`; anyone else, and an id that names no community, `404` (`field`
+         *     `community_id`). The community has a menu that day already `409` (`field` `date`). The
+         *     answer carries each dish with `ordered` 0.
+         */
+        post: operations["addCareMenu"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/menus/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One menu, with each dish's portions ordered and left
+         * @description For care staff over the menu's community or at a place inside it, and the residents of
+         *     that community (as `listCareMenus`); anyone else, and an id that names no menu, `404`.
+         */
+        get: operations["getCareMenu"];
+        /**
+         * Change a menu: its cut-off, ways, note and dishes
+         * @description Replaces the menu's `pickup` and `delivery` (left out: as in `addCareMenu`), `note` and
+         *     dishes, and its `cutoff_at` (left out, it stays); its `community_id` and `date` stay.
+         *     Checked as in `addCareMenu`: the ways, the note and the dishes first (`422`), then the
+         *     caller — community or street staff over its community (and district admins); other care
+         *     staff over it `403`; anyone else, and an id that names no menu, `404` — then `cutoff_at`
+         *     after the end of the menu's day `422`. The dishes merge by `id`: a dish with its `id`
+         *     keeps its orders (its name, price and portions may change; portions below what is
+         *     ordered `409`, `field` `items`), one without `id` is added, one left out is removed
+         *     (`409`, `field` `items`, when it has orders); an `id` that is none of this menu's
+         *     dishes `422` (`field` `items`). Turning off a way (pick-up or delivery) that orders use
+         *     `409` (`field` naming it). Cancelled orders count for none of these.
+         */
+        put: operations["changeCareMenu"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/menus/{id}/kitchen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The kitchen's count: how many of each dish to cook
+         * @description For care staff over the menu's community; anyone else, and an id that names no menu,
+         *     `404`. Each dish's portions to cook (`total`), of them for pick-up and for delivery, and
+         *     the day's orders (`orders`, of them `pickup`, `delivery`, and `served`). Cancelled orders
+         *     count nowhere.
+         */
+        get: operations["getCareKitchen"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/meals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A menu's orders (staff), or the caller's own
+         * @description With `menu_id`: the menu's orders, oldest first, cancelled and served ones too, with each
+         *     person's name and, for a delivery, the household's `address` and `floor`; for care staff
+         *     over its community; anyone else, and an id that names no menu, `404` (`field`
+         *     `menu_id`). Without it: the orders of the caller's own person and those the caller
+         *     placed, newest first, at most 100 (`address` and `floor` `null`). `menu_id` not an
+         *     integer `422`.
+         */
+        get: operations["listCareMeals"];
+        put?: never;
+        /**
+         * Order a meal from a menu, before its cut-off
+         * @description A resident orders for the person their account is linked to; care staff over an elder
+         *     order for them (`person_id`; a steward ordering for an elder without a phone). Checked in
+         *     this order: `menu_id` missing or not an integer `422`; `mode` not `pickup` or `delivery`
+         *     `422`; `items` none or more than 10, an `item_id` twice, a `qty` outside 1 to 5 `422`
+         *     (`field` `items`); `note` over 200 bytes `422`; without `person_id`, an account linked
+         *     to no person `403`; no such menu in the person's community `404` (`field` `menu_id`),
+         *     or a `person_id` outside the caller's places `404` (`field` `person_id`); **the
+         *     cut-off has passed** `409` (`field` `menu_id`); the way is not offered that day `422`
+         *     (`field` `mode`); an item not on this menu `422` (`field` `items`); the person has an
+         *     order from this menu already `409` (cancel it first); **sold out**
+         *     `409` (`field` `items`, the message names the dish). Each dish's count is moved by a
+         *     conditional UPDATE (`ordered + qty <= portions`) in the order's transaction, so no dish
+         *     is sold past its portions, however many order at once. Published as `care.meal_changed`
+         *     (subject `care_meal:<id>`, scope the community's path; payload `menu_id`, `meal_id`,
+         *     `status` `ordered`).
+         */
+        post: operations["orderCareMeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/meals/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a meal order before the cut-off
+         * @description By the person it is for, the account that placed it, or care staff over the menu's
+         *     community; anyone else, and an id that names no order, `404`. Cancelled or served
+         *     already, or the menu's cut-off has passed, `409`. The portions are free again (each
+         *     dish's count goes down). The body is `{}` or none. Published as `care.meal_changed`
+         *     (payload `status` `cancelled`).
+         */
+        post: operations["cancelCareMeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/meals/{id}/serve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a meal order collected or delivered
+         * @description By care staff over the menu's community; anyone else (the person it is for too), and an
+         *     id that names no order, `404`. Cancelled, or served already, `409`. The body is `{}` or
+         *     none. Published as `care.meal_changed` (payload `status` `served`).
+         */
+        post: operations["serveCareMeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/consultations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Consultations under a place (staff), or the caller's own
+         * @description With `node_id` (a street, a community, a grid, a compound or a building): the
+         *     consultations of the elders under it, for care staff over it; anyone else, and a node of
+         *     another kind (or none), `404` (`field` `node_id`). Without it: the caller's own (as the
+         *     elder), those they asked for, those scheduled with them, and for a doctor every one at
+         *     the places of their doctor role. `state=open` (requested or scheduled) or `closed` (done
+         *     or cancelled); left out, all. Newest first, at most 200. Lists carry no topic or notes
+         *     (`null`). `node_id` not an integer, `state` another value, `422` naming it.
+         */
+        get: operations["listCareConsultations"];
+        put?: never;
+        /**
+         * Ask for a doctor (问诊): online at any hour, at the clinic, or at home
+         * @description An elder asks for themselves (their account linked to their person); care staff over an
+         *     elder ask for them (`person_id`). `online` is the 24-hour online consultation, accepted at
+         *     any hour. Checked in this order: `mode` not `online`, `clinic` or `home` `422`; `topic`
+         *     empty or over 1,000 bytes `422`; `preferred_at` more than 5 minutes in the past `422`; a
+         *     value of the wrong type `422` naming it; without `person_id`, an account linked to no
+         *     person `403`; a `person_id` outside the caller's places `404` (`field` `person_id`); the
+         *     elder has 5 consultations open (requested or scheduled) already `409`. The topic is
+         *     personal data, sealed at rest; the answer carries it `null` (masked). `201` with status
+         *     `requested`. Told at once to every doctor over the elder's building (the doctor role on
+         *     a scope covering it): a message in the inbox (kind `care.consultation_requested`) and the
+         *     outbox (key `care_consultation:<id>:requested:<account>`), and the live event
+         *     `care.consultation_request` addressed to each (payload `consultation_id`, `mode`).
+         *     Published as `care.consultation_changed` (subject `care_consultation:<id>`, scope the
+         *     building's path; payload `consultation_id`, `status`).
+         */
+        post: operations["requestCareConsultation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/consultations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One consultation, topic and notes masked unless revealed
+         * @description For the elder, the account that asked, the doctor it is scheduled with, and care staff
+         *     over the elder's building; anyone else, and an id that names no consultation, `404`.
+         *     `topic` and `notes` are `null` (masked, `revealed` `false`). `reveal=true` opens them:
+         *     the elder reads their own freely (no audit record); a doctor over the elder reads them
+         *     audited (`care.consultation_revealed`, target `person:<id>`, reason "consultation N");
+         *     other care staff `403`. `reveal` other than `true`, `false`, `1`, `0` `422`.
+         */
+        get: operations["getCareConsultation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/consultations/{id}/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A doctor takes a consultation and sets when
+         * @description By a doctor over the elder's building: they take it (`doctor_id`) and set `scheduled_at`
+         *     (UTC milliseconds, not more than 5 minutes in the past; `422` `field` `scheduled_at`
+         *     otherwise, or missing); another doctor over the elder may take it over until it is done.
+         *     Other care staff over the elder `403`; anyone else, and an id that names no
+         *     consultation, `404`. Done or cancelled `409`. The status is `scheduled`; the elder's
+         *     account is told (a message of kind `care.consultation_scheduled` in the inbox and the
+         *     outbox). Published as `care.consultation_changed`.
+         */
+        post: operations["scheduleCareConsultation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/consultations/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The doctor writes the notes: the consultation is done
+         * @description By the doctor it is scheduled with, or any doctor over the elder while it is still
+         *     `requested` (an online question answered at once). `notes` 1 to 4,000 bytes (`422`,
+         *     `field` `notes`), sealed at rest. Other care staff over the elder `403`; anyone else, and
+         *     an id that names no consultation, `404`. Done already or cancelled `409`. The status is
+         *     `done` (`closed_at` set). Published as `care.consultation_changed`.
+         */
+        post: operations["completeCareConsultation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/consultations/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a consultation that is not done
+         * @description By the elder, the account that asked, or a doctor over the elder, while it is requested
+         *     or scheduled; done or cancelled already `409`. Other care staff over the elder `403`;
+         *     anyone else, and an id that names no consultation, `404`. `reason` (optional) one line of
+         *     at most 200 characters (`422`, `field` `reason`, checked first), kept as `cancel_reason`.
+         *     The status is `cancelled` (`closed_at` set). Published as `care.consultation_changed`.
+         */
+        post: operations["cancelCareConsultation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/care/home-services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An elder's home services with their orders' status now
+         * @description With `person_id`: the elder's home services, for care staff over the elder and the elder;
+         *     anyone else, and an id that names no person, `404` (`field` `person_id`). With
+         *     `order_id`: the home service behind a work order, for care staff over its elder (so
+         *     whoever claimed it finds the door); for anyone else, and an order that is no home
+         *     service's, an empty list. Without either: the caller's own person's and those the
+         *     caller asked for. Newest first, each with its order's status and deadline now, the
+         *     household's address and floor. A query value that is not an integer `422` naming it.
+         */
+        get: operations["listCareHomeServices"];
+        put?: never;
+        /**
+         * Ask for a repair or a utility check at an elder's home (居家服务), as a work order
+         * @description The elder for themselves, or care staff over an elder for them (`person_id`). Checked in
+         *     this order: `kind` not `repair` or `utility_check` `422`; `description` empty or over
+         *     1,000 characters `422`; a value of the wrong type `422` naming it; without `person_id`,
+         *     an account linked to no person `403`; a `person_id` outside the caller's places `404`
+         *     (`field` `person_id`). The request becomes a report (filed by the caller) of the category
+         *     `care.home_repair` (居家维修) or `care.utility_check` (水电气检查) at the elder's
+         *     building; its work order is made at once and goes to the order pool (网格下单、全员抢单:
+         *     claimed by grid workers, stewards, community staff and property companies), with its
+         *     deadlines and escalation; the caller rates it. The report carries the building, not the
+         *     household: whoever claims the order reads the address here (`listCareHomeServices`
+         *     `?order_id=`).
+         */
+        post: operations["requestCareHomeService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/care/devices": {
         parameters: {
             query?: never;
@@ -3684,7 +4058,10 @@ export interface paths {
          *
          *     Visibility: an event addressed to an account is seen by that account and by district
          *     administrators at `/`; other events are seen by anyone holding a grant whose scope
-         *     is a prefix of the event's scope.
+         *     is a prefix of the event's scope, but a `resident` grant (residents get what is
+         *     addressed to them); work-order events (`order.*`) by the staff and workers who see
+         *     orders there (docs/reference/orders.md); elder care's (`care.*`) by the care roles only
+         *     — steward, grid worker, community and street staff, district admin, doctor.
          *
          *     A stream ends when its session ends (logout, expiry, a disabled account) or the
          *     account's grants change: the session is checked before every frame and heartbeat.
@@ -3748,7 +4125,13 @@ export interface paths {
          *     recorded by a door-code scan; subject `care_visit:<id>`, scope the building's path;
          *     payload `visit_id`, `person_id` — not what the visit found). `care.booking_changed` (a
          *     room's booking made or cancelled; subject `care_booking:<id>`, scope the community's
-         *     path; payload `booking_id`, `room_id`, `status`).
+         *     path; payload `booking_id`, `room_id`, `status`). `care.meal_changed` (a meal order
+         *     placed, cancelled or served; subject `care_meal:<id>`, scope the community's path;
+         *     payload `menu_id`, `meal_id`, `status`). `care.consultation_changed` (a consultation
+         *     requested, scheduled, done or cancelled; subject `care_consultation:<id>`, scope the
+         *     building's path; payload `consultation_id`, `status` — never the topic or the notes),
+         *     and `care.consultation_request`, addressed to each doctor over the elder's building
+         *     (payload `consultation_id`, `mode`).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -4717,7 +5100,7 @@ export interface components {
          * @description The `data` of one event on the live stream (and a row of the event log). Every event
          *     has the same envelope; `type` fixes the shape of `payload`.
          */
-        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"] | components["schemas"]["OrderEvent"] | components["schemas"]["ReportEvent"] | components["schemas"]["PointsProposedEvent"] | components["schemas"]["PointsDecisionEvent"] | components["schemas"]["PointsPostedEvent"] | components["schemas"]["PointsCatalogChangedEvent"] | components["schemas"]["PointsGoodsChangedEvent"] | components["schemas"]["PointsRedemptionEvent"] | components["schemas"]["PointsAppealEvent"] | components["schemas"]["CareAlarmEvent"] | components["schemas"]["CareVisitEvent"] | components["schemas"]["CareBookingEvent"];
+        Event: components["schemas"]["SessionCreatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["AccountCreatedEvent"] | components["schemas"]["AccountGrantsChangedEvent"] | components["schemas"]["NodeCreatedEvent"] | components["schemas"]["NodeRenamedEvent"] | components["schemas"]["GridShapedEvent"] | components["schemas"]["OrganisationEvent"] | components["schemas"]["RegistryBatchWrittenEvent"] | components["schemas"]["HouseholdCreatedEvent"] | components["schemas"]["PersonAddedEvent"] | components["schemas"]["RosterImportProgressEvent"] | components["schemas"]["RosterImportFinishedEvent"] | components["schemas"]["CodeEvent"] | components["schemas"]["CodeCheckedInEvent"] | components["schemas"]["CodePrintProgressEvent"] | components["schemas"]["CodePrintFinishedEvent"] | components["schemas"]["PlaceEvent"] | components["schemas"]["OrderEvent"] | components["schemas"]["ReportEvent"] | components["schemas"]["PointsProposedEvent"] | components["schemas"]["PointsDecisionEvent"] | components["schemas"]["PointsPostedEvent"] | components["schemas"]["PointsCatalogChangedEvent"] | components["schemas"]["PointsGoodsChangedEvent"] | components["schemas"]["PointsRedemptionEvent"] | components["schemas"]["PointsAppealEvent"] | components["schemas"]["CareAlarmEvent"] | components["schemas"]["CareVisitEvent"] | components["schemas"]["CareBookingEvent"] | components["schemas"]["CareMealEvent"] | components["schemas"]["CareConsultationEvent"] | components["schemas"]["CareConsultationRequestEvent"];
         /** @description A login to the account in `subject` (addressed to that account). */
         SessionCreatedEvent: {
             id: components["schemas"]["EventId"];
@@ -6242,7 +6625,7 @@ export interface components {
             code: components["schemas"]["CategoryCode"];
             name_zh: string;
             name_en: string;
-            /** @description The group it is listed under (市容环境, 道路设施, 绿化, 物业, 噪音, 消防通道, 占道经营, 违章停车, 安全, 其他). */
+            /** @description The group it is listed under (市容环境, 道路设施, 绿化, 物业, 噪音, 消防通道, 占道经营, 违章停车, 安全, 居家养老, 其他). */
             group: string;
             /** @description An open order must be claimed within this many minutes of being created or returned, or it escalates one level. */
             claim_minutes: number;
@@ -8501,6 +8884,505 @@ export interface components {
             token: string;
         };
         /**
+         * @description A day on the UTC+8 clock, `YYYY-MM-DD`.
+         * @example 2026-11-30
+         */
+        CareDay: string;
+        /** @description A dish of a menu, with the portions ordered (cancelled orders not counted) and left. */
+        CareMenuItem: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** @description The price of one portion, in fen (分). */
+            price_fen: number;
+            /** @description Portions the kitchen makes. */
+            portions: number;
+            /** @description Portions ordered (not cancelled). */
+            ordered: number;
+            /** @description `portions` minus `ordered`. */
+            left: number;
+        };
+        /**
+         * @description A community's menu (助餐) for a day.
+         * @example {
+         *       "id": 4,
+         *       "community_id": 3,
+         *       "path": "/2/3",
+         *       "date": "2026-11-30",
+         *       "cutoff_at": 1764464400000,
+         *       "pickup": true,
+         *       "delivery": true,
+         *       "note": "少油少盐",
+         *       "open": true,
+         *       "items": [
+         *         {
+         *           "id": 10,
+         *           "name": "番茄炒蛋套餐",
+         *           "price_fen": 1200,
+         *           "portions": 60,
+         *           "ordered": 12,
+         *           "left": 48
+         *         },
+         *         {
+         *           "id": 11,
+         *           "name": "清蒸鱼套餐",
+         *           "price_fen": 1800,
+         *           "portions": 40,
+         *           "ordered": 40,
+         *           "left": 0
+         *         }
+         *       ],
+         *       "created_at": 1764300000000,
+         *       "updated_at": 1764300000000
+         *     }
+         */
+        CareMenu: {
+            /** Format: int64 */
+            id: number;
+            community_id: components["schemas"]["NodeId"];
+            /** @description The community's path. */
+            path: components["schemas"]["NodePath"];
+            date: components["schemas"]["CareDay"];
+            /** @description Orders are taken (and cancelled) until this time; at most the end of the day. */
+            cutoff_at: components["schemas"]["Timestamp"];
+            /** @description Offered for pick-up at the station. */
+            pickup: boolean;
+            /** @description Offered for delivery to the door. */
+            delivery: boolean;
+            /** @description At most 500 bytes; empty without one. */
+            note: string;
+            /** @description The cut-off has not passed (orders are taken). */
+            open: boolean;
+            /** @description The dishes, in the menu's order. */
+            items: components["schemas"]["CareMenuItem"][];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        CareMenuList: {
+            /** @description By date. */
+            items: components["schemas"]["CareMenu"][];
+        };
+        /** @description A dish as published or changed; with `id` (`changeCareMenu`) an existing dish of the menu. */
+        CareMenuItemInput: {
+            /**
+             * Format: int64
+             * @description An existing dish of the menu (`changeCareMenu` only); left out, a new dish.
+             */
+            id?: number | null;
+            /** @description 1 to 60 characters, each name once on a menu. */
+            name: string;
+            price_fen: number;
+            portions: number;
+        };
+        /**
+         * @description A menu's settings and dishes (`changeCareMenu`, every field replaced; and, with
+         *     `community_id` and `date`, `addCareMenu`). `null` is the same as left out.
+         * @example {
+         *       "cutoff_at": 1764464400000,
+         *       "pickup": true,
+         *       "delivery": true,
+         *       "note": "少油少盐",
+         *       "items": [
+         *         {
+         *           "id": 10,
+         *           "name": "番茄炒蛋套餐",
+         *           "price_fen": 1200,
+         *           "portions": 60
+         *         },
+         *         {
+         *           "name": "小米粥",
+         *           "price_fen": 300,
+         *           "portions": 80
+         *         }
+         *       ]
+         *     }
+         */
+        CareMenuChange: {
+            /**
+             * Format: int64
+             * @description Orders are taken until this time (UTC milliseconds), at most the end of the day. Left out, `addCareMenu` takes 09:00 of the day and `changeCareMenu` keeps the menu's.
+             */
+            cutoff_at?: number | null;
+            /** @default true */
+            pickup: boolean | null;
+            /** @default false */
+            delivery: boolean | null;
+            /** @description At most 500 bytes. */
+            note?: string | null;
+            items: components["schemas"]["CareMenuItemInput"][];
+        };
+        /**
+         * @description A menu to publish.
+         * @example {
+         *       "community_id": 3,
+         *       "date": "2026-11-30",
+         *       "pickup": true,
+         *       "delivery": true,
+         *       "items": [
+         *         {
+         *           "name": "番茄炒蛋套餐",
+         *           "price_fen": 1200,
+         *           "portions": 60
+         *         },
+         *         {
+         *           "name": "清蒸鱼套餐",
+         *           "price_fen": 1800,
+         *           "portions": 40
+         *         }
+         *       ]
+         *     }
+         */
+        CareNewMenu: components["schemas"]["CareMenuChange"] & {
+            community_id: components["schemas"]["NodeId"];
+            date: components["schemas"]["CareDay"];
+        };
+        /** @description A dish's portions to cook (orders not cancelled), of them for pick-up and for delivery. */
+        CareKitchenItem: {
+            /** Format: int64 */
+            item_id: number;
+            name: string;
+            /** @description The portions the menu offers. */
+            portions: number;
+            /** @description Portions ordered, to cook (`pickup` plus `delivery`). */
+            total: number;
+            pickup: number;
+            delivery: number;
+        };
+        /**
+         * @description The kitchen's count of a menu. Cancelled orders count nowhere.
+         * @example {
+         *       "menu_id": 4,
+         *       "date": "2026-11-30",
+         *       "items": [
+         *         {
+         *           "item_id": 10,
+         *           "name": "番茄炒蛋套餐",
+         *           "portions": 60,
+         *           "total": 12,
+         *           "pickup": 9,
+         *           "delivery": 3
+         *         }
+         *       ],
+         *       "orders": 10,
+         *       "pickup": 7,
+         *       "delivery": 3,
+         *       "served": 0
+         *     }
+         */
+        CareKitchen: {
+            /** Format: int64 */
+            menu_id: number;
+            date: components["schemas"]["CareDay"];
+            /** @description The menu's dishes, in its order. */
+            items: components["schemas"]["CareKitchenItem"][];
+            /** @description The orders (not cancelled). */
+            orders: number;
+            /** @description Of them, to collect. */
+            pickup: number;
+            /** @description Of them, to deliver. */
+            delivery: number;
+            /** @description Of them, collected or delivered already. */
+            served: number;
+        };
+        /** @description A dish of an order. */
+        CareMealLine: {
+            /** Format: int64 */
+            item_id: number;
+            name: string;
+            qty: number;
+            /** @description The price of one portion, in fen. */
+            price_fen: number;
+        };
+        /**
+         * @description A meal order from a menu.
+         * @example {
+         *       "id": 21,
+         *       "menu_id": 4,
+         *       "date": "2026-11-30",
+         *       "person_id": 12,
+         *       "person_name": "刘桂兰",
+         *       "placed_by": 6,
+         *       "mode": "delivery",
+         *       "note": "米饭软一点",
+         *       "status": "ordered",
+         *       "items": [
+         *         {
+         *           "item_id": 10,
+         *           "name": "番茄炒蛋套餐",
+         *           "qty": 1,
+         *           "price_fen": 1200
+         *         }
+         *       ],
+         *       "total_fen": 1200,
+         *       "address": "康城小区1号楼1单元101室",
+         *       "floor": 1,
+         *       "created_at": 1764300000000,
+         *       "cancelled_at": null,
+         *       "served_at": null
+         *     }
+         */
+        CareMeal: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            menu_id: number;
+            date: components["schemas"]["CareDay"];
+            /** @description The person it is for. */
+            person_id: components["schemas"]["PersonId"];
+            person_name: string;
+            /** @description The account that ordered (the resident, or staff ordering for an elder). */
+            placed_by: components["schemas"]["AccountId"];
+            /** @enum {string} */
+            mode: "pickup" | "delivery";
+            /** @description At most 200 bytes; empty without one. */
+            note: string;
+            /** @enum {string} */
+            status: "ordered" | "cancelled" | "served";
+            items: components["schemas"]["CareMealLine"][];
+            /** @description The sum of `qty` × `price_fen`, in fen. */
+            total_fen: number;
+            /** @description The household's address, for a delivery in a menu's list of orders (`listCareMeals?menu_id=`); `null` otherwise. */
+            address: string | null;
+            /** @description The household's floor, as `address`. */
+            floor: number | null;
+            created_at: components["schemas"]["Timestamp"];
+            cancelled_at: components["schemas"]["Timestamp"] | null;
+            served_at: components["schemas"]["Timestamp"] | null;
+        };
+        CareMealList: {
+            /** @description A menu's orders oldest first; one's own newest first. */
+            items: components["schemas"]["CareMeal"][];
+        };
+        /**
+         * @description An order from a menu.
+         * @example {
+         *       "menu_id": 4,
+         *       "mode": "delivery",
+         *       "items": [
+         *         {
+         *           "item_id": 10,
+         *           "qty": 1
+         *         }
+         *       ],
+         *       "note": "米饭软一点"
+         *     }
+         */
+        CareNewMeal: {
+            /** Format: int64 */
+            menu_id: number;
+            /** @enum {string} */
+            mode: "pickup" | "delivery";
+            /** @description Each `item_id` once. */
+            items: {
+                /** Format: int64 */
+                item_id: number;
+                qty: number;
+            }[];
+            /** @description At most 200 bytes. */
+            note?: string | null;
+            /**
+             * Format: int64
+             * @description The elder ordered for (care staff over them); left out, the caller's own person.
+             */
+            person_id?: number | null;
+        };
+        /** @description No fields (`{}`); the body may be left out. */
+        CareEmptyBody: Record<string, never>;
+        /**
+         * @description `online` (the 24-hour online consultation), `clinic` (at the clinic), `home` (a home visit).
+         * @enum {string}
+         */
+        CareConsultationMode: "online" | "clinic" | "home";
+        /**
+         * @description A consultation (问诊) an elder asked for. `topic` and `notes` are sealed at rest and
+         *     answered `null` unless revealed (`getCareConsultation?reveal=true`).
+         * @example {
+         *       "id": 5,
+         *       "person_id": 12,
+         *       "person_name": "刘桂兰",
+         *       "path": "/2/3/4/8/9",
+         *       "mode": "online",
+         *       "status": "scheduled",
+         *       "topic": null,
+         *       "notes": null,
+         *       "revealed": false,
+         *       "requested_by": 9,
+         *       "requested_by_name": "刘桂兰",
+         *       "preferred_at": null,
+         *       "doctor_id": 15,
+         *       "doctor_name": "康城社区医生",
+         *       "scheduled_at": 1764310000000,
+         *       "cancel_reason": "",
+         *       "created_at": 1764300000000,
+         *       "updated_at": 1764300500000,
+         *       "closed_at": null
+         *     }
+         */
+        CareConsultation: {
+            /** Format: int64 */
+            id: number;
+            /** @description The elder. */
+            person_id: components["schemas"]["PersonId"];
+            person_name: string;
+            /** @description The elder's building's path. */
+            path: components["schemas"]["NodePath"];
+            mode: components["schemas"]["CareConsultationMode"];
+            /**
+             * @description `requested`, `scheduled` (a doctor took it), `done` (notes written), `cancelled`.
+             * @enum {string}
+             */
+            status: "requested" | "scheduled" | "done" | "cancelled";
+            /** @description What the elder asks about (at most 1,000 bytes); `null` unless revealed. */
+            topic: string | null;
+            /** @description The doctor's notes (at most 4,000 bytes); `null` unless revealed, or before any. */
+            notes: string | null;
+            /** @description `topic` and `notes` are in full. */
+            revealed: boolean;
+            /** @description The account that asked (the elder's, or staff's). */
+            requested_by: components["schemas"]["AccountId"];
+            requested_by_name: string;
+            /** @description When the elder would like it; `null` for any time. */
+            preferred_at: components["schemas"]["Timestamp"] | null;
+            /** @description The doctor who took it; `null` before. */
+            doctor_id: components["schemas"]["AccountId"] | null;
+            doctor_name: string | null;
+            scheduled_at: components["schemas"]["Timestamp"] | null;
+            /** @description Why it was cancelled; empty otherwise. */
+            cancel_reason: string;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            /** @description When it was done or cancelled; `null` while open. */
+            closed_at: components["schemas"]["Timestamp"] | null;
+        };
+        CareConsultationList: {
+            /** @description Newest first; `topic` and `notes` `null`. */
+            items: components["schemas"]["CareConsultation"][];
+        };
+        /**
+         * @description A consultation asked for.
+         * @example {
+         *       "mode": "online",
+         *       "topic": "最近血压偏高，头晕，想咨询用药"
+         *     }
+         */
+        CareNewConsultation: {
+            mode: components["schemas"]["CareConsultationMode"];
+            /** @description 1 to 1,000 bytes; sealed at rest. */
+            topic: string;
+            /**
+             * Format: int64
+             * @description The elder (care staff over them); left out, the caller's own person.
+             */
+            person_id?: number | null;
+            /**
+             * Format: int64
+             * @description When the elder would like it (UTC milliseconds; not more than 5 minutes in the past).
+             */
+            preferred_at?: number | null;
+        };
+        /**
+         * @description When the doctor will see the elder.
+         * @example {
+         *       "scheduled_at": 1764310000000
+         *     }
+         */
+        CareConsultationSchedule: {
+            /**
+             * Format: int64
+             * @description UTC milliseconds; not more than 5 minutes in the past.
+             */
+            scheduled_at: number;
+        };
+        /**
+         * @description The doctor's notes.
+         * @example {
+         *       "notes": "血压150/90，建议继续服用氨氯地平，一周后复查。"
+         *     }
+         */
+        CareConsultationNotes: {
+            /** @description 1 to 4,000 bytes; sealed at rest. */
+            notes: string;
+        };
+        /**
+         * @description Why (optional): `{}` cancels without a reason.
+         * @example {
+         *       "reason": "已去医院就诊"
+         *     }
+         */
+        CareConsultationCancel: {
+            /** @description One line of at most 200 characters. */
+            reason?: string | null;
+        };
+        /**
+         * @description `repair` (居家维修, category `care.home_repair`) or `utility_check` (水电气检查, category `care.utility_check`).
+         * @enum {string}
+         */
+        CareHomeServiceKind: "repair" | "utility_check";
+        /**
+         * @description A repair or utility check at an elder's home, filed as a work order.
+         * @example {
+         *       "id": 2,
+         *       "person_id": 12,
+         *       "person_name": "刘桂兰",
+         *       "kind": "repair",
+         *       "description": "厨房水龙头漏水",
+         *       "report_id": 31,
+         *       "order_id": 44,
+         *       "order_status": "open",
+         *       "order_due_at": 1764386400000,
+         *       "address": "康城小区1号楼1单元101室",
+         *       "floor": 1,
+         *       "requested_by": 9,
+         *       "created_at": 1764300000000
+         *     }
+         */
+        CareHomeService: {
+            /** Format: int64 */
+            id: number;
+            /** @description The elder. */
+            person_id: components["schemas"]["PersonId"];
+            person_name: string;
+            kind: components["schemas"]["CareHomeServiceKind"];
+            /** @description 1 to 1,000 characters. */
+            description: string;
+            /** @description The report filed for it (by the caller). */
+            report_id: components["schemas"]["ReportId"];
+            /** @description The work order made from the report; `null` without one. */
+            order_id: components["schemas"]["OrderId"] | null;
+            /** @description The order's status now; `null` without an order. */
+            order_status: components["schemas"]["OrderStatus"] | null;
+            /** @description The order's deadline now; `null` without one. */
+            order_due_at: components["schemas"]["Timestamp"] | null;
+            /** @description The elder's household's address. */
+            address: string;
+            /** @description The household's floor. */
+            floor: components["schemas"]["HouseholdFloor"];
+            /** @description The account that asked (the elder's, or staff's). */
+            requested_by: components["schemas"]["AccountId"];
+            created_at: components["schemas"]["Timestamp"];
+        };
+        CareHomeServiceList: {
+            /** @description Newest first. */
+            items: components["schemas"]["CareHomeService"][];
+        };
+        /**
+         * @description A home service asked for.
+         * @example {
+         *       "kind": "repair",
+         *       "description": "厨房水龙头漏水"
+         *     }
+         */
+        CareNewHomeService: {
+            kind: components["schemas"]["CareHomeServiceKind"];
+            /** @description 1 to 1,000 characters. */
+            description: string;
+            /**
+             * Format: int64
+             * @description The elder (care staff over them); left out, the caller's own person.
+             */
+            person_id?: number | null;
+        };
+        /**
          * @description A step of an alarm: `care.alarm_raised`, `care.alarm_pressed`, `care.alarm_escalated`,
          *     `care.alarm_acknowledged`, `care.alarm_arrived` and `care.alarm_closed` (scope the
          *     building's path; raised, acknowledged, arrived and closed with a copy addressed to the
@@ -8528,7 +9410,7 @@ export interface components {
             };
         };
         /**
-         * @description A visit recorded (`recordCareVisit`); seen by those whose grant covers the building. It
+         * @description A visit recorded (`recordCareVisit`); seen by the care roles whose grant covers the building. It
          *     says that a visit happened, not what it found: the readings and flags are read through
          *     `listCareVisits`.
          */
@@ -8547,8 +9429,8 @@ export interface components {
             };
         };
         /**
-         * @description A booking made (`bookCareRoom`) or cancelled (`cancelCareBooking`); seen by those whose
-         *     grant covers the room's community.
+         * @description A booking made (`bookCareRoom`) or cancelled (`cancelCareBooking`); seen by the care roles
+         *     whose grant covers the room's community.
          */
         CareBookingEvent: {
             id: components["schemas"]["EventId"];
@@ -8569,6 +9451,74 @@ export interface components {
                  * @enum {string}
                  */
                 status: "booked" | "cancelled" | "checked_in";
+            };
+        };
+        /**
+         * @description A meal order placed (`orderCareMeal`), cancelled (`cancelCareMeal`) or served
+         *     (`serveCareMeal`); seen by the care roles whose grant covers the menu's community, so
+         *     the console's counts move live.
+         */
+        CareMealEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "care.meal_changed";
+            /** @description The order the event is about. */
+            subject: string;
+            /** @description The community's path. */
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                /** Format: int64 */
+                menu_id: number;
+                /** Format: int64 */
+                meal_id: number;
+                /**
+                 * @description The order's status after the change.
+                 * @enum {string}
+                 */
+                status: "ordered" | "cancelled" | "served";
+            };
+        };
+        /**
+         * @description A consultation requested, scheduled, done or cancelled; seen by the care roles whose
+         *     grant covers the elder's building (a step after the request with a copy addressed to the
+         *     elder's account). It carries no topic or notes.
+         */
+        CareConsultationEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "care.consultation_changed";
+            /** @description The consultation the event is about. */
+            subject: string;
+            /** @description The building's path. */
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                /** Format: int64 */
+                consultation_id: number;
+                /**
+                 * @description The consultation's status after the change.
+                 * @enum {string}
+                 */
+                status: "requested" | "scheduled" | "done" | "cancelled";
+            };
+        };
+        /**
+         * @description A consultation asked for (`requestCareConsultation`), addressed to each doctor over the
+         *     elder's building (each also gets a message in the inbox). It carries no topic.
+         */
+        CareConsultationRequestEvent: {
+            id: components["schemas"]["EventId"];
+            /** @enum {string} */
+            type: "care.consultation_request";
+            /** @description The consultation the event is about. */
+            subject: string;
+            scope: components["schemas"]["NodePath"];
+            created_at: components["schemas"]["Timestamp"];
+            payload: {
+                /** Format: int64 */
+                consultation_id: number;
+                mode: components["schemas"]["CareConsultationMode"];
             };
         };
         /** @description A message to an account (written with the event it announces). */
@@ -8973,6 +9923,12 @@ export interface components {
         CareRoomIdPath: string;
         /** @description Booking id. Anything that is not a positive integer names no booking (`404`). */
         CareBookingIdPath: string;
+        /** @description Menu id. Anything that is not a positive integer names no menu (`404`). */
+        CareMenuIdPath: string;
+        /** @description Meal order id. Anything that is not a positive integer names no order (`404`). */
+        CareMealIdPath: string;
+        /** @description Consultation id. Anything that is not a positive integer names no consultation (`404`). */
+        CareConsultationIdPath: string;
         /** @description Message id. Anything that is not a positive integer names no message (`404`). */
         NotificationIdPath: string;
         /** @description An upload id (22 characters of `A-Z a-z 0-9 _ -`). Anything else names no photo (`404`). */
@@ -13792,7 +14748,7 @@ export interface operations {
     listCareVisitsDue: {
         parameters: {
             query?: {
-                /** @description A street, a community, a grid, a compound or a building (required; staff over it). */
+                /** @description A street, a community, a grid, a compound or a building (staff over it); left out, the elders of the buildings where the caller is steward or backup. */
                 node_id?: number;
                 /** @description Only the overdue ones. */
                 overdue?: boolean;
@@ -14106,6 +15062,627 @@ export interface operations {
             408: components["responses"]["Timeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCareMenus: {
+        parameters: {
+            query?: {
+                /** @description The community (for staff over it; residents may leave it out). */
+                community_id?: number;
+                /** @description The first day (`YYYY-MM-DD`, UTC+8); default today. */
+                from?: string;
+                /** @description The last day (`YYYY-MM-DD`, UTC+8), at most 30 days after `from`; default 6 days after `from`. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The menus, by date. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareMenuList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addCareMenu: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareNewMenu"];
+            };
+        };
+        responses: {
+            /** @description Published; the menu. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareMenu"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCareMenu: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Menu id. Anything that is not a positive integer names no menu (`404`). */
+                id: components["parameters"]["CareMenuIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The menu. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareMenu"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    changeCareMenu: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Menu id. Anything that is not a positive integer names no menu (`404`). */
+                id: components["parameters"]["CareMenuIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareMenuChange"];
+            };
+        };
+        responses: {
+            /** @description Changed; the menu. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareMenu"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCareKitchen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Menu id. Anything that is not a positive integer names no menu (`404`). */
+                id: components["parameters"]["CareMenuIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareKitchen"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCareMeals: {
+        parameters: {
+            query?: {
+                /** @description The menu (staff over its community); left out, the caller's own orders. */
+                menu_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The orders. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareMealList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    orderCareMeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareNewMeal"];
+            };
+        };
+        responses: {
+            /** @description Ordered; the order. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareMeal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelCareMeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Meal order id. Anything that is not a positive integer names no order (`404`). */
+                id: components["parameters"]["CareMealIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CareEmptyBody"];
+            };
+        };
+        responses: {
+            /** @description Cancelled; the order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareMeal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    serveCareMeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Meal order id. Anything that is not a positive integer names no order (`404`). */
+                id: components["parameters"]["CareMealIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CareEmptyBody"];
+            };
+        };
+        responses: {
+            /** @description Served; the order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareMeal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCareConsultations: {
+        parameters: {
+            query?: {
+                /** @description A street, a community, a grid, a compound or a building (staff over it); left out, the caller's own. */
+                node_id?: number;
+                /** @description `open` (requested, scheduled) or `closed` (done, cancelled); left out, all. */
+                state?: "open" | "closed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The consultations, newest first (topic and notes `null`). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareConsultationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    requestCareConsultation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareNewConsultation"];
+            };
+        };
+        responses: {
+            /** @description Requested; the consultation (topic masked). */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareConsultation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCareConsultation: {
+        parameters: {
+            query?: {
+                /** @description The topic and the notes in full (the elder; doctors over the elder, audited). */
+                reveal?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Consultation id. Anything that is not a positive integer names no consultation (`404`). */
+                id: components["parameters"]["CareConsultationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The consultation. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareConsultation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    scheduleCareConsultation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Consultation id. Anything that is not a positive integer names no consultation (`404`). */
+                id: components["parameters"]["CareConsultationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareConsultationSchedule"];
+            };
+        };
+        responses: {
+            /** @description Scheduled; the consultation (topic masked). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareConsultation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    completeCareConsultation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Consultation id. Anything that is not a positive integer names no consultation (`404`). */
+                id: components["parameters"]["CareConsultationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareConsultationNotes"];
+            };
+        };
+        responses: {
+            /** @description Done; the consultation (topic and notes masked). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareConsultation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelCareConsultation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Consultation id. Anything that is not a positive integer names no consultation (`404`). */
+                id: components["parameters"]["CareConsultationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareConsultationCancel"];
+            };
+        };
+        responses: {
+            /** @description Cancelled; the consultation (topic masked). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareConsultation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCareHomeServices: {
+        parameters: {
+            query?: {
+                /** @description The elder (care staff over them, or the elder). */
+                person_id?: number;
+                /** @description A work order: the home service behind it (care staff over its elder). */
+                order_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The home services, newest first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareHomeServiceList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["InvalidInput"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    requestCareHomeService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareNewHomeService"];
+            };
+        };
+        responses: {
+            /** @description Filed; the home service with its report and order. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareHomeService"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidInput"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];

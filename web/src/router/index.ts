@@ -187,6 +187,47 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'care.rooms.title' },
       },
       {
+        // 助餐: a resident orders meals from the station's menus (a steward for an elder: ?person=).
+        path: 'care/meals',
+        name: 'm-care-meals',
+        component: () => import('@/modules/care/PhoneCareMeals.vue'),
+        meta: { title: 'care.meals.title' },
+      },
+      {
+        // 问诊: an elder asks a family doctor (a steward for an elder: ?person=).
+        path: 'care/consult',
+        name: 'm-care-consult',
+        component: () => import('@/modules/care/PhoneCareConsult.vue'),
+        meta: { title: 'care.consult.title' },
+      },
+      {
+        // 居家服务: an elder asks for a repair or a utility check (a steward for an elder: ?person=).
+        path: 'care/services',
+        name: 'm-care-services',
+        component: () => import('@/modules/care/PhoneCareServices.vue'),
+        meta: { title: 'care.services.title' },
+      },
+      {
+        // 我的老人: the elders in a steward's buildings, and one of them.
+        path: 'care/elders',
+        name: 'm-care-elders',
+        component: () => import('@/modules/care/PhoneCareElders.vue'),
+        meta: { title: 'care.myElders.title', roles: [...CARE_RESPONDER_ROLES] },
+      },
+      {
+        path: 'care/elders/:id(\\d+)',
+        name: 'm-care-elder',
+        component: () => import('@/modules/care/PhoneCareElder.vue'),
+        meta: { title: 'care.myElders.one', roles: [...CARE_RESPONDER_ROLES] },
+      },
+      {
+        // 问诊 for family doctors: the consultations in their places.
+        path: 'care/consultations',
+        name: 'm-care-consultations',
+        component: () => import('@/modules/care/PhoneCareDoctor.vue'),
+        meta: { title: 'care.consult.doctor.title', roles: ['doctor'] },
+      },
+      {
         path: 'messages',
         name: 'm-messages',
         component: () => import('@/modules/platform/PhoneMessages.vue'),

@@ -28,6 +28,20 @@ import type {
   CareVisit,
   CareVisitDueList,
   CareVisitList,
+  CareConsultation,
+  CareConsultationList,
+  CareHomeService,
+  CareHomeServiceList,
+  CareKitchen,
+  CareMeal,
+  CareMealList,
+  CareMenu,
+  CareMenuChange,
+  CareMenuList,
+  CareNewConsultation,
+  CareNewHomeService,
+  CareNewMeal,
+  CareNewMenu,
 } from './types'
 
 /** Page size asked for in lists (the server's largest is 200). */
@@ -91,9 +105,13 @@ export const removeDuty = (id: number) => apiFetch<void>(`/api/care/duty/${id}`,
 
 // Elders' profiles and devices ----------------------------------------------------------------
 
-/** An elder's profile, masked unless `reveal` (audited); 404 when there is none. */
-export const getProfile = (personId: number, reveal = false) =>
-  apiFetch<CareProfile>(`/api/care/elders/${personId}`, { query: { reveal: reveal ? 'true' : undefined }, notify: false })
+/** An elder's profile, masked unless revealed with a `reason` (4–200 characters, audited; the
+ *  elder reads their own with `''`); 404 when there is none. */
+export const getProfile = (personId: number, reason: string | null = null) =>
+  apiFetch<CareProfile>(`/api/care/elders/${personId}`, {
+    query: { reveal: reason !== null ? 'true' : undefined, reason: reason ? reason : undefined },
+    notify: false,
+  })
 
 export const putProfile = (personId: number, body: CareProfileChange) =>
   apiFetch<CareProfile>(`/api/care/elders/${personId}`, { method: 'PUT', body, notify: false })
@@ -117,9 +135,10 @@ export const listVisits = (personId: number, before?: number | null, limit = PAG
   apiFetch<CareVisitList>('/api/care/visits', { query: { person_id: personId, before: before ?? undefined, limit }, notify: false })
 
 /** The elders with a profile at a place (a street, community, grid, compound or building), by
- *  when their next visit is due; `overdue` only those overdue. */
-export const listVisitsDue = (nodeId: number, overdue = false) =>
-  apiFetch<CareVisitDueList>('/api/care/visits/due', { query: { node_id: nodeId, overdue: overdue ? 'true' : undefined }, notify: false }).then(
+ *  when their next visit is due; `overdue` only those overdue. Without a place (`null`): the
+ *  elders of the buildings where the caller is steward or backup ("my elders"). */
+export const listVisitsDue = (nodeId: number | null, overdue = false) =>
+  apiFetch<CareVisitDueList>('/api/care/visits/due', { query: { node_id: nodeId ?? undefined, overdue: overdue ? 'true' : undefined }, notify: false }).then(
     (l) => l.items,
   )
 
@@ -155,3 +174,71 @@ export const myBookings = (from?: number) =>
 /** A room's bookings in `[from, to)`, for staff over it. */
 export const roomBookings = (roomId: number, from: number, to: number) =>
   apiFetch<CareBookingList>('/api/care/bookings', { query: { room_id: roomId, from, to }, notify: false }).then((l) => l.items)
+
+// Meals (助餐) ----------------------------------------------------------------------------------
+
+/** A community's menus from `from` to `to` (UTC+8 days); residents leave `communityId` out: their
+ *  own community's. */
+export const listMenus = (q: { communityId?: number | null; from?: string; to?: string } = {}) =>
+  apiFetch<CareMenuList>('/api/care/menus', {
+    query: { community_id: q.communityId ?? undefined, from: q.from, to: q.to },
+    notify: false,
+  }).then((l) => l.items)
+
+export const getMenu = (id: number) => apiFetch<CareMenu>(`/api/care/menus/${id}`, { notify: false })
+
+export const addMenu = (body: CareNewMenu) => apiFetch<CareMenu>('/api/care/menus', { method: 'POST', body, notify: false })
+
+export const changeMenu = (id: number, body: CareMenuChange) =>
+  apiFetch<CareMenu>(`/api/care/menus/${id}`, { method: 'PUT', body, notify: false })
+
+/** What the kitchen cooks for a menu (staff over the community). */
+export const getKitchen = (menuId: number) => apiFetch<CareKitchen>(`/api/care/menus/${menuId}/kitchen`, { notify: false })
+
+/** Orders a meal (for the caller's own person, or `person_id` for an elder). Errors are the form's. */
+export const orderMeal = (body: CareNewMeal) => apiFetch<CareMeal>('/api/care/meals', { method: 'POST', body, notify: false })
+
+/** A menu's orders (staff), or without `menuId` the caller's own and those they placed. */
+export const listMeals = (menuId?: number | null) =>
+  apiFetch<CareMealList>('/api/care/meals', { query: { menu_id: menuId ?? undefined }, notify: false }).then((l) => l.items)
+
+export const cancelMeal = (id: number) => apiFetch<CareMeal>(`/api/care/meals/${id}/cancel`, { method: 'POST', body: {}, notify: false })
+
+export const serveMeal = (id: number) => apiFetch<CareMeal>(`/api/care/meals/${id}/serve`, { method: 'POST', body: {}, notify: false })
+
+// Doctor consultations (问诊) ------------------------------------------------------------------
+
+export const askDoctor = (body: CareNewConsultation) =>
+  apiFetch<CareConsultation>('/api/care/consultations', { method: 'POST', body, notify: false })
+
+/** Under a place (care staff over it), or without one the caller's own, asked for, or scheduled
+ *  with them. Lists carry no topic or notes. */
+export const listConsultations = (q: { nodeId?: number | null; state?: 'open' | 'closed' | null } = {}) =>
+  apiFetch<CareConsultationList>('/api/care/consultations', {
+    query: { node_id: q.nodeId ?? undefined, state: q.state ?? undefined },
+    notify: false,
+  }).then((l) => l.items)
+
+/** One consultation; `reveal` opens the topic and notes (the elder's own; a doctor's is audited). */
+export const getConsultation = (id: number, reveal = false) =>
+  apiFetch<CareConsultation>(`/api/care/consultations/${id}`, { query: { reveal: reveal ? 'true' : undefined }, notify: false })
+
+export const scheduleConsultation = (id: number, scheduledAt: number) =>
+  apiFetch<CareConsultation>(`/api/care/consultations/${id}/schedule`, { method: 'POST', body: { scheduled_at: scheduledAt }, notify: false })
+
+export const completeConsultation = (id: number, notes: string) =>
+  apiFetch<CareConsultation>(`/api/care/consultations/${id}/complete`, { method: 'POST', body: { notes }, notify: false })
+
+export const cancelConsultation = (id: number, reason = '') =>
+  apiFetch<CareConsultation>(`/api/care/consultations/${id}/cancel`, { method: 'POST', body: reason ? { reason } : {}, notify: false })
+
+// Home services (居家服务) ----------------------------------------------------------------------
+
+export const requestHomeService = (body: CareNewHomeService) =>
+  apiFetch<CareHomeService>('/api/care/home-services', { method: 'POST', body, notify: false })
+
+/** An elder's home services (`personId`), or the caller's own and those they asked for. */
+export const listHomeServices = (personId?: number | null) =>
+  apiFetch<CareHomeServiceList>('/api/care/home-services', { query: { person_id: personId ?? undefined }, notify: false }).then(
+    (l) => l.items,
+  )

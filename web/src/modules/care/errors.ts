@@ -1,7 +1,8 @@
 // The care routes' refusals in words: the server's message states the reason (a slot full, a
-// booking window, a reading out of range, a door with several elders…), which the pages say in
-// the user's language; a reason not mapped here is shown as the server gave it, and anything
-// that is no refusal (no answer, a server error, too many tries) as every page says errors.
+// booking window, a reading out of range, a door with several elders, a cut-off passed, a dish
+// sold out…), which the pages say in the user's language; a reason not mapped here is shown as
+// the server gave it, and anything that is no refusal (no answer, a server error, too many
+// tries) as every page says errors.
 import { ApiError, describeError } from '@/api/fetch'
 import { i18n } from '@/i18n'
 
@@ -40,6 +41,41 @@ export function careReason(message: string): { key: string; params?: Record<stri
   if (/^the person does not live behind this door/.test(m)) return { key: 'notBehindDoor' }
   if (/^nobody behind this door has a care profile/.test(m)) return { key: 'noElder' }
   if (/^several elders live here/.test(m)) return { key: 'severalElders' }
+  // Meals.
+  if (/^the cut-off has passed: orders are closed/.test(m)) return { key: 'cutoffPassed' }
+  if (/^the cut-off has passed: the kitchen is cooking it/.test(m)) return { key: 'cutoffCooking' }
+  if ((x = /^(.+) is sold out \((\d+) left\)/.exec(m))) return { key: 'soldOut', params: { dish: x[1], n: Number(x[2]) } }
+  if (/^ordered from this menu already/.test(m)) return { key: 'orderedAlready' }
+  if ((x = /^no (pickup|delivery) that day/.exec(m))) return { key: x[1] === 'pickup' ? 'noPickup' : 'noDelivery' }
+  if (/^dish \d+ is not on this menu/.test(m)) return { key: 'notOnMenu' }
+  if (/^no such menu/.test(m)) return { key: 'noMenu' }
+  if (/^no such meal order/.test(m)) return { key: 'noMeal' }
+  if ((x = /^the order is (\w+) already/.exec(m))) return { key: x[1] === 'served' ? 'mealServed' : 'mealCancelled' }
+  if (/^the order changed meanwhile/.test(m)) return { key: 'changed' }
+  if (/^the community has a menu that day already/.test(m)) return { key: 'menuExists' }
+  if (/^the day has passed/.test(m)) return { key: 'dayPassed' }
+  if (/^the cut-off must be before the end of the day/.test(m)) return { key: 'cutoffLate' }
+  if (/^offer pick-up, delivery or both/.test(m)) return { key: 'ways' }
+  if ((x = /^(.+) has (\d+) portions ordered already/.exec(m))) return { key: 'portionsOrdered', params: { dish: x[1], n: Number(x[2]) } }
+  if ((x = /^(.+) has orders: it cannot be taken off the menu/.exec(m))) return { key: 'dishHasOrders', params: { dish: x[1] } }
+  if ((x = /^orders use (pickup|delivery): it stays offered/.exec(m))) return { key: x[1] === 'pickup' ? 'pickupUsed' : 'deliveryUsed' }
+  if ((x = /^the dish (.+) is on the menu twice/.exec(m))) return { key: 'dishTwice', params: { dish: x[1] } }
+  if (/^community or street staff keep the menus/.test(m)) return { key: 'keepMenus' }
+  // Consultations.
+  if (/^5 consultations are open already/.test(m)) return { key: 'tooManyOpen' }
+  if (/^(preferred_at|scheduled_at) has passed/.test(m)) return { key: 'whenPast' }
+  if (/^topic must be/.test(m)) return { key: 'topic' }
+  if (/^notes must be/.test(m)) return { key: 'notes' }
+  if ((x = /^the consultation is (\w+) already/.exec(m))) return { key: x[1] === 'done' ? 'consultDone' : 'consultCancelled' }
+  if (/^the consultation changed meanwhile/.test(m)) return { key: 'changed' }
+  if (/^scheduled with another doctor/.test(m)) return { key: 'otherDoctor' }
+  if (/^only a doctor over the elder does this/.test(m)) return { key: 'doctorOnly' }
+  if (/^the elder, whoever asked, or a doctor cancels/.test(m)) return { key: 'cancelWho' }
+  if (/^the topic and notes are for the elder and doctors/.test(m)) return { key: 'topicPrivate' }
+  if (/^no such consultation/.test(m)) return { key: 'noConsult' }
+  // Home services.
+  if (/^description must be/.test(m)) return { key: 'description' }
+  if (/^work orders are not wired/.test(m)) return { key: 'noOrders' }
   // Codes.
   if (/^no such code/.test(m)) return { key: 'noCode' }
   if (/^this code is no longer in use/.test(m)) return { key: 'codeGone' }

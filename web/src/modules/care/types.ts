@@ -1,7 +1,9 @@
 // Types of the care API (docs/reference/care.md): alarms and their timeline, stewards, duty,
-// elder profiles and devices, visits, the station's rooms and their bookings — the generated
-// OpenAPI schemas.
+// elder profiles and devices, visits, the station's rooms and their bookings, meals,
+// consultations and home services — the generated OpenAPI schemas.
 import type { components } from '@/api/schema'
+import type { CONSULT_MODES, CONSULT_STATUSES, HOME_SERVICE_KINDS } from './consults'
+import type { MEAL_STATUSES, MealMode } from './meals'
 
 type S = components['schemas']
 
@@ -85,3 +87,42 @@ export const CARE_VISIT_FLAGS_MATCH_OPENAPI: Same<(typeof CARE_VISIT_FLAGS)[numb
 
 export const CARE_STEP_KINDS = ['raised', 'pressed', 'alerted', 'skipped', 'escalated', 'acknowledged', 'arrived', 'closed'] as const
 export const CARE_STEP_KINDS_MATCH_OPENAPI: Same<(typeof CARE_STEP_KINDS)[number], CareStepKind> = true
+
+export type CareMenu = S['CareMenu']
+export type CareMenuItem = S['CareMenuItem']
+export type CareMenuList = S['CareMenuList']
+export type CareMenuChange = S['CareMenuChange']
+export type CareNewMenu = S['CareNewMenu']
+export type CareKitchen = S['CareKitchen']
+export type CareMeal = S['CareMeal']
+export type CareMealLine = S['CareMealLine']
+export type CareMealList = S['CareMealList']
+export type CareNewMeal = S['CareNewMeal']
+export type CareMealStatus = CareMeal['status']
+export type CareMealEvent = S['CareMealEvent']
+export type CareConsultation = S['CareConsultation']
+export type CareConsultationList = S['CareConsultationList']
+export type CareConsultationStatus = CareConsultation['status']
+export type CareConsultationMode = S['CareConsultationMode']
+export type CareNewConsultation = S['CareNewConsultation']
+export type CareConsultationEvent = S['CareConsultationEvent']
+export type CareConsultationRequestEvent = S['CareConsultationRequestEvent']
+export type CareHomeService = S['CareHomeService']
+export type CareHomeServiceList = S['CareHomeServiceList']
+export type CareHomeServiceKind = S['CareHomeServiceKind']
+export type CareNewHomeService = S['CareNewHomeService']
+
+/** The events of meals and consultations: an order changed, a consultation changed, a
+ *  consultation asked of a doctor (addressed). */
+export const CARE_MEAL_EVENT = 'care.meal_changed'
+export const CARE_CONSULTATION_EVENT = 'care.consultation_changed'
+export const CARE_CONSULTATION_REQUEST = 'care.consultation_request'
+export const CARE_MEAL_EVENT_MATCHES_OPENAPI: Same<typeof CARE_MEAL_EVENT, CareMealEvent['type']> = true
+export const CARE_CONSULTATION_EVENT_MATCHES_OPENAPI: Same<typeof CARE_CONSULTATION_EVENT, CareConsultationEvent['type']> = true
+export const CARE_CONSULTATION_REQUEST_MATCHES_OPENAPI: Same<typeof CARE_CONSULTATION_REQUEST, CareConsultationRequestEvent['type']> = true
+
+export const CARE_MEAL_STATUSES_MATCH_OPENAPI: Same<(typeof MEAL_STATUSES)[number], CareMealStatus> = true
+export const CARE_MEAL_MODES_MATCH_OPENAPI: Same<MealMode, CareMeal['mode']> = true
+export const CARE_CONSULT_MODES_MATCH_OPENAPI: Same<(typeof CONSULT_MODES)[number], CareConsultationMode> = true
+export const CARE_CONSULT_STATUSES_MATCH_OPENAPI: Same<(typeof CONSULT_STATUSES)[number], CareConsultationStatus> = true
+export const CARE_HOME_SERVICE_KINDS_MATCH_OPENAPI: Same<(typeof HOME_SERVICE_KINDS)[number], CareHomeServiceKind> = true

@@ -1,10 +1,12 @@
 // The care pages' words: levels, statuses, outcomes, timeline steps and the elder's stage, a
-// visit's flags, a room's days and hours, slots and bookings, in the current language (vue-i18n's
-// global instance, so plain functions work in any component).
+// visit's flags, a room's days and hours, slots and bookings, meals, consultations and home
+// services, in the current language (vue-i18n's global instance, so plain functions work in any
+// component).
 import { i18n } from '@/i18n'
 import { alertedOf, elderStage, levelKey } from './care'
 import { bookingState, daysFromToday, daysShape, localClock, localDate, minutesToClock, monthDay, weekdayOf, whyNotKey } from './rooms'
 import { daysSince, daysUntilDue, overdueDays } from './visits'
+import { isOpen, yuan } from './meals'
 import type { CareAlarmStep, CareAlarmView } from './types'
 
 const t = (key: string, params?: Record<string, unknown>) => i18n.global.t(key, params ?? {})
@@ -143,3 +145,40 @@ export function lastVisitText(lastAt: number | null, now: number): string {
   const n = daysSince(lastAt, now)
   return n === 0 ? t('care.visits.lastToday') : t('care.visits.lastDaysAgo', { n })
 }
+
+// Meals, consultations and home services -------------------------------------------------------
+
+const named = (prefix: string, k: string | null | undefined) => (k ? (te(`${prefix}.${k}`) ? t(`${prefix}.${k}`) : k) : '')
+
+/** A price for people: "12 元", "¥12". */
+export const priceText = (fen: number) => t('care.meals.price', { yuan: yuan(fen) })
+
+/** Pick-up or delivery in words. */
+export const mealModeName = (m: string) => named('care.meals.modes', m)
+
+/** An order's status in words (ordered, cancelled, served — for a delivery, delivered). */
+export function mealStatusName(m: { status: string; mode?: string }): string {
+  if (m.status === 'served' && m.mode === 'delivery') return t('care.meals.status.delivered')
+  return named('care.meals.status', m.status)
+}
+
+/** A menu's cut-off for people: "明天 09:00 前可订", "已截止订餐". */
+export function cutoffText(menu: { cutoff_at: number }, now: number): string {
+  if (!isOpen(menu, now)) return t('care.meals.closed')
+  return t('care.meals.cutoff', { when: `${dayLabel(localDate(menu.cutoff_at), now)} ${localClock(menu.cutoff_at)}` })
+}
+
+/** A consultation's way (online, clinic, home) in words. */
+export const consultModeName = (m: string) => named('care.consult.modes', m)
+
+/** A consultation's status in words. */
+export const consultStatusName = (s: string) => named('care.consult.status', s)
+
+/** A home service's kind in words: "居家维修", "水电气检查". */
+export const serviceKindName = (k: string) => named('care.services.kinds', k)
+
+/** A work order's status in words (the orders module's). */
+export const orderStatusName = (s: string | null | undefined) => (s ? named('orders.states', s) : t('care.services.noOrder'))
+
+/** A moment for a list, on the UTC+8 clock, with the day in words: "明天 14:30", "周五 12-05 14:30". */
+export const whenText = (ms: number, now: number) => `${dayLabel(localDate(ms), now)} ${localClock(ms)}`
