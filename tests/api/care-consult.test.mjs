@@ -453,6 +453,26 @@ describe('home services', () => {
     }
   })
 
+  test('a home service stays out of the public Open311 feed: no such service, not in requests or their updates, and no client files one', async () => {
+    const h = check(await C.homeService({ kind: 'utility_check', description: '燃气灶打不着火（不公开）' }, elder), 201, 'CareHomeService')
+    // The order moves on: a step that servicerequestupdates would otherwise carry.
+    check(await srv.post(`/api/orders/${h.order_id}/claim`, {}, { token: grid.token }), 200, 'Order')
+    const services = check(await srv.get('/open311/v2/services.json'), 200)
+    assert.ok(services.length > 0 && !services.some((x) => x.service_code.startsWith('care.')), JSON.stringify(services.map((x) => x.service_code)))
+    assert.deepEqual(check(await srv.get('/open311/v2/requests.json?service_code=care.utility_check'), 200), [])
+    assert.ok(!check(await srv.get('/open311/v2/requests.json'), 200).some((r) => String(r.service_request_id) === String(h.report_id)))
+    assert.equal((await srv.get(`/open311/v2/requests/${h.report_id}.json`)).status, 404)
+    assert.ok(!check(await srv.get('/open311/v2/servicerequestupdates.json'), 200).some((u) => String(u.service_request_id) === String(h.report_id)))
+    assert.equal((await srv.get('/open311/v2/services/care.utility_check.json')).status, 404)
+    const client = check(await srv.post('/api/open311/clients', { name: '居家服务测试', contact: 'ops@example.com' }, { token: admin.token }), 201)
+    const res = await srv.request('POST', '/open311/v2/requests.json', {
+      body: new URLSearchParams({ api_key: client.api_key, service_code: 'care.home_repair', description: '冒充', lat: '39.6', long: '109.78' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    assert.equal(res.status, 400)
+    assert.match(JSON.stringify(res.json()), /service_code care\.home_repair not found/)
+  })
+
   test('the elder asks for a repair: 201 with the report and its order, open in the pool of the grid worker and the steward, not of another grid\'s', async () => {
     const t0 = Date.now()
     const h = check(await C.homeService({ kind: 'repair', description: '厨房水龙头漏水' }, elder), 201, 'CareHomeService')

@@ -257,7 +257,8 @@ Response discovery(Context& ctx, Format f, Request& req) {
 Response services(Context& ctx, Format f, Request& req) {
   if (wrong_jurisdiction(fields_of(req.query))) return fail(404, f, "jurisdiction_id not found");
   std::vector<Node> items;
-  for (const auto& c : ctx.orders.categories()) items.push_back(service_node(c));
+  for (const auto& c : ctx.orders.categories())
+    if (!orders::is_private_category(c.code)) items.push_back(service_node(c));
   return respond(200, f, Node::list("services", std::move(items)));
 }
 
@@ -268,7 +269,7 @@ Response definition(Context& ctx, Request& req) {
   if (wrong_jurisdiction(fields_of(req.query))) return fail(404, f, "jurisdiction_id not found");
   if (!text::valid_utf8(code)) return fail(404, f, "service_code not found");
   auto c = ctx.orders.category(code);
-  if (!c || !c->active) return fail(404, f, "service_code " + code + " not found");
+  if (!c || !c->active || orders::is_private_category(code)) return fail(404, f, "service_code " + code + " not found");
   if (c->questions.empty()) return fail(404, f, "service_code " + code + " has no definition (metadata is false)");
   return respond(200, f, definition_node(*c));
 }
@@ -302,7 +303,8 @@ Response post_request(Context& ctx, Format f, Request& req) {
   auto code = field(fs, "service_code");
   if (!code) return fail(400, f, "service_code is required");
   auto cat = ctx.orders.category(*code);
-  if (!cat || !cat->active) return fail(400, f, "service_code " + *code + " not found");
+  if (!cat || !cat->active || orders::is_private_category(*code))
+    return fail(400, f, "service_code " + *code + " not found");
   orders::NewReport in;
   in.category_code = *code;
   in.source = "open311:" + std::to_string(client->id);

@@ -174,6 +174,9 @@ struct Escalated {
 std::string_view level_of(std::string_view path);
 //! The path one level up ("/s/c/g" → "/s/c", "/s" → "/"); "/" stays "/".
 std::string parent_level_path(std::string_view path);
+//! A category of personal services at a home (`care.*`: an elder's repair or utility check):
+//! its reports are kept out of the public Open311 feed and Open311 clients cannot file one.
+inline bool is_private_category(std::string_view code) { return code.starts_with("care."); }
 //! The default catalogue for a Chinese district (市容环境, 道路设施, 绿化, 物业, 噪音, 消防通道,
 //! 占道经营, 违章停车, …), in zh and en.
 std::vector<Category> default_catalogue();

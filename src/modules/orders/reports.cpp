@@ -448,7 +448,8 @@ Result<Report> Service::merge(int64_t id, int64_t order_id, const Principal& who
 }
 
 std::vector<Report> Service::service_requests(const RequestQuery& q) {
-  std::string sql = std::string(kReportColumns) + "WHERE ";
+  // Personal services at a home (is_private_category) are not part of the public feed.
+  std::string sql = std::string(kReportColumns) + "WHERE c.code NOT LIKE 'care.%' AND ";
   Params param;
   auto list = [&](const auto& values) {
     std::string out;
@@ -485,7 +486,8 @@ std::vector<Update> Service::updates(int64_t start, int64_t end, int64_t limit) 
   std::vector<Update> out;
   db_.read([&](store::Conn& c) {
     for (const auto& r : c.query("SELECT s.id, r.id, s.at, s.step, s.note FROM order_steps s JOIN reports r ON "
-                                 "r.order_id = s.order_id WHERE s.at >= $1 AND s.at <= $2 ORDER BY s.id, r.id LIMIT $3",
+                                 "r.order_id = s.order_id JOIN categories c ON c.id = r.category_id WHERE s.at >= $1 "
+                                 "AND s.at <= $2 AND c.code NOT LIKE 'care.%' ORDER BY s.id, r.id LIMIT $3",
                                  {start, end, limit}))
       out.push_back({r.integer(0), r.integer(1), r.integer(2), r.text(3), r.text(4)});
   });
