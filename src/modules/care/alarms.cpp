@@ -150,6 +150,18 @@ Status read_or_reveal(store::Db& db, bool reveal, const std::function<Status(sto
   return st;
 }
 
+std::string clock_text(int64_t minute) {
+  char b[48];
+  std::snprintf(b, sizeof b, "%02d:%02d", static_cast<int>(minute / 60), static_cast<int>(minute % 60));
+  return b;
+}
+
+std::optional<std::string> own_community(const Directory& dir, store::Conn& c, const Principal& who) {
+  auto mine = dir.person_of ? dir.person_of(c, who.account_id) : std::nullopt;
+  auto home = mine && dir.home ? dir.home(c, *mine) : std::nullopt;
+  return home ? community_path(home->path) : std::nullopt;
+}
+
 Result<Home> subject_in(const Directory& dir, store::Conn& c, const Principal& who, std::optional<int64_t> person_id) {
   std::optional<int64_t> mine = dir.person_of ? dir.person_of(c, who.account_id) : std::nullopt;
   if (!person_id) {

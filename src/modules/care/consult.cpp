@@ -74,10 +74,7 @@ const char* mode_words(const std::string& mode) {
 
 //! "MM-DD HH:MM" on the UTC+8 clock.
 std::string when_text(int64_t t) {
-  int64_t minute = ((t + kShiftMs) % kDayMs) / kMinuteMs;
-  char b[8];
-  std::snprintf(b, sizeof b, "%02d:%02d", static_cast<int>(minute / 60), static_cast<int>(minute % 60));
-  return date_of(local_day_start(t)).substr(5) + " " + b;
+  return date_of(local_day_start(t)).substr(5) + " " + clock_text(((t + kShiftMs) % kDayMs) / kMinuteMs);
 }
 
 }  // namespace
@@ -139,9 +136,9 @@ Result<Consultation> Service::consult(const NewConsultation& in, const Principal
 
 Result<Consultation> Service::consultation_step(int64_t id, const Principal& who, bool doctor_only,
                                                 const std::function<Status(store::Conn&, Consultation&)>& fn) {
-  Status st = ok_status();
   int64_t now = clock_.now_ms();
-  st = db_.write([&](store::Conn& c) -> Status {
+  Consultation out;
+  Status st = db_.write([&](store::Conn& c) -> Status {
     auto row = consult_in(c, id);
     if (!row) return make_error(Errc::not_found, "no such consultation");
     auto& v = row->v;
@@ -168,11 +165,13 @@ Result<Consultation> Service::consultation_step(int64_t id, const Principal& who
     c.emit({"care.consultation_changed", subject, v.path, std::nullopt, payload});
     if (auto elder = dir_.account_of ? dir_.account_of(c, v.person_id) : std::nullopt)
       c.emit({"care.consultation_changed", subject, v.path, *elder, payload});
+    out = consult_in(c, id)->v;  // as stored, masked
+    named(dir_, c, out);
     return ok_status();
   });
   if (!st.ok()) return st.error();
   if (outbox_) outbox_->wake();
-  return consultation(id, false, who, "");
+  return out;
 }
 
 Result<Consultation> Service::schedule_consultation(int64_t id, int64_t at, const Principal& who) {

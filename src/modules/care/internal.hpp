@@ -30,10 +30,15 @@ inline int64_t local_day_start(int64_t t) { return ((t + kShiftMs) / kDayMs) * k
 //! "YYYY-MM-DD" (UTC+8) → the day's start in UTC ms; and back.
 std::optional<int64_t> day_of(const std::string& date);
 std::string date_of(int64_t day_start);
+//! "HH:MM" of a minute of the day.
+std::string clock_text(int64_t minute);
 
 //! Whose care a request is for: `person_id` for care staff over them (404 otherwise, `field`
 //! person_id; the caller's own person passes too), or the caller's own person (403 when their
 //! account is linked to none).
+//! The community path of the caller's own home (none when their account is linked to no person).
+std::optional<std::string> own_community(const Directory& dir, store::Conn& c, const Principal& who);
+
 Result<Home> subject_in(const Directory& dir, store::Conn& c, const Principal& who, std::optional<int64_t> person_id);
 
 //! Runs `fn` in a write transaction when it reveals personal data (it writes the audit

@@ -53,35 +53,47 @@ constexpr const char* kMealColumns =
     "m.id, m.menu_id, u.day, m.person_id, m.placed_by, m.mode, m.note, m.status, m.created_at, m.cancelled_at, "
     "m.served_at";
 
-Meal meal_of(store::Conn& c, const store::Row& r) {
-  Meal m;
-  m.id = r.integer(0);
-  m.menu_id = r.integer(1);
-  m.date = r.text(2);
-  m.person_id = r.integer(3);
-  m.placed_by = r.integer(4);
-  m.mode = r.text(5);
-  m.note = r.text(6);
-  m.status = r.text(7);
-  m.created_at = r.integer(8);
-  m.cancelled_at = r.opt_integer(9);
-  m.served_at = r.opt_integer(10);
-  for (const auto& l : c.query("SELECT l.item_id, l.qty, i.name, l.price_fen FROM care_meal_lines l JOIN "
-                               "care_menu_items i ON i.id = l.item_id WHERE l.meal_id = $1 ORDER BY i.position, i.id",
-                               {m.id})) {
-    m.items.push_back({l.integer(0), l.integer(1), l.text(2), l.integer(3)});
-    m.total_fen += l.integer(1) * l.integer(3);
+//! The meal orders a `tail` ("WHERE … ORDER BY … LIMIT …" on care_meals m joined to its menu u)
+//! picks, each with its dishes: two queries, whatever the count.
+std::vector<Meal> meals_where(store::Conn& c, const std::string& tail, const std::vector<store::Value>& args) {
+  const std::string from = " FROM care_meals m JOIN care_menus u ON u.id = m.menu_id " + tail;
+  std::vector<Meal> out;
+  std::map<int64_t, size_t> at;
+  for (const auto& r : c.query(std::string("SELECT ") + kMealColumns + from, args)) {
+    Meal m;
+    m.id = r.integer(0);
+    m.menu_id = r.integer(1);
+    m.date = r.text(2);
+    m.person_id = r.integer(3);
+    m.placed_by = r.integer(4);
+    m.mode = r.text(5);
+    m.note = r.text(6);
+    m.status = r.text(7);
+    m.created_at = r.integer(8);
+    m.cancelled_at = r.opt_integer(9);
+    m.served_at = r.opt_integer(10);
+    at[m.id] = out.size();
+    out.push_back(std::move(m));
   }
-  return m;
+  if (out.empty()) return out;
+  for (const auto& l : c.query("SELECT l.meal_id, l.item_id, l.qty, i.name, l.price_fen FROM care_meal_lines l JOIN "
+                               "care_menu_items i ON i.id = l.item_id WHERE l.meal_id IN (SELECT m.id" +
+                                   from + ") ORDER BY l.meal_id, i.position, i.id",
+                               args)) {
+    auto it = at.find(l.integer(0));
+    if (it == at.end()) continue;
+    Meal& m = out[it->second];
+    m.items.push_back({l.integer(1), l.integer(2), l.text(3), l.integer(4)});
+    m.total_fen += l.integer(2) * l.integer(4);
+  }
+  return out;
 }
 
 //! A meal order with its person's name.
 std::optional<Meal> meal_in(store::Conn& c, const Directory& dir, int64_t id) {
-  auto r = c.query_one(std::string("SELECT ") + kMealColumns +
-                           " FROM care_meals m JOIN care_menus u ON u.id = m.menu_id WHERE m.id = $1",
-                       {id});
-  if (!r) return std::nullopt;
-  Meal m = meal_of(c, *r);
+  auto found = meals_where(c, "WHERE m.id = $1", {id});
+  if (found.empty()) return std::nullopt;
+  Meal m = std::move(found.front());
   if (auto home = dir.home ? dir.home(c, m.person_id) : std::nullopt) m.person_name = home->name;
   return m;
 }
@@ -231,9 +243,7 @@ Result<std::vector<Menu>> Service::menus(std::optional<int64_t> community_id, co
     }
     if (!path || !staff_at(who, *path)) {
       // A resident: their own community's.
-      auto mine = dir_.person_of ? dir_.person_of(c, who.account_id) : std::nullopt;
-      auto home = mine && dir_.home ? dir_.home(c, *mine) : std::nullopt;
-      auto own = home ? community_path(home->path) : std::nullopt;
+      auto own = own_community(dir_, c, who);
       if (!own || (path && *path != *own)) {
         st = make_error(Errc::not_found, "no such community", "community_id");
         return;
@@ -253,9 +263,7 @@ Result<Menu> Service::menu(int64_t id, const Principal& who) {
   db_.read([&](store::Conn& c) {
     out = menu_in(c, id, clock_.now_ms());
     if (!out || staff_at(who, out->path)) return;
-    auto mine = dir_.person_of ? dir_.person_of(c, who.account_id) : std::nullopt;
-    auto home = mine && dir_.home ? dir_.home(c, *mine) : std::nullopt;
-    if (!home || community_path(home->path) != out->path) out.reset();
+    if (own_community(dir_, c, who) != out->path) out.reset();
   });
   if (!out) return make_error(Errc::not_found, "no such menu");
   return *out;
@@ -413,15 +421,17 @@ Result<std::vector<Meal>> Service::meals(std::optional<int64_t> menu_id, const P
   std::vector<Meal> out;
   Status st = ok_status();
   db_.read([&](store::Conn& c) {
-    auto named = [&](Meal m, bool staff) {
-      if (auto home = dir_.home ? dir_.home(c, m.person_id) : std::nullopt) {
-        m.person_name = home->name;
-        if (staff && m.mode == "delivery") {
-          m.address = home->address;
-          m.floor = home->floor;
+    auto named = [&](std::vector<Meal> list, bool staff) {
+      for (auto& m : list) {
+        if (auto home = dir_.home ? dir_.home(c, m.person_id) : std::nullopt) {
+          m.person_name = home->name;
+          if (staff && m.mode == "delivery") {
+            m.address = home->address;
+            m.floor = home->floor;
+          }
         }
+        out.push_back(std::move(m));
       }
-      out.push_back(std::move(m));
     };
     if (menu_id) {
       auto path = c.query_one("SELECT path FROM care_menus WHERE id = $1", {*menu_id});
@@ -429,19 +439,13 @@ Result<std::vector<Meal>> Service::meals(std::optional<int64_t> menu_id, const P
         st = make_error(Errc::not_found, "no such menu", "menu_id");
         return;
       }
-      for (const auto& r : c.query(std::string("SELECT ") + kMealColumns +
-                                       " FROM care_meals m JOIN care_menus u ON u.id = m.menu_id WHERE m.menu_id = $1 "
-                                       "ORDER BY m.id LIMIT 5000",
-                                   {*menu_id}))
-        named(meal_of(c, r), true);
+      named(meals_where(c, "WHERE m.menu_id = $1 ORDER BY m.id LIMIT 5000", {*menu_id}), true);
       return;
     }
     std::optional<int64_t> mine = dir_.person_of ? dir_.person_of(c, who.account_id) : std::nullopt;
-    for (const auto& r : c.query(std::string("SELECT ") + kMealColumns +
-                                     " FROM care_meals m JOIN care_menus u ON u.id = m.menu_id WHERE m.person_id = $1 "
-                                     "OR m.placed_by = $2 ORDER BY m.id DESC LIMIT 100",
-                                 {mine.value_or(-1), who.account_id}))
-      named(meal_of(c, r), false);
+    named(meals_where(c, "WHERE m.person_id = $1 OR m.placed_by = $2 ORDER BY m.id DESC LIMIT 100",
+                      {mine.value_or(-1), who.account_id}),
+          false);
   });
   if (!st.ok()) return st.error();
   return out;

@@ -18,12 +18,6 @@ constexpr int64_t kCheckInEarlyMs = 15 * kMinuteMs;
 int64_t minute_of_day(int64_t t) { return ((t + kShiftMs) % kDayMs) / kMinuteMs; }
 int weekday(int64_t t) { return static_cast<int>(((t + kShiftMs) / kDayMs + 3) % 7) + 1; }  // 1 = Monday
 
-std::string clock_text(int64_t minute) {
-  char b[8];
-  std::snprintf(b, sizeof b, "%02d:%02d", static_cast<int>(minute / 60), static_cast<int>(minute % 60));
-  return b;
-}
-
 constexpr const char* kRoomColumns =
     "id, community_id, path, place_id, name, capacity, slot_minutes, opens, closes, days, active, created_at, "
     "updated_at";
@@ -151,9 +145,7 @@ Result<std::vector<Room>> Service::rooms(std::optional<int64_t> community_id, co
     }
     if (!staff) {
       // A resident: their own community's open rooms.
-      auto mine = dir_.person_of ? dir_.person_of(c, who.account_id) : std::nullopt;
-      auto home = mine && dir_.home ? dir_.home(c, *mine) : std::nullopt;
-      auto own = home ? community_path(home->path) : std::nullopt;
+      auto own = own_community(dir_, c, who);
       if (!own || (path && *path != *own)) {
         st = make_error(Errc::not_found, "no such community", "community_id");
         return;
@@ -182,8 +174,7 @@ Result<std::vector<Slot>> Service::slots(int64_t room_id, const std::string& dat
     if (!room) return;
     staff = staff_over(who, room->path);
     mine = dir_.person_of ? dir_.person_of(c, who.account_id) : std::nullopt;
-    auto home = mine && dir_.home ? dir_.home(c, *mine) : std::nullopt;
-    if (!staff && (!home || community_path(home->path) != room->path || !room->active)) room.reset();
+    if (!staff && (own_community(dir_, c, who) != room->path || !room->active)) room.reset();
     if (!room) return;
     for (const auto& r : c.query("SELECT starts_at, booked FROM care_room_slots WHERE room_id = $1 AND starts_at >= $2 "
                                  "AND starts_at < $3",
